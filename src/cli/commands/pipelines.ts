@@ -1,0 +1,16 @@
+import { loadPipelines } from "../../pipeline/load.ts";
+import { findProject } from "../../pipeline/project.ts";
+import { defineHmCommand, dirArg } from "../command.ts";
+import { writeStdout } from "../output.ts";
+
+export default defineHmCommand({
+  meta: { name: "pipelines", description: "Print the project's pipelines (discovery envelope JSON)" },
+  args: { ...dirArg },
+  async run({ args }) {
+    const project = findProject(process.cwd(), args.dir);
+    const pipelines = await loadPipelines(project);
+    const envelope = { schema_version: "1", pipelines: pipelines.map((p) => p.entry) };
+    await writeStdout(`${JSON.stringify(envelope)}\n`);
+    return 0;
+  },
+});

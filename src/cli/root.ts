@@ -1,0 +1,25 @@
+/** The root command: built-in commands, loaded lazily so `hm --help` stays cheap. */
+
+import type { CommandDef } from "citty";
+import { HM_VERSION } from "../version.ts";
+
+export const BUILTIN_COMMANDS = {
+  init: () => import("./commands/init.ts").then((m) => m.default),
+  pipelines: () => import("./commands/pipelines.ts").then((m) => m.default),
+  render: () => import("./commands/render.ts").then((m) => m.default),
+  version: () => import("./commands/version.ts").then((m) => m.default),
+};
+
+export const root: CommandDef = {
+  meta: {
+    name: "hm",
+    version: HM_VERSION,
+    description: "Run your CI pipeline locally, against the working tree",
+  },
+  args: {
+    verbose: { type: "boolean", alias: "v", description: "Debug logging on stderr" },
+    "no-color": { type: "boolean", description: "No colours (also NO_COLOR=1; off when not a terminal)" },
+    version: { type: "boolean", alias: "V", description: "Print hm's version" },
+  },
+  subCommands: BUILTIN_COMMANDS,
+};

@@ -1,0 +1,151 @@
+/**
+ * The CLI frame around citty (bun-notes §5): global flags anywhere before
+ * `--`, help for the full command path, strict arguments, one error printer,
+ * and distinct exit codes. Commands return their exit code.
+ */
+import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
+import { ExitCode, HmError } from "../errors.ts";
+import { setVerbose } from "../log.ts";
+import { colorEnabled, disableColor } from "../term.ts";
+import { checkArgs } from "./argv.ts";
+import type { HmCommand } from "./command.ts";
+import { printError, writeStdout } from "./output.ts";
+
+type AnyCommand = HmCommand<ArgsDef> | CommandDef<ArgsDef>;
+
+async function resolve<T>(value: T | Promise<T> | (() => T) | (() => Promise<T>)): Promise<T> {
+  return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
+}
+
+interface Resolved {
+  /** The commands from the root to the one selected, e.g. [hm, plugin, list]. */
+  chain: AnyCommand[];
+  names: string[];
+  /** The argument tokens that belong to the selected command. */
+  rest: string[];
+  /** A word in command position that names no command. */
+  unknown?: string;
+}
+
+async function resolveChain(root: AnyCommand, tokens: string[]): Promise<Resolved> {
+  const chain: AnyCommand[] = [root];
+  const names = ["hm"];
+  let i = 0;
+  for (;;) {
+    const current = chain[chain.length - 1] as AnyCommand;
+    const subs = current.subCommands ? await resolve(current.subCommands) : undefined;
+    if (!subs || Object.keys(subs).length === 0) break;
+    // Skip flags (e.g. `-h`) to find the next command word.
+    let j = i;
+    while (j < tokens.length && (tokens[j] as string).startsWith("-") && tokens[j] !== "--") j++;
+    const word = tokens[j];
+    if (word === undefined || word === "--") break;
+    const sub = subs[word];
+    if (sub === undefined) return { chain, names, rest: tokens.slice(i), unknown: word };
+    chain.push(await resolve(sub));
+    names.push(word);
+    tokens = [...tokens.slice(i, j), ...tokens.slice(j + 1)];
+    i = 0;
+  }
+  return { chain, names, rest: tokens };
+}
+
+async function usageOf(resolved: Resolved): Promise<string> {
+  const leaf = resolved.chain[resolved.chain.length - 1] as AnyCommand;
+  const parentName = resolved.names.slice(0, -1).join(" ");
+  const text = await renderUsage(leaf, parentName ? { meta: { name: parentName } } : undefined);
+  return colorEnabled(1) ? text : Bun.stripANSI(text);
+}
+
+async function commandNames(command: AnyCommand): Promise<string[]> {
+  const subs = command.subCommands ? await resolve(command.subCommands) : {};
+  const visible: string[] = [];
+  for (const [name, sub] of Object.entries(subs)) {
+    const meta = await resolve((await resolve(sub)).meta ?? {});
+    if (!meta.hidden) visible.push(name);
+  }
+  return visible.sort();
+}
+
+export interface CliOptions {
+  version: string;
+}
+
+/** Runs hm with `argv` (without the executable) and returns the exit code. */
+export async function runCli(root: AnyCommand, argv: string[], options: CliOptions): Promise<number> {
+  const dashes = argv.indexOf("--");
+  const head = dashes < 0 ? argv : argv.slice(0, dashes);
+  const tail = dashes < 0 ? [] : argv.slice(dashes);
+  const isGlobal = (t: string) => t === "-v" || t === "--verbose" || t === "--no-color";
+  const verbose = head.includes("-v") || head.includes("--verbose");
+  setVerbose(verbose);
+  if (head.includes("--no-color")) disableColor();
+
+  try {
+    if (head.includes("--version") || head.includes("-V")) {
+      await writeStdout(`hm ${options.version}\n`);
+      return ExitCode.ok;
+    }
+    const tokens = [...head.filter((t) => !isGlobal(t)), ...tail];
+    const resolved = await resolveChain(root, tokens);
+    const wantsHelp = resolved.rest.some(
+      (t, i) => (t === "-h" || t === "--help") && i < indexOrEnd(resolved.rest, "--"),
+    );
+    if (resolved.unknown !== undefined && !wantsHelp) {
+      const parent = resolved.names.join(" ");
+      const available = await commandNames(resolved.chain[resolved.chain.length - 1] as AnyCommand);
+      throw new HmError(
+        "E_UNKNOWN_COMMAND",
+        `unknown command '${resolved.unknown}'\n  available: [${available.join(", ")}]`,
+        {
+          hint:
+            resolved.chain.length === 1
+              ? "hm plugin install <ref> to add a plugin that provides this command"
+              : `${parent} --help lists its commands`,
+        },
+      );
+    }
+    const leaf = resolved.chain[resolved.chain.length - 1] as AnyCommand;
+    if (wantsHelp || (leaf.run === undefined && resolved.rest.length === 0)) {
+      await writeStdout(await usageOf(resolved));
+      return ExitCode.ok;
+    }
+    if (leaf.run === undefined) {
+      throw new HmError("E_USAGE", `'${resolved.names.join(" ")}' needs a command`, {
+        hint: `${resolved.names.join(" ")} --help lists them`,
+      });
+    }
+    const args = leaf.args ? await resolve(leaf.args) : {};
+    checkArgs(resolved.names.join(" "), args, resolved.rest);
+    const { result } = await runCommand(leaf, { rawArgs: resolved.rest });
+    return typeof result === "number" ? result : ExitCode.ok;
+  } catch (error) {
+    await printError(asHmError(error), verbose);
+    return error instanceof HmError
+      ? error.exitCode
+      : isCittyError(error)
+        ? ExitCode.usage
+        : ExitCode.buildFailed;
+  }
+}
+
+function indexOrEnd(list: readonly string[], item: string): number {
+  const i = list.indexOf(item);
+  return i < 0 ? list.length : i;
+}
+
+function isCittyError(error: unknown): error is Error {
+  return error instanceof Error && error.name === "CLIError";
+}
+
+/** citty's own errors (missing positional, bad enum value) are usage errors. */
+function asHmError(error: unknown): unknown {
+  if (!isCittyError(error)) return error;
+  const message = Bun.stripANSI(error.message).replace(
+    /^Missing required positional argument: (\w+)$/,
+    (_, n: string) => {
+      return `missing required argument <${n}>`;
+    },
+  );
+  return new HmError("E_USAGE", message, { hint: "add --help to see the command's arguments" });
+}

@@ -1,0 +1,45 @@
+/**
+ * hm's logger: consola's core (no stdout/tty imports, so it is free at
+ * start-up) with one reporter that writes everything to stderr, because
+ * stdout carries data (`hm render`, `hm pipelines`, `--format json`).
+ */
+import { type ConsolaInstance, createConsola, type LogObject } from "consola/core";
+import { paintFor } from "./term.ts";
+
+let instance: ConsolaInstance | undefined;
+let level = 3; // info
+
+/** `-v/--verbose` raises the level to debug. */
+export function setVerbose(verbose: boolean): void {
+  level = verbose ? 4 : 3;
+  if (instance) instance.level = level;
+}
+
+function format(obj: LogObject): string {
+  const paint = paintFor(2);
+  const text = obj.args
+    .map((a) => (typeof a === "string" ? a : a instanceof Error ? a.message : Bun.inspect(a)))
+    .join(" ");
+  switch (obj.type) {
+    case "warn":
+      return `${paint.yellow("!")} ${text}`;
+    case "error":
+    case "fatal":
+      return `${paint.red("✘")} ${text}`;
+    case "success":
+      return `${paint.green("✔")} ${text}`;
+    case "debug":
+    case "trace":
+      return paint.dim(`· ${text}`);
+    default:
+      return `${paint.cyan("▶")} ${text}`;
+  }
+}
+
+export function log(): ConsolaInstance {
+  instance ??= createConsola({
+    level: Number(process.env.CONSOLA_LEVEL ?? level),
+    reporters: [{ log: (obj) => process.stderr.write(`${format(obj)}\n`) }],
+  });
+  return instance;
+}

@@ -1,0 +1,73 @@
+/** Triggers recorded in the discovery envelope (hm run ignores them; a cloud uses them). */
+export type Trigger = PushTrigger | PullRequestTrigger;
+
+type Globs = string | readonly string[];
+
+function globList(value: Globs | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === "string" ? [value] : [...value];
+}
+
+export class PushTrigger {
+  constructor(
+    readonly branches: string[] | undefined,
+    readonly tags: string[] | undefined,
+  ) {}
+
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { event: "push" };
+    if (this.branches !== undefined) out.branches = this.branches;
+    if (this.tags !== undefined) out.tags = this.tags;
+    return out;
+  }
+}
+
+export function push(
+  opts: { branch: Globs; tag?: undefined } | { tag: Globs; branch?: undefined },
+): PushTrigger {
+  const branches = globList(opts?.branch);
+  const tags = globList(opts?.tag);
+  if ((branches === undefined) === (tags === undefined)) {
+    throw new Error(
+      'hm.push: pass exactly one of branch or tag\n  → e.g. push({ branch: "main" }) or push({ tag: "v*" })',
+    );
+  }
+  return new PushTrigger(branches, tags);
+}
+
+export type PullRequestType = "opened" | "synchronize" | "reopened" | "closed" | "ready_for_review";
+const PULL_REQUEST_TYPES: ReadonlySet<string> = new Set([
+  "opened",
+  "synchronize",
+  "reopened",
+  "closed",
+  "ready_for_review",
+]);
+const DEFAULT_PULL_REQUEST_TYPES: PullRequestType[] = ["opened", "synchronize", "reopened"];
+
+export class PullRequestTrigger {
+  constructor(
+    readonly branches: string[] | undefined,
+    readonly types: string[],
+  ) {}
+
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { event: "pull_request" };
+    if (this.branches !== undefined) out.branches = this.branches;
+    out.types = this.types;
+    return out;
+  }
+}
+
+export function pullRequest(opts?: { branches?: Globs; types?: PullRequestType[] }): PullRequestTrigger {
+  const types = opts?.types ?? DEFAULT_PULL_REQUEST_TYPES;
+  if (types.length === 0) throw new Error("hm.pullRequest: types must be non-empty");
+  for (const type of types) {
+    if (!PULL_REQUEST_TYPES.has(type)) {
+      throw new Error(
+        `unknown pull_request type "${type}"\n  → valid: ${[...PULL_REQUEST_TYPES].sort().join(", ")}`,
+      );
+    }
+  }
+  return new PullRequestTrigger(globList(opts?.branches), [...types]);
+}

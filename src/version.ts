@@ -1,0 +1,8 @@
+/** Versions hm reports and checks (`decisions.md` §1). */
+import pkg from "../package.json" with { type: "json" };
+
+export const HM_VERSION: string = pkg.version;
+/** The C calling convention of native plugins (symbols, host table layout, method numbers). */
+export const HM_PLUGIN_ABI_VERSION = 1;
+/** The borsh wire protocol of plugin messages (reference §2.11). */
+export const HM_PLUGIN_API_VERSION = 2;

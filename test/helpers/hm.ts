@@ -1,0 +1,53 @@
+/**
+ * Runs hm as a real process: from source (`bun src/main.ts`) by default, or
+ * the compiled binary when `binary` is given. The environment is minimal and
+ * explicit so results do not depend on the developer's shell.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const REPO_ROOT = join(import.meta.dir, "..", "..");
+export const BINARY_PATH = join(REPO_ROOT, "dist", "hm");
+
+export interface HmResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface HmOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Run `dist/hm` instead of the sources. */
+  binary?: boolean;
+}
+
+export function baseEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1" };
+}
+
+export async function runHm(args: string[], options: HmOptions = {}): Promise<HmResult> {
+  const command = options.binary
+    ? [BINARY_PATH, ...args]
+    : [process.execPath, join(REPO_ROOT, "src", "main.ts"), ...args];
+  const proc = Bun.spawn(command, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...baseEnv(), ...options.env },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { exitCode, stdout, stderr };
+}
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = "hm-test-"): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
