@@ -185,6 +185,12 @@ function irFileGraph(path: string, source: string): GraphIR {
  * frame. SDK messages are "hm: <what>\n  → <hint>": split the hint off.
  */
 function renderError(where: string, error: unknown, filePath?: string): HmError {
+  const syntax = firstBuildMessage(error);
+  if (syntax !== null) {
+    const line = syntax.position ? `:${syntax.position.line}:${syntax.position.column}` : "";
+    const code = syntax.position?.lineText ? ` in: ${syntax.position.lineText.trim()}` : "";
+    return new HmError("E_PIPELINE_RENDER", `${where}${line}: ${syntax.message}${code}`, { cause: error });
+  }
   const text = messageOf(error).replace(/^hm: /, "");
   const [first, ...more] = text.split("\n");
   const hintLines = more.map((l) => l.trim().replace(/^(→|->)\s*/, "")).filter((l) => l !== "");
@@ -197,6 +203,18 @@ function renderError(where: string, error: unknown, filePath?: string): HmError 
     ...(hintLines.length > 0 ? { hint: hintLines.join("; ") } : {}),
     cause: error,
   });
+}
+
+interface BuildMessageLike {
+  message: string;
+  position?: { line: number; column: number; lineText?: string } | null;
+}
+
+/** Bun reports a file it cannot parse as an AggregateError of BuildMessages. */
+function firstBuildMessage(error: unknown): BuildMessageLike | null {
+  const errors = (error as { errors?: unknown } | null)?.errors;
+  const first = Array.isArray(errors) ? (errors[0] as BuildMessageLike | undefined) : undefined;
+  return first && typeof first.message === "string" ? first : null;
 }
 
 function lineIn(stack: string, filePath: string): string | null {

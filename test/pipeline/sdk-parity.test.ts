@@ -4,24 +4,8 @@
  * files were produced by the reference SDK itself (see the fixtures' README).
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { runHm } from "../helpers/hm.ts";
-
-const CORPUS = join(import.meta.dir, "..", "fixtures", "sdk-parity");
-export const PARITY_NOW = "1750000000";
-export const parityCases = readdirSync(CORPUS, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name)
-  .sort();
-
-export function expectedEnvelope(name: string): string {
-  return readFileSync(join(CORPUS, name, "expected.json"), "utf8");
-}
-
-export function caseDir(name: string): string {
-  return join(CORPUS, name);
-}
+import { caseDir, expectedEnvelope, PARITY_NOW, parityCases } from "../helpers/parity.ts";
 
 describe("reference SDK parity", () => {
   test("the corpus is present", () => {

@@ -85,12 +85,30 @@ export declare function clearTargetCache(): void;
 export declare function aptBase(...args: unknown[]): never;
 `;
 
+const UNSUPPORTED_TOOLCHAINS = [
+  "js",
+  "ts",
+  "JsProject",
+  "go",
+  "GoToolchain",
+  "rust",
+  "RustToolchain",
+  "RustProject",
+  "python",
+  "PythonToolchain",
+  "cmake",
+  "CMakeToolchain",
+  "CMakeProject",
+  "zig",
+  "ZigToolchain",
+  "ZigProject",
+  "elixir",
+  "ElixirProject",
+  "aptBase",
+];
+
 export const TOOLCHAIN_DECLARATIONS = `// Written by hm init. hm does not support the toolchain helpers yet: each throws when called.
 type Unsupported = (...args: unknown[]) => never;
-export declare const js: Unsupported, ts: Unsupported, JsProject: Unsupported, go: Unsupported, GoToolchain: Unsupported;
-export declare const rust: Unsupported, RustToolchain: Unsupported, RustProject: Unsupported, python: Unsupported;
-export declare const PythonToolchain: Unsupported, cmake: Unsupported, CMakeToolchain: Unsupported, CMakeProject: Unsupported;
-export declare const zig: Unsupported, ZigToolchain: Unsupported, ZigProject: Unsupported, elixir: Unsupported;
-export declare const ElixirProject: Unsupported, aptBase: Unsupported;
+${UNSUPPORTED_TOOLCHAINS.map((name) => `export declare const ${name}: Unsupported;`).join("\n")}
 export declare const py: { uv: Unsupported; UvProject: Unsupported };
 `;

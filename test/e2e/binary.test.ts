@@ -1,0 +1,90 @@
+/**
+ * The compiled executable, built once here and run from a directory outside
+ * the repository: nothing may depend on files beside the sources, and it must
+ * never read the user's .env or bunfig.toml.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
+import { caseDir, expectedEnvelope, PARITY_NOW, parityCases } from "../helpers/parity.ts";
+
+const outside = tempDir("hm-binary-cwd-");
+
+beforeAll(() => {
+  const build = Bun.spawnSync([process.execPath, "run", "build"], {
+    cwd: REPO_ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (build.exitCode !== 0) throw new Error(`bun run build failed:\n${build.stderr.toString()}`);
+}, 120_000);
+
+afterAll(() => outside.cleanup());
+
+const bin = (args: string[], env: Record<string, string> = {}) =>
+  runHm(args, { binary: true, cwd: outside.path, env });
+
+describe("dist/hm", () => {
+  test("--help lists the commands", async () => {
+    const result = await bin(["--help"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("USAGE hm");
+    expect(result.stdout).toContain("render");
+  });
+
+  test("renders every parity case exactly as the reference SDK, from another directory", async () => {
+    for (const name of parityCases) {
+      const result = await bin(["pipelines", "-d", caseDir(name)], { SOURCE_DATE_EPOCH: PARITY_NOW });
+      expect(result.stdout).toBe(expectedEnvelope(name));
+    }
+  });
+
+  test("hm render of hm's own pipeline matches the source run", async () => {
+    const compiled = await bin(["render", "ci", "-d", REPO_ROOT], { SOURCE_DATE_EPOCH: PARITY_NOW });
+    const source = await runHm(["render", "ci", "-d", REPO_ROOT], { env: { SOURCE_DATE_EPOCH: PARITY_NOW } });
+    expect(compiled.exitCode).toBe(0);
+    expect(compiled.stdout).toBe(source.stdout);
+  });
+
+  test("exit codes and messages match the source-run CLI", async () => {
+    const cases = [
+      ["deploy"],
+      ["render"],
+      ["render", "x", "--bogus"],
+      ["render", "nope", "-d", caseDir("single-sh")],
+      ["pipelines", "-d", "/nonexistent"],
+    ];
+    for (const args of cases) {
+      const compiled = await bin(args);
+      const source = await runHm(args, { cwd: outside.path });
+      expect({ args, code: compiled.exitCode, err: compiled.stderr }).toEqual({
+        args,
+        code: source.exitCode,
+        err: source.stderr,
+      });
+    }
+  });
+
+  test("a .env and a bunfig.toml in the working directory are not loaded", async () => {
+    writeFileSync(join(outside.path, ".env"), "HM_PIPELINE_ORG=from-dotenv\n");
+    writeFileSync(join(outside.path, "bunfig.toml"), 'preload = ["./nope.ts"]\n');
+    const result = await bin(["pipelines", "-d", caseDir("cache-forever")], {
+      SOURCE_DATE_EPOCH: PARITY_NOW,
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(expectedEnvelope("cache-forever"));
+  });
+
+  test("hm init works from the binary and its pipeline renders", async () => {
+    const project = tempDir("hm-binary-init-");
+    try {
+      expect((await bin(["init", "-t", "rust", "-d", project.path])).exitCode).toBe(0);
+      const render = await bin(["render", "ci", "-d", project.path]);
+      expect(render.exitCode).toBe(0);
+      expect(JSON.parse(render.stdout).version).toBe("0");
+    } finally {
+      project.cleanup();
+    }
+  });
+});
