@@ -98,6 +98,12 @@ describe("hm CLI", () => {
     expect(result.stderr).not.toContain("\x1b[");
   });
 
+  test("after -- nothing is a flag: --help there is an argument, not a request for help", async () => {
+    const result = await runHm(["render", "-d", "test/fixtures/sdk-parity/single-sh", "--", "--help"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("✘ pipeline '--help' not found");
+  });
+
   test("hm's own pipeline renders", async () => {
     const result = await runHm(["render", "ci"]);
     expect(result.exitCode).toBe(0);

@@ -1,0 +1,47 @@
+/** hm init in a real terminal (tmux): without --template it asks which template to use. */
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { TEMPLATES } from "../../src/init/templates.ts";
+import { REPO_ROOT } from "../helpers/hm.ts";
+import { makeProject } from "../helpers/project.ts";
+import { hasTmux, openTerminal, type Terminal } from "../helpers/tmux.ts";
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+
+describe.skipIf(!hasTmux)("hm init on a terminal", () => {
+  function start(root: string): Terminal {
+    const terminal = openTerminal([process.execPath, join(REPO_ROOT, "src", "main.ts"), "init", "-d", root], {
+      PATH: process.env.PATH ?? "",
+    });
+    cleanups.push(() => terminal.close());
+    return terminal;
+  }
+
+  test("offers the templates and writes the one picked", async () => {
+    const project = makeProject({ "README.md": "" });
+    cleanups.push(project.cleanup);
+    const terminal = start(project.root);
+    await terminal.waitFor("Select a project template");
+    terminal.keys("Down");
+    terminal.keys("Enter");
+    await terminal.waitFor("created .hm/pipeline.ts");
+    expect(readFileSync(join(project.root, ".hm", "pipeline.ts"), "utf8")).toBe(
+      TEMPLATES[1]?.source as string,
+    );
+  });
+
+  test("Ctrl-C at the prompt writes nothing", async () => {
+    const project = makeProject({ "README.md": "" });
+    cleanups.push(project.cleanup);
+    const terminal = start(project.root);
+    await terminal.waitFor("Select a project template");
+    terminal.keys("C-c");
+    await Bun.sleep(300);
+    expect(existsSync(join(project.root, ".hm", "pipeline.ts"))).toBe(false);
+  });
+});
