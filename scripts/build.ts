@@ -19,6 +19,8 @@ const args = [
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
   join(root, "src/main.ts"),
+  // Workers must be entry points of their own, or they are missing at run time (bun-notes §3).
+  join(root, "src/plugins/worker.ts"),
   "--outfile",
   outfile,
 ];

@@ -29,6 +29,10 @@ export type ErrorCode =
   | "E_PIPELINE_INVALID"
   | "E_PROJECT"
   | "E_INIT"
+  | "E_PLUGIN_LOAD"
+  | "E_PLUGIN_RUNTIME"
+  | "E_PLUGIN_NOT_FOUND"
+  | "E_PLUGIN_SOURCE"
   | "E_INTERNAL";
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
@@ -39,6 +43,10 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_PIPELINE_INVALID: ExitCode.pipelineInvalid,
   E_PROJECT: ExitCode.usage,
   E_INIT: ExitCode.usage,
+  E_PLUGIN_LOAD: ExitCode.pluginLoad,
+  E_PLUGIN_RUNTIME: ExitCode.pluginRuntime,
+  E_PLUGIN_NOT_FOUND: ExitCode.usage,
+  E_PLUGIN_SOURCE: ExitCode.usage,
   E_INTERNAL: ExitCode.buildFailed,
 };
 

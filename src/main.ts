@@ -1,8 +1,10 @@
 #!/usr/bin/env bun
 /** hm's entry point: run the CLI, then exit with its code. */
+import { pluginExtra } from "./cli/plugin-extra.ts";
 import { root } from "./cli/root.ts";
 import { runCli } from "./cli/run-cli.ts";
 import { HM_VERSION } from "./version.ts";
 
-const code = await runCli(root, process.argv.slice(2), { version: HM_VERSION });
+const argv = process.argv.slice(2);
+const code = await runCli(root, argv, { version: HM_VERSION, extra: pluginExtra(argv) });
 process.exit(code);

@@ -4,5 +4,5 @@ import pkg from "../package.json" with { type: "json" };
 export const HM_VERSION: string = pkg.version;
 /** The C calling convention of native plugins (symbols, host table layout, method numbers). */
 export const HM_PLUGIN_ABI_VERSION = 1;
-/** The borsh wire protocol of plugin messages (reference §2.11). */
-export const HM_PLUGIN_API_VERSION = 2;
+/** The borsh wire protocol of plugin messages (reference §2.11); defined with the codecs. */
+export { HM_PLUGIN_API_VERSION } from "./protocol/index.ts";

@@ -5,6 +5,7 @@ import { HM_VERSION } from "../version.ts";
 
 export const BUILTIN_COMMANDS = {
   init: () => import("./commands/init.ts").then((m) => m.default),
+  plugin: () => import("./commands/plugin.ts").then((m) => m.default),
   pipelines: () => import("./commands/pipelines.ts").then((m) => m.default),
   render: () => import("./commands/render.ts").then((m) => m.default),
   version: () => import("./commands/version.ts").then((m) => m.default),

@@ -5,13 +5,13 @@
  */
 import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
 import { ExitCode, HmError } from "../errors.ts";
-import { setVerbose } from "../log.ts";
+import { log, setVerbose } from "../log.ts";
 import { colorEnabled, disableColor } from "../term.ts";
 import { checkArgs } from "./argv.ts";
 import type { HmCommand } from "./command.ts";
 import { printError, writeStdout } from "./output.ts";
 
-type AnyCommand = HmCommand<ArgsDef> | CommandDef<ArgsDef>;
+export type AnyCommand = HmCommand<ArgsDef> | CommandDef<ArgsDef>;
 
 async function resolve<T>(value: T | Promise<T> | (() => T) | (() => Promise<T>)): Promise<T> {
   return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
@@ -27,7 +27,7 @@ interface Resolved {
   unknown?: string;
 }
 
-async function resolveChain(root: AnyCommand, tokens: string[]): Promise<Resolved> {
+async function resolveChain(root: AnyCommand, tokens: string[], extra?: ExtraCommands): Promise<Resolved> {
   const chain: AnyCommand[] = [root];
   const names = ["hm"];
   let i = 0;
@@ -40,7 +40,7 @@ async function resolveChain(root: AnyCommand, tokens: string[]): Promise<Resolve
     while (j < tokens.length && (tokens[j] as string).startsWith("-") && tokens[j] !== "--") j++;
     const word = tokens[j];
     if (word === undefined || word === "--") break;
-    const sub = subs[word];
+    const sub = subs[word] ?? (chain.length === 1 ? extra?.commands()[word] : undefined);
     if (sub === undefined) return { chain, names, rest: tokens.slice(i), unknown: word };
     chain.push(await resolve(sub));
     names.push(word);
@@ -67,8 +67,18 @@ async function commandNames(command: AnyCommand): Promise<string[]> {
   return visible.sort();
 }
 
+/** Commands that plugins add, looked up only when a word is not a built-in (or for the root's help). */
+export interface ExtraCommands {
+  commands(): Record<string, AnyCommand>;
+  /** Why the plugin that would provide `verb` is broken, or null. */
+  brokenFor(verb: string): string | null;
+  /** One line per broken plugin, shown with `hm --help`. */
+  warnings(): string[];
+}
+
 export interface CliOptions {
   version: string;
+  extra?: ExtraCommands;
 }
 
 /** Runs hm with `argv` (without the executable) and returns the exit code. */
@@ -87,13 +97,21 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       return ExitCode.ok;
     }
     const tokens = [...head.filter((t) => !isGlobal(t)), ...tail];
-    const resolved = await resolveChain(root, tokens);
+    const resolved = await resolveChain(root, tokens, options.extra);
     const wantsHelp = resolved.rest.some(
       (t, i) => (t === "-h" || t === "--help") && i < indexOrEnd(resolved.rest, "--"),
     );
+    const atRoot = resolved.chain.length === 1;
     if (resolved.unknown !== undefined && !wantsHelp) {
+      const broken = atRoot ? (options.extra?.brokenFor(resolved.unknown) ?? null) : null;
+      if (broken !== null) {
+        throw new HmError("E_PLUGIN_LOAD", broken, {
+          hint: "hm plugin list shows every plugin and why one is broken",
+        });
+      }
       const parent = resolved.names.join(" ");
-      const available = await commandNames(resolved.chain[resolved.chain.length - 1] as AnyCommand);
+      const last = resolved.chain[resolved.chain.length - 1] as AnyCommand;
+      const available = await commandNames(atRoot ? await withExtra(last, options.extra) : last);
       throw new HmError(
         "E_UNKNOWN_COMMAND",
         `unknown command '${resolved.unknown}'\n  available: [${available.join(", ")}]`,
@@ -107,6 +125,10 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
     }
     const leaf = resolved.chain[resolved.chain.length - 1] as AnyCommand;
     if (wantsHelp || (leaf.run === undefined && resolved.rest.length === 0)) {
+      if (atRoot) {
+        resolved.chain[0] = await withExtra(root, options.extra);
+        for (const warning of options.extra?.warnings() ?? []) log().warn(warning);
+      }
       await writeStdout(await usageOf(resolved));
       return ExitCode.ok;
     }
@@ -127,6 +149,13 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
         ? ExitCode.usage
         : ExitCode.buildFailed;
   }
+}
+
+/** The root with plugin verbs added, for help and the unknown-command list. */
+async function withExtra(root: AnyCommand, extra: ExtraCommands | undefined): Promise<AnyCommand> {
+  if (extra === undefined) return root;
+  const builtins = root.subCommands ? await resolve(root.subCommands) : {};
+  return { ...root, subCommands: { ...builtins, ...extra.commands() } };
 }
 
 function indexOrEnd(list: readonly string[], item: string): number {

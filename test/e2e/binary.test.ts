@@ -4,9 +4,11 @@
  * never read the user's .env or bunfig.toml.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
+import { fixturePath } from "../helpers/native.ts";
 import { caseDir, expectedEnvelope, PARITY_NOW, parityCases } from "../helpers/parity.ts";
 
 const outside = tempDir("hm-binary-cwd-");
@@ -74,6 +76,25 @@ describe("dist/hm", () => {
     });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe(expectedEnvelope("cache-forever"));
+  });
+
+  test("plugin verbs work from the binary: listed in --help, run on the bundled worker", async () => {
+    const plugins = tempDir("hm-binary-plugins-");
+    try {
+      for (const f of ["failing-subcommand", "host-fn-probe"] as const) {
+        copyFileSync(fixturePath(f), join(plugins.path, `${f}.${LIBRARY_EXTENSION}`));
+      }
+      const env = { HM_PLUGIN_PATH: plugins.path };
+      expect((await bin(["--help"], env)).stdout).toContain("fixture-probe");
+      const fail = await bin(["fixture-fail"], env);
+      expect([fail.exitCode, fail.stderr]).toEqual([7, "intentional failure for tests\n"]);
+      const probe = await bin(["fixture-probe"], env);
+      expect(probe.exitCode).toBe(0);
+      expect(probe.stdout).toBe("probe stdout\n");
+      expect(probe.stderr).toContain('"kv_round_trip":true');
+    } finally {
+      plugins.cleanup();
+    }
   });
 
   test("hm init works from the binary and its pipeline renders", async () => {

@@ -23,8 +23,17 @@ export interface HmOptions {
   binary?: boolean;
 }
 
+/** An empty home, so a developer's ~/.harmont/plugins never leaks into a test. */
+const emptyHome = mkdtempSync(join(tmpdir(), "hm-test-home-"));
+process.on("exit", () => rmSync(emptyHome, { recursive: true, force: true }));
+
 export function baseEnv(): Record<string, string> {
-  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1" };
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: emptyHome,
+    HM_STATE_DIR: join(emptyHome, "state"),
+    NO_COLOR: "1",
+  };
 }
 
 export async function runHm(args: string[], options: HmOptions = {}): Promise<HmResult> {

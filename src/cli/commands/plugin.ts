@@ -1,0 +1,116 @@
+import { HmError } from "../../errors.ts";
+import { installPlugin, removePlugin } from "../../plugins/install.ts";
+import { userPluginDir } from "../../plugins/paths.ts";
+import { type PluginEntry, type PluginRegistry, projectPluginDirFor } from "../../plugins/registry.ts";
+import { defineHmCommand, dirArg } from "../command.ts";
+import { writeStdout } from "../output.ts";
+import { BUILTIN_RUNNERS, pluginRegistry } from "../plugin-registry.ts";
+import { BUILTIN_COMMANDS } from "../root.ts";
+
+function capabilitySummary(plugin: PluginEntry): string {
+  return plugin.manifest.capabilities
+    .map((c) => {
+      if (c.kind === "subcommand") return `subcmd:${c.verb}`;
+      if (c.kind === "step_executor") return `runner:${c.runner}${c.default ? "(*)" : ""}`;
+      return "hook";
+    })
+    .join(", ");
+}
+
+/** The plugin table (reference §7.6), plus where each came from and what is shadowed or broken. */
+export function renderPluginList(registry: PluginRegistry, projectDir: string | null): string {
+  if (registry.plugins.length === 0 && registry.broken.length === 0 && registry.shadowed.length === 0) {
+    const dirs = [userPluginDir(), projectPluginDirFor(projectDir)];
+    return `No plugins installed.\n\nPlugins live in:\n${dirs.map((d) => `  ${d}\n`).join("")}\nInstall one with hm plugin install <path-or-url>.\n`;
+  }
+  const lines = [`${"name".padEnd(28)}${"version".padStart(10)}  capabilities`];
+  for (const p of registry.plugins) {
+    const source = p.source === "bundled" ? "  [bundled]" : "";
+    lines.push(`${p.name.padEnd(28)}${p.manifest.version.padStart(10)}  ${capabilitySummary(p)}${source}`);
+  }
+  const defaultRunner = registry.defaultRunner;
+  if (defaultRunner !== undefined) {
+    lines.push("", `default runner: ${defaultRunner.name} (replaces the built-in docker runner)`);
+  }
+  if (registry.shadowed.length > 0) {
+    lines.push("", "shadowed:");
+    for (const s of registry.shadowed) lines.push(`  ${s.entry.name} (${s.entry.path}) shadowed by ${s.by}`);
+  }
+  if (registry.broken.length > 0) {
+    lines.push("", "broken (not loaded):");
+    for (const b of registry.broken) lines.push(`  ${b.name ?? "?"} ${b.path}: ${b.reason}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const list = defineHmCommand({
+  meta: { name: "list", description: "List plugins: loaded, shadowed and broken" },
+  args: { ...dirArg },
+  async run({ args }) {
+    await writeStdout(renderPluginList(pluginRegistry(args.dir), args.dir ?? null));
+    return 0;
+  },
+});
+
+const info = defineHmCommand({
+  meta: { name: "info", description: "Print a plugin's manifest as JSON" },
+  args: { name: { type: "positional", description: "Plugin name", required: true }, ...dirArg },
+  async run({ args }) {
+    const plugin = pluginRegistry(args.dir).named(args.name);
+    if (plugin === undefined) {
+      throw new HmError("E_PLUGIN_NOT_FOUND", `no plugin named '${args.name}' is installed`, {
+        hint: "hm plugin list shows what is installed",
+      });
+    }
+    await writeStdout(`${JSON.stringify(plugin.manifest, null, 2)}\n`);
+    return 0;
+  },
+});
+
+const install = defineHmCommand({
+  meta: {
+    name: "install",
+    description: "Install a plugin from a file or an https URL into ~/.harmont/plugins/",
+  },
+  args: {
+    source: {
+      type: "positional",
+      description: "Path to a .so/.dylib/.dll, or an https:// URL",
+      required: true,
+    },
+    pin: {
+      type: "string",
+      valueHint: "SHA256",
+      description: "Expected SHA-256 of the file (required for https)",
+    },
+  },
+  async run({ args }) {
+    const installed = await installPlugin({
+      source: args.source,
+      pin: args.pin,
+      targetDir: userPluginDir(),
+      registry: pluginRegistry(),
+      builtinVerbs: Object.keys(BUILTIN_COMMANDS),
+      builtinRunners: BUILTIN_RUNNERS,
+    });
+    await writeStdout(
+      `Installed plugin '${installed.manifest.name}' ${installed.manifest.version} to ${installed.path}\n`,
+    );
+    return 0;
+  },
+});
+
+const remove = defineHmCommand({
+  meta: { name: "remove", description: "Remove a plugin installed in ~/.harmont/plugins/" },
+  args: { name: { type: "positional", description: "Plugin name", required: true } },
+  async run({ args }) {
+    const path = removePlugin(args.name, userPluginDir(), pluginRegistry());
+    await writeStdout(`Removed ${path}\n`);
+    return 0;
+  },
+});
+
+export default defineHmCommand({
+  meta: { name: "plugin", description: "List, inspect, install and remove native plugins" },
+  subCommands: { list, info, install, remove },
+});

@@ -1,0 +1,42 @@
+/**
+ * The CLI's view of plugins: discovered once per process for the project
+ * hm is working in, checked against the built-in commands and runners.
+ */
+import { join } from "node:path";
+import { findProject } from "../pipeline/project.ts";
+import { loadRegistry, type PluginRegistry, pluginDirectories } from "../plugins/registry.ts";
+import { BUILTIN_COMMANDS } from "./root.ts";
+
+/** Runners hm provides itself; a plugin claiming one is a conflict. */
+export const BUILTIN_RUNNERS = ["docker"] as const;
+
+/** First-party plugins built from plugins/<name>/ (scripts/build-native.ts). */
+export function bundledPluginDir(): string | null {
+  if (import.meta.dir.startsWith("/$bunfs")) return null; // embedded plugins arrive with the compiled binary's build
+  return join(import.meta.dir, "..", "..", "build", "plugins");
+}
+
+let cached: { key: string; registry: PluginRegistry } | undefined;
+
+/** The registry for the project at `dir` (or found from the working directory). */
+export function pluginRegistry(dir?: string): PluginRegistry {
+  const project = findProjectQuietly(dir);
+  const key = `${project ?? ""}`;
+  if (cached?.key === key) return cached.registry;
+  const registry = loadRegistry({
+    directories: pluginDirectories(project, bundledPluginDir()),
+    builtinVerbs: Object.keys(BUILTIN_COMMANDS),
+    builtinRunners: BUILTIN_RUNNERS,
+  });
+  cached = { key, registry };
+  return registry;
+}
+
+function findProjectQuietly(dir: string | undefined): string | null {
+  try {
+    const project = findProject(process.cwd(), dir);
+    return project.pipelineDir === null && dir === undefined ? null : project.root;
+  } catch {
+    return null;
+  }
+}

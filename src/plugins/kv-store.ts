@@ -1,0 +1,64 @@
+/**
+ * Plugin key-value store in SQLite (WAL): one database for every plugin and
+ * run, safe for concurrent writers across threads and processes. Scopes:
+ * `plugin` persists per plugin name; `build` lives for one `hm run`;
+ * `step` for one step execution (their rows are dropped when those end).
+ */
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+export type KvScope = "plugin" | "build" | "step";
+
+export class KvStore {
+  private readonly db: Database;
+  private readonly getStmt;
+  private readonly setStmt;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { create: true, strict: true });
+    this.db.exec("PRAGMA busy_timeout = 10000");
+    this.db.exec("PRAGMA journal_mode = WAL");
+    this.db.exec("PRAGMA synchronous = NORMAL");
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS kv (scope TEXT NOT NULL, owner TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (scope, owner, key)) WITHOUT ROWID",
+    );
+    this.getStmt = this.db.query<{ value: Uint8Array }, [string, string, Uint8Array]>(
+      "SELECT value FROM kv WHERE scope = ? AND owner = ? AND key = ?",
+    );
+    this.setStmt = this.db.query("INSERT OR REPLACE INTO kv (scope, owner, key, value) VALUES (?, ?, ?, ?)");
+  }
+
+  get(scope: KvScope, owner: string, key: Uint8Array): Uint8Array | null {
+    return this.getStmt.get(scope, owner, key)?.value ?? null;
+  }
+
+  set(scope: KvScope, owner: string, key: Uint8Array, value: Uint8Array): void {
+    this.setStmt.run(scope, owner, key, value);
+  }
+
+  /** Read-modify-write as one transaction: no update is lost to a concurrent writer. */
+  update(
+    scope: KvScope,
+    owner: string,
+    key: Uint8Array,
+    fn: (old: Uint8Array | null) => Uint8Array,
+  ): Uint8Array {
+    const tx = this.db.transaction(() => {
+      const next = fn(this.get(scope, owner, key));
+      this.set(scope, owner, key, next);
+      return next;
+    });
+    return tx.immediate();
+  }
+
+  /** Drops a finished build's or step's rows. */
+  dropOwner(scope: "build" | "step", owner: string): void {
+    this.db.query("DELETE FROM kv WHERE scope = ? AND owner = ?").run(scope, owner);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

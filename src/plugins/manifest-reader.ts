@@ -1,0 +1,64 @@
+/**
+ * Reads a plugin's manifest (method 0) on the main thread. This is the only
+ * call hm makes outside the worker pool: it is quick, needs no host
+ * function beyond `log` and `set_result`, and lets `hm --help` list plugin
+ * verbs without starting a worker.
+ */
+import { log } from "../log.ts";
+import {
+  DecodeError,
+  decodePluginError,
+  decodePluginManifest,
+  type PluginManifest,
+} from "../protocol/index.ts";
+import { HM_OK, type HostFunctions, HostTable, Method } from "./host-table.ts";
+import { LibraryError, type NativeLibrary } from "./native-library.ts";
+
+let table: HostTable | undefined;
+const utf8 = new TextDecoder();
+
+/** Host functions during a manifest call: logging only; everything else is absent. */
+function manifestHost(path: string): HostFunctions {
+  const refuse = (what: string) => () => {
+    throw new Error(`${what} is not available while reading the manifest`);
+  };
+  return {
+    log: (_level, message) => log().debug(`${path}: ${utf8.decode(message)}`),
+    kvGet: () => null,
+    kvSet: refuse("kv_set"),
+    emitEvent: refuse("emit_event"),
+    emitStepLog: refuse("emit_step_log"),
+    keepGoing: () => true,
+    writeStdout: refuse("write_stdout"),
+    writeStderr: refuse("write_stderr"),
+    archiveRead: () => new Uint8Array(0),
+    archiveTotalSize: () => 0,
+    readConfig: () => null,
+  };
+}
+
+export function readManifest(library: NativeLibrary): PluginManifest {
+  table ??= new HostTable();
+  const outcome = table.invoke(library, Method.manifest, new Uint8Array(0), manifestHost(library.path));
+  if (outcome.output === null) throw new LibraryError(`returned no manifest (status ${outcome.status})`);
+  if (outcome.status !== HM_OK) {
+    throw new LibraryError(`manifest call failed: ${describePluginError(outcome.output)}`);
+  }
+  try {
+    return decodePluginManifest(outcome.output);
+  } catch (error) {
+    if (error instanceof DecodeError)
+      throw new LibraryError(`manifest could not be decoded: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A PluginError's message, or a description of bytes that are not one. */
+export function describePluginError(bytes: Uint8Array): string {
+  try {
+    const error = decodePluginError(bytes);
+    return `${error.message} (${error.code})`;
+  } catch (error) {
+    return `undecodable error output (${error instanceof Error ? error.message : String(error)})`;
+  }
+}

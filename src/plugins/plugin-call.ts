@@ -1,0 +1,77 @@
+/**
+ * One plugin method called through the worker pool, with its output decoded
+ * and every failure turned into an error that names the plugin and method:
+ * a PluginError the plugin returned, output that does not decode, a host
+ * function that failed, a worker that died.
+ */
+import { HmError } from "../errors.ts";
+import { log } from "../log.ts";
+import { DecodeError } from "../protocol/index.ts";
+import type { CallContext } from "./call-context.ts";
+import { HM_OK, Method, type MethodName } from "./host-table.ts";
+import { describePluginError } from "./manifest-reader.ts";
+import type { PluginEntry } from "./registry.ts";
+import type { CallHandlers, WorkerPool } from "./worker-pool.ts";
+
+const METHOD_LABEL: Record<MethodName, string> = {
+  manifest: "manifest",
+  executeStep: "execute_step",
+  onHookEvent: "on_hook_event",
+  runSubcommand: "run_subcommand",
+};
+
+export interface PluginCall<T> {
+  readonly result: Promise<T>;
+  cancel(): void;
+}
+
+const LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+
+/** Plugin log records go to hm's logger, tagged with the plugin's name. */
+export function logFromPlugin(plugin: string, level: number, message: string): void {
+  const name = LEVELS[Math.min(level, 4)] ?? "error";
+  const text = `[${plugin}] ${message}`;
+  if (name === "trace" || name === "debug") log().debug(text);
+  else if (name === "info") log().info(text);
+  else if (name === "warn") log().warn(text);
+  else log().error(text);
+}
+
+export function callPlugin<T>(
+  pool: WorkerPool,
+  plugin: PluginEntry,
+  method: MethodName,
+  input: Uint8Array,
+  context: Omit<CallContext, "cancelSlot" | "pluginName">,
+  decode: (bytes: Uint8Array) => T,
+  handlers: CallHandlers = {},
+): PluginCall<T> {
+  const label = METHOD_LABEL[method];
+  const pending = pool.call(
+    plugin.path,
+    Method[method],
+    input,
+    { ...context, pluginName: plugin.name },
+    { onLog: (level, message) => logFromPlugin(plugin.name, level, message), ...handlers },
+  );
+  const fail = (what: string) =>
+    new HmError("E_PLUGIN_RUNTIME", `plugin '${plugin.name}' failed during '${label}': ${what}`);
+  const result = pending.result.then(
+    (outcome) => {
+      for (const hostError of outcome.hostErrors)
+        log().warn(`plugin '${plugin.name}': host function ${hostError}`);
+      if (outcome.output === null) throw fail(`it returned no result (status ${outcome.status})`);
+      if (outcome.status !== HM_OK) throw fail(describePluginError(outcome.output));
+      try {
+        return decode(outcome.output);
+      } catch (error) {
+        if (error instanceof DecodeError) throw fail(`its output could not be decoded (${error.message})`);
+        throw error;
+      }
+    },
+    (error: unknown) => {
+      throw fail(`it could not be called: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  );
+  return { result, cancel: pending.cancel };
+}

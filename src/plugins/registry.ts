@@ -1,0 +1,221 @@
+/**
+ * Plugin discovery and the capability index (`decisions.md` §6). Directories
+ * are read in order (bundled, user, project, HM_PLUGIN_PATH); a plugin name
+ * found again in a later directory shadows the earlier one. Every plugin is
+ * opened, its ABI checked and its manifest read and validated; then its
+ * claims (verbs, `runner:<name>`, `default-runner`) are checked against the
+ * built-ins and the plugins accepted before it. A plugin that fails any of
+ * this is listed as broken with its path and reason; the others still work.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { type PluginManifest, validateManifest } from "../protocol/index.ts";
+import { HM_PLUGIN_API_VERSION } from "../version.ts";
+import { readManifest } from "./manifest-reader.ts";
+import { LibraryError, type NativeLibrary, openLibrary } from "./native-library.ts";
+import { envPluginDirs, LIBRARY_EXTENSION, projectPluginDir, userPluginDir } from "./paths.ts";
+
+export type PluginSource = "bundled" | "user" | "project" | "path";
+
+export interface PluginDir {
+  readonly dir: string;
+  readonly source: PluginSource;
+}
+
+export interface PluginEntry {
+  readonly name: string;
+  readonly path: string;
+  readonly source: PluginSource;
+  readonly manifest: PluginManifest;
+  readonly library: NativeLibrary;
+}
+
+export interface BrokenPlugin {
+  readonly path: string;
+  readonly source: PluginSource;
+  /** Null when the manifest could not be read. */
+  readonly name: string | null;
+  readonly reason: string;
+  /** What it would have provided (so a command that needs it can say why it is missing). */
+  readonly claims: string[];
+}
+
+export interface ShadowedPlugin {
+  readonly entry: PluginEntry;
+  readonly by: string;
+}
+
+export interface RegistryOptions {
+  readonly directories: readonly PluginDir[];
+  readonly builtinVerbs: readonly string[];
+  readonly builtinRunners: readonly string[];
+}
+
+export class PluginRegistry {
+  private readonly byClaim = new Map<string, PluginEntry>();
+
+  constructor(
+    readonly plugins: readonly PluginEntry[],
+    readonly broken: readonly BrokenPlugin[],
+    readonly shadowed: readonly ShadowedPlugin[],
+  ) {
+    for (const plugin of plugins)
+      for (const claim of claimsOf(plugin.manifest)) this.byClaim.set(claim, plugin);
+  }
+
+  verb(verb: string): PluginEntry | undefined {
+    return this.byClaim.get(verb);
+  }
+
+  runner(name: string): PluginEntry | undefined {
+    return this.byClaim.get(`runner:${name}`);
+  }
+
+  get defaultRunner(): PluginEntry | undefined {
+    return this.byClaim.get("default-runner");
+  }
+
+  get hooks(): PluginEntry[] {
+    return this.plugins.filter((p) => p.manifest.capabilities.some((c) => c.kind === "lifecycle_hook"));
+  }
+
+  /** The broken plugin that would have provided `claim` (a verb or `runner:<name>`), if any. */
+  brokenClaiming(claim: string): BrokenPlugin | undefined {
+    return this.broken.find((b) => b.claims.includes(claim));
+  }
+
+  named(name: string): PluginEntry | undefined {
+    return this.plugins.find((p) => p.name === name);
+  }
+}
+
+/** Verbs, `runner:<name>` and `default-runner` a manifest claims. Hooks claim nothing: they stack. */
+export function claimsOf(manifest: PluginManifest): string[] {
+  const claims: string[] = [];
+  for (const capability of manifest.capabilities) {
+    if (capability.kind === "subcommand") claims.push(capability.verb);
+    if (capability.kind === "step_executor") {
+      claims.push(`runner:${capability.runner}`);
+      if (capability.default) claims.push("default-runner");
+    }
+  }
+  return claims;
+}
+
+export function pluginDirectories(
+  projectRoot: string | null,
+  bundledDir: string | null,
+  env = process.env,
+): PluginDir[] {
+  const dirs: PluginDir[] = [];
+  if (bundledDir !== null) dirs.push({ dir: bundledDir, source: "bundled" });
+  dirs.push({ dir: userPluginDir(env), source: "user" });
+  if (projectRoot !== null) dirs.push({ dir: projectPluginDir(projectRoot), source: "project" });
+  for (const dir of envPluginDirs(env)) dirs.push({ dir, source: "path" });
+  return dirs;
+}
+
+/** `<project>/.hm/plugins`, or a placeholder naming it when there is no project. */
+export function projectPluginDirFor(projectRoot: string | null): string {
+  return projectRoot === null ? "<project>/.hm/plugins/" : projectPluginDir(projectRoot);
+}
+
+function libraryFiles(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(`.${LIBRARY_EXTENSION}`))
+    .sort()
+    .map((f) => join(dir, f))
+    .filter((p) => statSync(p).isFile());
+}
+
+type Opened = { ok: true; entry: PluginEntry; dirIndex: number } | { ok: false; broken: BrokenPlugin };
+
+/** Opens one file as a plugin: ABI, manifest, static validation. */
+export function openPlugin(
+  path: string,
+  source: PluginSource,
+): { entry: PluginEntry } | { broken: BrokenPlugin } {
+  let library: NativeLibrary;
+  let manifest: PluginManifest;
+  try {
+    library = openLibrary(path);
+    manifest = readManifest(library);
+  } catch (error) {
+    const reason = error instanceof LibraryError ? error.message : `failed to load: ${String(error)}`;
+    return {
+      broken: { path, source, name: null, reason: `plugin '${basename(path)}': ${reason}`, claims: [] },
+    };
+  }
+  const invalid = validateManifest(manifest, HM_PLUGIN_API_VERSION);
+  if (invalid !== null) {
+    return { broken: { path, source, name: manifest.name, reason: invalid, claims: claimsOf(manifest) } };
+  }
+  return { entry: { name: manifest.name, path, source, manifest, library } };
+}
+
+export function loadRegistry(options: RegistryOptions): PluginRegistry {
+  const opened: Opened[] = [];
+  options.directories.forEach(({ dir, source }, dirIndex) => {
+    for (const path of libraryFiles(dir)) {
+      const result = openPlugin(path, source);
+      opened.push(
+        "entry" in result
+          ? { ok: true, entry: result.entry, dirIndex }
+          : { ok: false, broken: result.broken },
+      );
+    }
+  });
+
+  // A name seen again in a later directory shadows the earlier plugin.
+  const shadowed: ShadowedPlugin[] = [];
+  const lastDirOfName = new Map<string, { dirIndex: number; path: string }>();
+  for (const o of opened)
+    if (o.ok) lastDirOfName.set(o.entry.name, { dirIndex: o.dirIndex, path: o.entry.path });
+  const candidates: PluginEntry[] = [];
+  for (const o of opened) {
+    if (!o.ok) continue;
+    const last = lastDirOfName.get(o.entry.name);
+    if (last !== undefined && last.dirIndex > o.dirIndex) shadowed.push({ entry: o.entry, by: last.path });
+    else candidates.push(o.entry);
+  }
+
+  const broken: BrokenPlugin[] = opened.flatMap((o) => (o.ok ? [] : [o.broken]));
+  const accepted: PluginEntry[] = [];
+  const owner = new Map<string, PluginEntry>();
+  const builtins = new Set([...options.builtinVerbs, ...options.builtinRunners.map((r) => `runner:${r}`)]);
+  for (const candidate of candidates) {
+    const claims = claimsOf(candidate.manifest);
+    const conflict = claims
+      .map((claim) => {
+        if (builtins.has(claim))
+          return `plugin conflict: both 'hm' (built-in) and '${candidate.name}' claim '${claim}'`;
+        const first = owner.get(claim);
+        if (first === undefined) return null;
+        // Two files of one plugin name in one directory: tell them apart by path.
+        const label = (p: PluginEntry) =>
+          first.name === candidate.name ? `'${p.name}' (${p.path})` : `'${p.name}'`;
+        return `plugin conflict: both ${label(first)} and ${label(candidate)} claim '${claim}'`;
+      })
+      .find((c) => c !== null);
+    if (conflict !== undefined && conflict !== null) {
+      broken.push({
+        path: candidate.path,
+        source: candidate.source,
+        name: candidate.name,
+        reason: conflict,
+        claims,
+      });
+      continue;
+    }
+    const twin = accepted.find((p) => p.name === candidate.name);
+    if (twin !== undefined) {
+      const reason = `plugin '${candidate.name}' is also provided by ${twin.path} in the same directory`;
+      broken.push({ path: candidate.path, source: candidate.source, name: candidate.name, reason, claims });
+      continue;
+    }
+    for (const claim of claims) owner.set(claim, candidate);
+    accepted.push(candidate);
+  }
+  return new PluginRegistry(accepted, broken, shadowed);
+}

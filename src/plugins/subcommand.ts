@@ -1,0 +1,52 @@
+/** Running a plugin verb: one `run_subcommand` call on a worker; ExitInfo becomes hm's exit. */
+import type { Project } from "../pipeline/project.ts";
+import { decodeExitInfo, encodeSubcommandInput, type SubcommandInput } from "../protocol/index.ts";
+import { KvStore } from "./kv-store.ts";
+import { kvDatabasePath } from "./paths.ts";
+import { callPlugin } from "./plugin-call.ts";
+import type { PluginEntry } from "./registry.ts";
+import { WorkerPool } from "./worker-pool.ts";
+
+export async function runSubcommand(
+  plugin: PluginEntry,
+  input: SubcommandInput,
+  project: Project,
+): Promise<number> {
+  const pool = new WorkerPool(1);
+  const invocation = crypto.randomUUID();
+  const kvPath = kvDatabasePath();
+  // Chained so plugin output reaches the terminal in the order it was written.
+  let written: Promise<unknown> = Promise.resolve();
+  try {
+    const call = callPlugin(
+      pool,
+      plugin,
+      "runSubcommand",
+      encodeSubcommandInput(input),
+      // A verb gets a build KV scope of its own, dropped when it ends.
+      { runId: invocation, stepId: null, configDir: project.pipelineDir, archives: {}, kvPath },
+      decodeExitInfo,
+      {
+        onWrite: (fd, bytes) => {
+          written = written.then(() => Bun.write(fd === 1 ? Bun.stdout : Bun.stderr, bytes));
+        },
+      },
+    );
+    const exit = await call.result;
+    await written;
+    if (exit.message !== null && exit.message !== "") await Bun.write(Bun.stderr, `${exit.message}\n`);
+    return exit.exit_code;
+  } finally {
+    await pool.close();
+    dropBuildScope(kvPath, invocation);
+  }
+}
+
+function dropBuildScope(kvPath: string, owner: string): void {
+  const kv = new KvStore(kvPath);
+  try {
+    kv.dropOwner("build", owner);
+  } finally {
+    kv.close();
+  }
+}

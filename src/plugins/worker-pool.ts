@@ -1,0 +1,160 @@
+/**
+ * Runs plugin calls on worker threads, at most `size` at once. The main
+ * thread only posts requests and receives what the plugin produced (logs,
+ * events, output), so it keeps rendering and handling signals while native
+ * code blocks. Cancellation reaches `keep_going` through shared memory.
+ *
+ * A worker is never terminated while a plugin may still call into it
+ * (bun-notes §2: that crashes the process); `close()` waits for calls to end.
+ */
+import type { CallContext, CallRequest, WorkerMessage } from "./call-context.ts";
+import type { CallOutcome } from "./host-table.ts";
+
+export interface CallHandlers {
+  onLog?(level: number, message: string): void;
+  onEvent?(bytes: Uint8Array): void;
+  onStepLog?(stream: number, line: Uint8Array): void;
+  onWrite?(fd: 1 | 2, bytes: Uint8Array): void;
+}
+
+export interface PendingCall {
+  readonly result: Promise<CallOutcome>;
+  /** Makes `keep_going` answer 0 ("stop") for this call from now on. */
+  cancel(): void;
+}
+
+interface Job {
+  request: Omit<CallRequest, "context"> & { context: Omit<CallContext, "cancelSlot"> };
+  handlers: CallHandlers;
+  slot: number;
+  resolve(outcome: CallOutcome): void;
+  reject(error: Error): void;
+}
+
+const CANCEL_SLOTS = 4096;
+
+/**
+ * The worker's module: beside this file under `bun run`; in the compiled
+ * binary, the second entry point of scripts/build.ts, which keeps its path
+ * relative to src/ (bun-notes §3).
+ */
+function workerEntry(): string {
+  if (import.meta.url.includes("/$bunfs/")) return "/$bunfs/root/plugins/worker.js";
+  return new URL("./worker.ts", import.meta.url).href;
+}
+
+export class WorkerPool {
+  private readonly cancelFlags = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
+  private readonly freeSlots: number[] = Array.from({ length: CANCEL_SLOTS }, (_, i) => CANCEL_SLOTS - 1 - i);
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Job>();
+  private readonly queue: Job[] = [];
+  private workerCount = 0;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly size: number) {
+    if (size < 1) throw new Error("worker pool size must be at least 1");
+  }
+
+  call(
+    libraryPath: string,
+    method: number,
+    input: Uint8Array,
+    context: Omit<CallContext, "cancelSlot">,
+    handlers: CallHandlers = {},
+  ): PendingCall {
+    if (this.closed) throw new Error("the plugin worker pool is closed");
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) throw new Error("too many plugin calls in flight");
+    Atomics.store(this.cancelFlags, slot, 0);
+    let job!: Job;
+    const result = new Promise<CallOutcome>((resolve, reject) => {
+      job = {
+        request: { id: this.nextId++, libraryPath, method, input, context },
+        handlers,
+        slot,
+        resolve,
+        reject,
+      };
+    });
+    this.queue.push(job);
+    this.dispatch();
+    return { result, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
+  }
+
+  /** Waits for running calls, then stops every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.busy.size > 0 || this.queue.length > 0) await Bun.sleep(5);
+    for (const worker of this.idle.splice(0)) worker.terminate();
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const worker = this.idle.pop() ?? this.spawn();
+      if (worker === null) return;
+      const job = this.queue.shift() as Job;
+      this.busy.set(worker, job);
+      const request: CallRequest = {
+        ...job.request,
+        context: { ...job.request.context, cancelSlot: job.slot },
+      };
+      worker.postMessage(request);
+    }
+  }
+
+  private spawn(): Worker | null {
+    if (this.workerCount >= this.size) return null;
+    this.workerCount++;
+    const worker = new Worker(workerEntry());
+    worker.postMessage({ type: "init", cancelFlags: this.cancelFlags.buffer });
+    worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.receive(worker, event.data);
+    // An uncaught error leaves the worker unusable: drop it (it runs no native code at that point).
+    worker.onerror = (event) =>
+      this.finish(worker, new Error(`plugin worker failed: ${event.message}`), false);
+    return worker;
+  }
+
+  private receive(worker: Worker, message: WorkerMessage): void {
+    const job = this.busy.get(worker);
+    if (job === undefined || job.request.id !== message.id) return;
+    const h = job.handlers;
+    switch (message.type) {
+      case "log":
+        h.onLog?.(message.level, message.message);
+        return;
+      case "event":
+        h.onEvent?.(message.bytes);
+        return;
+      case "step_log":
+        h.onStepLog?.(message.stream, message.line);
+        return;
+      case "write":
+        h.onWrite?.(message.fd, message.bytes);
+        return;
+      case "done":
+        this.finish(worker, {
+          status: message.status,
+          output: message.output,
+          hostErrors: message.hostErrors,
+        });
+        return;
+      case "failed":
+        this.finish(worker, new Error(message.error));
+        return;
+    }
+  }
+
+  private finish(worker: Worker, outcome: CallOutcome | Error, reusable = true): void {
+    const job = this.busy.get(worker);
+    if (job === undefined) return;
+    this.busy.delete(worker);
+    this.freeSlots.push(job.slot);
+    if (reusable) this.idle.push(worker);
+    else this.workerCount--;
+    if (outcome instanceof Error) job.reject(outcome);
+    else job.resolve(outcome);
+    this.dispatch();
+  }
+}

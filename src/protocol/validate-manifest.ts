@@ -1,0 +1,62 @@
+/**
+ * Static checks on a decoded manifest (reference §2.4, `PluginManifest::validate`):
+ * things the wire format allows but a host cannot load. Cross-plugin
+ * conflicts are the registry's job.
+ */
+import { HM_PLUGIN_API_VERSION, type PluginManifest, type SubcommandSpec } from "./manifest.ts";
+
+/** Rust's `char::is_whitespace` (Unicode White_Space), which JS `\s` misses by U+0085 and overshoots by U+FEFF. */
+const WHITESPACE = /[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+/** Whitespace, control characters and path separators: a name is also a file name. */
+const BAD_NAME_CHAR = /[\s\u0085\p{Cc}/\\]/u;
+
+const isWord = (s: string) => s !== "" && !WHITESPACE.test(s);
+
+/**
+ * The first rule `m` breaks, as the message to show, or null if it may be
+ * loaded. Order: name, API version, capabilities present, then each
+ * capability in declaration order (runner names; verbs, then duplicate verbs).
+ */
+export function validateManifest(m: PluginManifest, hostApiVersion = HM_PLUGIN_API_VERSION): string | null {
+  const name = m.name;
+  if (name === "" || name === "." || name === ".." || BAD_NAME_CHAR.test(name)) {
+    return `plugin name '${name}' is not a valid name (it must be non-empty, without whitespace, control characters or path separators, and not '.' or '..')`;
+  }
+  if (m.api_version !== hostApiVersion) {
+    return `plugin '${name}': API version mismatch (plugin=${m.api_version}, host=${hostApiVersion})`;
+  }
+  if (m.capabilities.length === 0) return `plugin '${name}': declared no capabilities`;
+  const verbs = new Set<string>();
+  for (const cap of m.capabilities) {
+    if (cap.kind === "step_executor" && !isWord(cap.runner)) {
+      return `plugin '${name}': StepExecutorSpec.runner '${cap.runner}' is empty or contains whitespace`;
+    }
+    if (cap.kind === "subcommand") {
+      const problem = verbProblem(cap, []);
+      if (problem !== null) return `plugin '${name}': ${problem}`;
+      if (verbs.has(cap.verb))
+        return `plugin '${name}': declared the same subcommand verb twice ('${cap.verb}')`;
+      verbs.add(cap.verb);
+    }
+  }
+  return null;
+}
+
+/** A verb that is not one word, or a verb repeated among the nested subcommands of one parent. */
+function verbProblem(spec: SubcommandSpec, parents: readonly string[]): string | null {
+  const path = [...parents, spec.verb];
+  if (!isWord(spec.verb)) {
+    const where = parents.length === 0 ? "" : ` (under '${parents.join(" ")}')`;
+    return `subcommand verb '${spec.verb}'${where} is empty or contains whitespace`;
+  }
+  const seen = new Set<string>();
+  for (const sub of spec.subcommands) {
+    if (seen.has(sub.verb)) {
+      return `declared the same subcommand verb twice ('${[...path, sub.verb].join(" ")}')`;
+    }
+    seen.add(sub.verb);
+    const problem = verbProblem(sub, path);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
