@@ -59,13 +59,18 @@ function executorInput(key: string, env: Record<string, string> = {}): ExecutorI
   };
 }
 
-function execute(entry: PluginEntry, input: ExecutorInput, onStepLog?: (line: string) => void) {
+function execute(
+  entry: PluginEntry,
+  input: ExecutorInput,
+  onStepLog?: (line: string) => void,
+  archives: Record<string, string> = {},
+) {
   return callPlugin(
     pool,
     entry,
     "executeStep",
     encodeExecutorInput(input),
-    { runId: input.run_id, stepId: input.step_id, configDir: null, archives: {}, kvPath },
+    { runId: input.run_id, stepId: input.step_id, configDir: null, archives, kvPath },
     decodeStepResult,
     onStepLog ? { onStepLog: (_stream, line) => onStepLog(new TextDecoder().decode(line)) } : {},
   );
@@ -95,6 +100,25 @@ describe("plugin runtime", () => {
     );
     kv.close();
     expect(new TextDecoder().decode(value as Uint8Array)).toBe("fs-step");
+  });
+
+  test("archive_read and archive_total_size serve the registered archive's exact bytes, in chunks", async () => {
+    pool = new WorkerPool(1);
+    const bytes = crypto.getRandomValues(new Uint8Array(100_003));
+    const archivePath = join(state.path, "workspace.tar");
+    await Bun.write(archivePath, bytes);
+    const input = executorInput("archived", { NOOP_READ_ARCHIVE: "1" });
+    const unknown = executorInput("no-archive", { NOOP_READ_ARCHIVE: "1" });
+    await execute(plugin("noop-executor"), input, undefined, { [input.workspace_archive_id]: archivePath })
+      .result;
+    await execute(plugin("noop-executor"), unknown, undefined, { [input.workspace_archive_id]: archivePath })
+      .result;
+    const kv = new KvStore(kvPath);
+    const stored = kv.get("plugin", "harmont-fixture-noop", new TextEncoder().encode("archive:archived"));
+    const none = kv.get("plugin", "harmont-fixture-noop", new TextEncoder().encode("archive:no-archive"));
+    kv.close();
+    expect(stored).toEqual(bytes);
+    expect(none?.length).toBe(0);
   });
 
   test("step log lines arrive in order, bound to the call", async () => {
