@@ -10,6 +10,7 @@ import { callPlugin } from "../../src/plugins/plugin-call.ts";
 import { openPlugin } from "../../src/plugins/registry.ts";
 import { WorkerPool } from "../../src/plugins/worker-pool.ts";
 import { decodeStepResult, encodeExecutorInput } from "../../src/protocol/index.ts";
+import { executorInput } from "../helpers/executor-input.ts";
 import { REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { compilePlugin } from "../helpers/native.ts";
 
@@ -31,27 +32,7 @@ test("the guide's example plugin builds, is listed, and runs a step", async () =
   const pool = new WorkerPool(1);
   const kvPath = join(work.path, "kv.sqlite");
   const lines: string[] = [];
-  const input = {
-    step: {
-      key: "test",
-      label: null,
-      cmd: "make test",
-      builds_in: null,
-      image: null,
-      env: null,
-      timeout_seconds: null,
-      cache: null,
-      runner: "echo",
-      runner_args: { repeat: 2 },
-    },
-    workspace_archive_id: crypto.randomUUID(),
-    env: {},
-    workdir: "/workspace",
-    run_id: crypto.randomUUID(),
-    step_id: crypto.randomUUID(),
-    cache_lookup: { kind: "miss_no_commit" as const },
-    parent_snapshot: null,
-  };
+  const input = executorInput("test", { runner: "echo", cmd: "make test", runnerArgs: { repeat: 2 } });
   try {
     const result = await callPlugin(
       pool,

@@ -17,6 +17,7 @@ import {
   type ExecutorInput,
   encodeExecutorInput,
 } from "../../src/protocol/index.ts";
+import { executorInput } from "../helpers/executor-input.ts";
 import { tempDir } from "../helpers/hm.ts";
 import { compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
 
@@ -33,30 +34,6 @@ function plugin(name: FixtureName): PluginEntry {
   const opened = openPlugin(fixturePath(name), "user");
   if (!("entry" in opened)) throw new Error(opened.broken.reason);
   return opened.entry;
-}
-
-function executorInput(key: string, env: Record<string, string> = {}): ExecutorInput {
-  return {
-    step: {
-      key,
-      label: null,
-      cmd: "true",
-      builds_in: null,
-      image: null,
-      env: null,
-      timeout_seconds: null,
-      cache: null,
-      runner: "noop",
-      runner_args: { region: "eu", retries: 2 },
-    },
-    workspace_archive_id: crypto.randomUUID(),
-    env,
-    workdir: "/workspace",
-    run_id: crypto.randomUUID(),
-    step_id: crypto.randomUUID(),
-    cache_lookup: { kind: "miss_no_commit" },
-    parent_snapshot: null,
-  };
 }
 
 function execute(
@@ -107,8 +84,8 @@ describe("plugin runtime", () => {
     const bytes = crypto.getRandomValues(new Uint8Array(100_003));
     const archivePath = join(state.path, "workspace.tar");
     await Bun.write(archivePath, bytes);
-    const input = executorInput("archived", { NOOP_READ_ARCHIVE: "1" });
-    const unknown = executorInput("no-archive", { NOOP_READ_ARCHIVE: "1" });
+    const input = executorInput("archived", { env: { NOOP_READ_ARCHIVE: "1" } });
+    const unknown = executorInput("no-archive", { env: { NOOP_READ_ARCHIVE: "1" } });
     await execute(plugin("noop-executor"), input, undefined, { [input.workspace_archive_id]: archivePath })
       .result;
     await execute(plugin("noop-executor"), unknown, undefined, { [input.workspace_archive_id]: archivePath })
@@ -124,7 +101,7 @@ describe("plugin runtime", () => {
   test("step log lines arrive in order, bound to the call", async () => {
     pool = new WorkerPool(1);
     const lines: string[] = [];
-    await execute(plugin("noop-executor"), executorInput("logs", { NOOP_LOG_LINES: "50" }), (l) =>
+    await execute(plugin("noop-executor"), executorInput("logs", { env: { NOOP_LOG_LINES: "50" } }), (l) =>
       lines.push(l),
     ).result;
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i + 1}`));
@@ -135,8 +112,10 @@ describe("plugin runtime", () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 20);
     const started = performance.now();
-    const result = await execute(plugin("noop-executor"), executorInput("slow", { NOOP_SLEEP_MS: "2000" }))
-      .result;
+    const result = await execute(
+      plugin("noop-executor"),
+      executorInput("slow", { env: { NOOP_SLEEP_MS: "2000" } }),
+    ).result;
     clearInterval(timer);
     expect(result.exit_code).toBe(0);
     expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
@@ -146,7 +125,10 @@ describe("plugin runtime", () => {
 
   test("cancel makes keep_going answer stop, and the plugin ends the step with 130", async () => {
     pool = new WorkerPool(1);
-    const call = execute(plugin("noop-executor"), executorInput("cancelled", { NOOP_SLEEP_MS: "10000" }));
+    const call = execute(
+      plugin("noop-executor"),
+      executorInput("cancelled", { env: { NOOP_SLEEP_MS: "10000" } }),
+    );
     await Bun.sleep(100);
     const started = performance.now();
     call.cancel();
@@ -160,7 +142,8 @@ describe("plugin runtime", () => {
     const started = performance.now();
     const results = await Promise.all(
       [1, 2, 3, 4].map(
-        (i) => execute(plugin("noop-executor"), executorInput(`p${i}`, { NOOP_SLEEP_MS: "500" })).result,
+        (i) =>
+          execute(plugin("noop-executor"), executorInput(`p${i}`, { env: { NOOP_SLEEP_MS: "500" } })).result,
       ),
     );
     expect(results.map((r) => r.exit_code)).toEqual([0, 0, 0, 0]);
