@@ -1,0 +1,269 @@
+/**
+ * The dataflow scheduler (reference §5.3, `decisions.md` §2): a step starts
+ * once every predecessor passed, at most `parallelism` at a time; its
+ * builds_in parent's snapshot is its `parent_snapshot`. A failure cancels the
+ * run unless keep-going (then only dependants are skipped). Step and pipeline
+ * timeouts and the user's cancel stop running steps through their executor.
+ * Exactly one terminal event per step; the build exit code follows the
+ * first rule that applies: cancelled 130, plugin error 6, pipeline timeout
+ * 124, a step failed 1, a step timed out 124, else 0.
+ */
+import { ExitCode, messageOf } from "../errors.ts";
+import type { CommandStep, ExecutorInput, StdStream, StepResult } from "../protocol/index.ts";
+import type { GraphIR, GraphStep } from "../protocol/ir.ts";
+import { graphFacts } from "./chains.ts";
+import { displayName, type HmEvent, type SkipReason } from "./events.ts";
+
+export interface StepExecution {
+  readonly result: Promise<StepResult>;
+  /** Asks the executor to stop; the result still arrives (usually exit 130). */
+  cancel(): void;
+}
+
+export interface Executor {
+  readonly name: string;
+  execute(input: ExecutorInput, onLog: (stream: StdStream, line: string) => void): StepExecution;
+}
+
+export interface ScheduleOptions {
+  readonly graph: GraphIR;
+  readonly runId: string;
+  readonly archiveId: string;
+  readonly parallelism: number;
+  readonly keepGoing: boolean;
+  readonly defaultRunner: string;
+  /** The executor of each node, resolved (and checked) before the run starts. */
+  readonly executors: readonly Executor[];
+  /** `hm run -e KEY=VALUE`: on top of every step's env. */
+  readonly extraEnv: Readonly<Record<string, string>>;
+  readonly emit: (event: HmEvent) => void;
+  /** The user's cancel (Ctrl-C, SIGTERM). */
+  readonly signal?: AbortSignal;
+  /** How long a stopped step may take to return before it is abandoned. */
+  readonly stopGraceMs?: number;
+}
+
+export interface ScheduleResult {
+  readonly exitCode: number;
+  /** Plugin failures, named by plugin and method, to print after the build. */
+  readonly errors: string[];
+}
+
+type Outcome = "passed" | "failed" | "timed_out" | "cancelled" | "errored" | "skipped";
+
+export async function schedule(options: ScheduleOptions): Promise<ScheduleResult> {
+  const { graph, emit } = options;
+  const nodes = graph.graph.nodes;
+  const facts = graphFacts(graph);
+  const started = Date.now();
+  const stepIds = nodes.map(() => crypto.randomUUID());
+  const outcome: (Outcome | "pending" | "running")[] = nodes.map(() => "pending");
+  const snapshots: (string | null)[] = nodes.map(() => null);
+  /** Running steps: how to stop each (cancel now, abandon after the grace period). */
+  const running = new Map<number, () => void>();
+  const errors: string[] = [];
+  let stopping: "failure" | "user" | "pipeline_timeout" | null = null;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+
+  emit({
+    kind: "build_start",
+    run_id: options.runId,
+    plan: { step_count: nodes.length, chain_count: facts.chainCount, default_runner: options.defaultRunner },
+    started_at: started,
+  });
+  for (const i of facts.order) {
+    const step = nodes[i]?.step as GraphStep;
+    const parent = facts.buildsInParent[i];
+    emit({
+      kind: "step_queued",
+      step_id: stepIds[i] as string,
+      key: step.key,
+      chain_idx: facts.positionInChain[i] as number,
+      parent_key: parent === null || parent === undefined ? null : (nodes[parent]?.step.key ?? null),
+      display_name: displayName(step.label, step.cmd),
+    });
+  }
+
+  const stopAll = (why: NonNullable<typeof stopping>) => {
+    if (stopping === null) stopping = why;
+    for (const stop of running.values()) stop();
+  };
+  const onAbort = () => {
+    stopping = "user";
+    stopAll("user");
+    pump();
+  };
+  options.signal?.addEventListener("abort", onAbort);
+  const pipelineTimer =
+    graph.timeout_seconds !== undefined
+      ? setTimeout(() => {
+          stopAll("pipeline_timeout");
+          pump();
+        }, graph.timeout_seconds * 1000)
+      : undefined;
+
+  const skip = (i: number, reason: SkipReason) => {
+    outcome[i] = "skipped";
+    emit({ kind: "step_skipped", step_id: stepIds[i] as string, key: nodes[i]?.step.key as string, reason });
+  };
+
+  function pump(): void {
+    for (const i of facts.order) {
+      if (outcome[i] !== "pending") continue;
+      const deps = facts.predecessors[i] ?? [];
+      if (deps.some((d) => outcome[d] !== "pending" && outcome[d] !== "running" && outcome[d] !== "passed")) {
+        skip(i, stopping !== null && stopping !== "failure" ? "cancelled" : "dependency failed");
+        continue;
+      }
+      if (stopping !== null) {
+        skip(i, stopping === "failure" ? "dependency failed" : "cancelled");
+        continue;
+      }
+      if (deps.every((d) => outcome[d] === "passed") && running.size < Math.max(1, options.parallelism))
+        start(i);
+    }
+    if (running.size === 0 && outcome.every((o) => o !== "pending" && o !== "running")) finish();
+  }
+
+  function start(i: number): void {
+    const node = nodes[i] as GraphIR["graph"]["nodes"][number];
+    const executor = options.executors[i] as Executor;
+    const stepId = stepIds[i] as string;
+    const parent = facts.buildsInParent[i];
+    outcome[i] = "running";
+    emit({ kind: "step_start", step_id: stepId, runner: executor.name, image: node.step.image ?? null });
+    const input: ExecutorInput = {
+      step: toCommandStep(
+        node.step,
+        parent === null || parent === undefined ? null : (nodes[parent]?.step.key ?? null),
+      ),
+      workspace_archive_id: options.archiveId,
+      env: { ...node.env, ...options.extraEnv },
+      workdir: "/workspace",
+      run_id: options.runId,
+      step_id: stepId,
+      cache_lookup: { kind: "miss_no_commit" },
+      parent_snapshot: parent === null || parent === undefined ? null : (snapshots[parent] ?? null),
+    };
+    const stepStarted = Date.now();
+    const execution = executor.execute(input, (stream, line) =>
+      emit({ kind: "step_log", step_id: stepId, stream, line, ts: Date.now() }),
+    );
+    let timedOut = false;
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    let abandon!: (value: "abandoned") => void;
+    const abandoned = new Promise<"abandoned">((resolve) => {
+      abandon = resolve;
+    });
+    // Stopping asks the executor to end the step; one that never returns is abandoned after the grace period.
+    const stop = () => {
+      execution.cancel();
+      graceTimer ??= setTimeout(() => abandon("abandoned"), options.stopGraceMs ?? 5000);
+    };
+    running.set(i, stop);
+    const timeout = node.step.timeout_seconds;
+    const timer =
+      timeout !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            stop();
+          }, timeout * 1000)
+        : undefined;
+
+    Promise.race([execution.result, abandoned])
+      .then(
+        (result) => ({ result, error: null as string | null }),
+        (error: unknown) => ({ result: null, error: messageOf(error) }),
+      )
+      .then(({ result, error }) => {
+        clearTimeout(timer);
+        clearTimeout(graceTimer);
+        running.delete(i);
+        const end = (exitCode: number, snapshot: string | null = null) =>
+          emit({
+            kind: "step_end",
+            step_id: stepId,
+            exit_code: exitCode,
+            duration_ms: Date.now() - stepStarted,
+            snapshot,
+          });
+        const chainFailed = (exitCode: number, message: string) =>
+          emit({
+            kind: "chain_failed",
+            chain_idx: facts.chainOf[i] as number,
+            failed_step_id: stepId,
+            failed_step_key: node.step.key,
+            exit_code: exitCode,
+            message,
+            ts: Date.now(),
+          });
+        if (error !== null) {
+          outcome[i] = "errored";
+          errors.push(error);
+          end(1);
+          chainFailed(1, error);
+          if (!options.keepGoing) stopAll("failure");
+        } else if (timedOut) {
+          outcome[i] = "timed_out";
+          end(ExitCode.timedOut);
+          chainFailed(ExitCode.timedOut, `step '${node.step.key}' timed out after ${timeout}s`);
+          if (!options.keepGoing) stopAll("failure");
+        } else if (stopping !== null && stopping !== "failure") {
+          outcome[i] = "cancelled";
+          end(ExitCode.cancelled);
+        } else if (result === "abandoned" || result === null) {
+          outcome[i] = "cancelled";
+          end(ExitCode.cancelled);
+        } else if (result.exit_code === 0) {
+          outcome[i] = "passed";
+          snapshots[i] = result.committed_snapshot;
+          end(0, result.committed_snapshot);
+        } else if (stopping === "failure" && result.exit_code === ExitCode.cancelled) {
+          outcome[i] = "cancelled";
+          end(ExitCode.cancelled);
+        } else {
+          outcome[i] = "failed";
+          end(result.exit_code);
+          chainFailed(result.exit_code, `step '${node.step.key}' exited with code ${result.exit_code}`);
+          if (!options.keepGoing) stopAll("failure");
+        }
+        pump();
+      });
+  }
+
+  pump();
+  await finished;
+  clearTimeout(pipelineTimer);
+  options.signal?.removeEventListener("abort", onAbort);
+  const exitCode = buildExitCode(stopping, outcome, errors.length > 0);
+  emit({ kind: "build_end", exit_code: exitCode, duration_ms: Date.now() - started });
+  return { exitCode, errors };
+}
+
+function buildExitCode(stopping: string | null, outcome: string[], pluginError: boolean): number {
+  if (stopping === "user") return ExitCode.cancelled;
+  if (pluginError) return ExitCode.pluginRuntime;
+  if (stopping === "pipeline_timeout") return ExitCode.timedOut;
+  if (outcome.includes("failed")) return ExitCode.buildFailed;
+  if (outcome.includes("timed_out")) return ExitCode.timedOut;
+  return ExitCode.ok;
+}
+
+/** The protocol's CommandStep for a graph node (`builds_in` restored from the edge). */
+function toCommandStep(step: GraphStep, buildsIn: string | null): CommandStep {
+  return {
+    key: step.key,
+    label: step.label ?? null,
+    cmd: step.cmd,
+    builds_in: buildsIn,
+    image: step.image ?? null,
+    env: step.env ?? null,
+    timeout_seconds: step.timeout_seconds ?? null,
+    cache: step.cache ? { policy: step.cache.policy, key: step.cache.key ?? null } : null,
+    runner: step.runner ?? null,
+    runner_args: (step.runner_args ?? null) as CommandStep["runner_args"],
+  };
+}

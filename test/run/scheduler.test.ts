@@ -1,0 +1,258 @@
+/**
+ * The scheduler with the real noop plugin on worker threads: event order for
+ * pass, fail, keep-going, timeout and cancel; exit codes; parallelism; a
+ * 200-step diamond lattice.
+ */
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { checkGraph } from "../../src/pipeline/graph.ts";
+import { openPlugin } from "../../src/plugins/registry.ts";
+import { WorkerPool } from "../../src/plugins/worker-pool.ts";
+import type { GraphIR } from "../../src/protocol/ir.ts";
+import type { HmEvent } from "../../src/run/events.ts";
+import { pluginExecutor } from "../../src/run/plugin-executor.ts";
+import { schedule } from "../../src/run/scheduler.ts";
+import { tempDir } from "../helpers/hm.ts";
+import { fixturePath } from "../helpers/native.ts";
+
+const state = tempDir("hm-sched-");
+afterAll(() => state.cleanup());
+let pool: WorkerPool;
+afterEach(async () => {
+  await pool?.close();
+});
+
+const opened = openPlugin(fixturePath("noop-executor"), "user");
+if (!("entry" in opened)) throw new Error(opened.broken.reason);
+const noop = opened.entry;
+
+type Node = { key: string; env?: Record<string, string>; timeout?: number };
+function graph(
+  steps: Node[],
+  edges: [string, string, "builds_in" | "depends_on"][],
+  timeout?: number,
+): GraphIR {
+  const index = new Map(steps.map((s, i) => [s.key, i]));
+  return checkGraph({
+    version: "0",
+    ...(timeout !== undefined ? { timeout_seconds: timeout } : {}),
+    graph: {
+      nodes: steps.map((s) => ({
+        step: {
+          key: s.key,
+          cmd: `run ${s.key}`,
+          runner: "noop",
+          ...(s.timeout !== undefined ? { timeout_seconds: s.timeout } : {}),
+        },
+        env: s.env ?? {},
+      })),
+      node_holes: [],
+      edge_property: "directed",
+      edges: edges.map(([a, b, k]) => [index.get(a) as number, index.get(b) as number, k]),
+    },
+  });
+}
+
+async function run(
+  ir: GraphIR,
+  options: { keepGoing?: boolean; parallelism?: number; signal?: AbortSignal } = {},
+) {
+  pool = new WorkerPool(options.parallelism ?? 4);
+  const events: HmEvent[] = [];
+  const executor = pluginExecutor(noop, "noop", {
+    pool,
+    kvPath: join(state.path, "kv.sqlite"),
+    configDir: null,
+    archives: {},
+  });
+  const result = await schedule({
+    graph: ir,
+    runId: crypto.randomUUID(),
+    archiveId: crypto.randomUUID(),
+    parallelism: options.parallelism ?? 4,
+    keepGoing: options.keepGoing ?? false,
+    defaultRunner: "noop",
+    executors: ir.graph.nodes.map(() => executor),
+    extraEnv: {},
+    emit: (e) => events.push(e),
+    stopGraceMs: 2000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const keyOf = new Map(
+    events.flatMap((e) => (e.kind === "step_queued" ? [[e.step_id, e.key] as const] : [])),
+  );
+  /** "kind key [exit]" per event, for order checks. */
+  const trace = events.map((e) => {
+    const id = "step_id" in e ? e.step_id : "failed_step_id" in e ? e.failed_step_id : undefined;
+    const key = id ? ` ${keyOf.get(id)}` : "";
+    const extra =
+      e.kind === "step_end"
+        ? ` ${e.exit_code}`
+        : e.kind === "step_skipped"
+          ? ` (${e.reason})`
+          : e.kind === "build_end"
+            ? ` ${e.exit_code}`
+            : "";
+    return `${e.kind}${key}${extra}`;
+  });
+  return { ...result, events, trace };
+}
+
+/** The terminal events of one step, in order. */
+const stepTrace = (trace: string[], key: string) =>
+  trace.filter((t) => t.split(" ")[1] === key && !t.startsWith("step_queued"));
+
+describe("scheduler", () => {
+  test("a passing chain: queued first, then start/end per step in dependency order, exit 0", async () => {
+    const { exitCode, trace } = await run(
+      graph(
+        [{ key: "a" }, { key: "b" }, { key: "c" }],
+        [
+          ["a", "b", "builds_in"],
+          ["b", "c", "builds_in"],
+        ],
+      ),
+    );
+    expect(exitCode).toBe(0);
+    expect(trace).toEqual([
+      "build_start",
+      "step_queued a",
+      "step_queued b",
+      "step_queued c",
+      "step_start a",
+      "step_end a 0",
+      "step_start b",
+      "step_end b 0",
+      "step_start c",
+      "step_end c 0",
+      "build_end 0",
+    ]);
+  });
+
+  test("step_queued carries the parent key, display name and position in chain", async () => {
+    const { events } = await run(graph([{ key: "a" }, { key: "b" }], [["a", "b", "builds_in"]]));
+    const queued = events.filter((e) => e.kind === "step_queued");
+    expect(queued.map((e) => [e.key, e.parent_key, e.display_name, e.chain_idx])).toEqual([
+      ["a", null, "run a", 0],
+      ["b", "a", "run b", 1],
+    ]);
+  });
+
+  test("a failure ends the step, fails the chain, and skips dependants; exit 1", async () => {
+    const { exitCode, trace } = await run(
+      graph([{ key: "a", env: { NOOP_EXIT: "3" } }, { key: "b" }], [["a", "b", "builds_in"]]),
+    );
+    expect(exitCode).toBe(1);
+    expect(stepTrace(trace, "a")).toEqual(["step_start a", "step_end a 3", "chain_failed a"]);
+    expect(stepTrace(trace, "b")).toEqual(["step_skipped b (dependency failed)"]);
+  });
+
+  test("without keep-going a failure cancels running steps (130) and skips what has not started", async () => {
+    const { exitCode, trace } = await run(
+      graph(
+        [
+          { key: "fail", env: { NOOP_SLEEP_MS: "100", NOOP_EXIT: "1" } },
+          { key: "slow", env: { NOOP_SLEEP_MS: "10000" } },
+          { key: "later" },
+        ],
+        [["slow", "later", "builds_in"]],
+      ),
+    );
+    expect(exitCode).toBe(1);
+    expect(stepTrace(trace, "slow")).toEqual(["step_start slow", "step_end slow 130"]);
+    expect(stepTrace(trace, "later")).toEqual(["step_skipped later (dependency failed)"]);
+  });
+
+  test("with keep-going independent branches finish and only dependants are skipped", async () => {
+    const { exitCode, trace } = await run(
+      graph(
+        [
+          { key: "bad", env: { NOOP_EXIT: "2" } },
+          { key: "after-bad" },
+          { key: "good", env: { NOOP_SLEEP_MS: "200" } },
+          { key: "after-good" },
+        ],
+        [
+          ["bad", "after-bad", "builds_in"],
+          ["good", "after-good", "builds_in"],
+        ],
+      ),
+      { keepGoing: true },
+    );
+    expect(exitCode).toBe(1);
+    expect(stepTrace(trace, "after-bad")).toEqual(["step_skipped after-bad (dependency failed)"]);
+    expect(stepTrace(trace, "after-good")).toEqual(["step_start after-good", "step_end after-good 0"]);
+  });
+
+  test("a step timeout ends it with 124 and says so; exit 124", async () => {
+    const { exitCode, events, trace } = await run(
+      graph([{ key: "slow", timeout: 1, env: { NOOP_SLEEP_MS: "10000" } }], []),
+    );
+    expect(exitCode).toBe(124);
+    expect(stepTrace(trace, "slow")).toEqual(["step_start slow", "step_end slow 124", "chain_failed slow"]);
+    const failed = events.find((e) => e.kind === "chain_failed");
+    expect(failed?.kind === "chain_failed" && failed.message).toBe("step 'slow' timed out after 1s");
+  });
+
+  test("the pipeline timeout stops everything; exit 124", async () => {
+    const { exitCode, trace } = await run(
+      graph(
+        [{ key: "slow", env: { NOOP_SLEEP_MS: "10000" } }, { key: "next" }],
+        [["slow", "next", "depends_on"]],
+        1,
+      ),
+    );
+    expect(exitCode).toBe(124);
+    expect(stepTrace(trace, "slow")).toEqual(["step_start slow", "step_end slow 130"]);
+    expect(stepTrace(trace, "next")).toEqual(["step_skipped next (cancelled)"]);
+  });
+
+  test("the user's cancel ends running steps with 130 and skips the rest; exit 130", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const { exitCode, trace } = await run(
+      graph(
+        [{ key: "slow", env: { NOOP_SLEEP_MS: "10000" } }, { key: "next" }],
+        [["slow", "next", "builds_in"]],
+      ),
+      {
+        signal: controller.signal,
+      },
+    );
+    expect(exitCode).toBe(130);
+    expect(stepTrace(trace, "slow")).toEqual(["step_start slow", "step_end slow 130"]);
+    expect(stepTrace(trace, "next")).toEqual(["step_skipped next (cancelled)"]);
+  });
+
+  test("parallelism bounds how many steps run at once", async () => {
+    const steps = Array.from({ length: 4 }, (_, i) => ({ key: `s${i}`, env: { NOOP_SLEEP_MS: "300" } }));
+    const started = performance.now();
+    const { exitCode } = await run(graph(steps, []), { parallelism: 2 });
+    expect(exitCode).toBe(0);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(580);
+  });
+
+  test("200 steps in a diamond lattice finish with every event present, in dependency order", async () => {
+    const width = 10;
+    const layers = 20;
+    const steps = Array.from({ length: width * layers }, (_, i) => ({ key: `n${i}` }));
+    const edges: [string, string, "depends_on"][] = [];
+    for (let layer = 1; layer < layers; layer++) {
+      for (let j = 0; j < width; j++) {
+        edges.push([`n${(layer - 1) * width + j}`, `n${layer * width + j}`, "depends_on"]);
+        edges.push([`n${(layer - 1) * width + ((j + 1) % width)}`, `n${layer * width + j}`, "depends_on"]);
+      }
+    }
+    const { exitCode, trace } = await run(graph(steps, edges), { parallelism: 4 });
+    expect(exitCode).toBe(0);
+    expect(trace.filter((t) => t.startsWith("step_queued"))).toHaveLength(200);
+    expect(trace.filter((t) => t.startsWith("step_end") && t.endsWith(" 0"))).toHaveLength(200);
+    const endAt = new Map(
+      trace.flatMap((t, i) => (t.startsWith("step_end") ? [[t.split(" ")[1], i] as const] : [])),
+    );
+    const startAt = new Map(
+      trace.flatMap((t, i) => (t.startsWith("step_start") ? [[t.split(" ")[1], i] as const] : [])),
+    );
+    for (const [from, to] of edges) expect(endAt.get(from) as number).toBeLessThan(startAt.get(to) as number);
+  }, 60_000);
+});
