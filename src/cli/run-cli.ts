@@ -35,9 +35,13 @@ async function resolveChain(root: AnyCommand, tokens: string[], extra?: ExtraCom
     const current = chain[chain.length - 1] as AnyCommand;
     const subs = current.subCommands ? await resolve(current.subCommands) : undefined;
     if (!subs || Object.keys(subs).length === 0) break;
-    // Skip flags (e.g. `-h`) to find the next command word.
+    // Skip flags (e.g. `-h`), and the values of this command's options, to find the next command word.
+    const args = current.args ? await resolve(current.args) : {};
     let j = i;
-    while (j < tokens.length && (tokens[j] as string).startsWith("-") && tokens[j] !== "--") j++;
+    while (j < tokens.length && (tokens[j] as string).startsWith("-") && tokens[j] !== "--") {
+      const token = tokens[j] as string;
+      j += !token.includes("=") && takesValue(args, token.replace(/^--?/, "")) ? 2 : 1;
+    }
     const word = tokens[j];
     if (word === undefined || word === "--") break;
     const sub = subs[word] ?? (chain.length === 1 ? extra?.commands()[word] : undefined);
@@ -87,16 +91,24 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
   const head = dashes < 0 ? argv : argv.slice(0, dashes);
   const tail = dashes < 0 ? [] : argv.slice(dashes);
   const isGlobal = (t: string) => t === "-v" || t === "--verbose" || t === "--no-color";
-  const verbose = head.includes("-v") || head.includes("--verbose");
+  // hm's own flags may follow a built-in command; after a plugin verb they belong to the plugin.
+  const wordAt = head.findIndex((t) => !t.startsWith("-"));
+  const builtins = root.subCommands ? await resolve(root.subCommands) : {};
+  const pluginVerb = wordAt >= 0 && !((head[wordAt] as string) in builtins);
+  const globalZone = pluginVerb ? head.slice(0, wordAt) : head;
+  const verbose = globalZone.includes("-v") || globalZone.includes("--verbose");
   setVerbose(verbose);
-  if (head.includes("--no-color")) disableColor();
+  if (globalZone.includes("--no-color")) disableColor();
 
   try {
-    if (head.includes("--version") || head.includes("-V")) {
+    if (globalZone.includes("--version") || globalZone.includes("-V")) {
       await writeStdout(`hm ${options.version}\n`);
       return ExitCode.ok;
     }
-    const tokens = [...head.filter((t) => !isGlobal(t)), ...tail];
+    const ownTokens = pluginVerb
+      ? [...globalZone.filter((t) => !isGlobal(t)), ...head.slice(wordAt)]
+      : head.filter((t) => !isGlobal(t));
+    const tokens = [...ownTokens, ...tail];
     const resolved = await resolveChain(root, tokens, options.extra);
     const wantsHelp = resolved.rest.some(
       (t, i) => (t === "-h" || t === "--help") && i < indexOrEnd(resolved.rest, "--"),
@@ -156,6 +168,16 @@ async function withExtra(root: AnyCommand, extra: ExtraCommands | undefined): Pr
   if (extra === undefined) return root;
   const builtins = root.subCommands ? await resolve(root.subCommands) : {};
   return { ...root, subCommands: { ...builtins, ...extra.commands() } };
+}
+
+/** Whether `name` (long name or alias) is an option of `args` that takes a value. */
+function takesValue(args: ArgsDef, name: string): boolean {
+  for (const [key, def] of Object.entries(args)) {
+    const aliases = (def as { alias?: string | string[] }).alias;
+    const names = [key, ...(aliases === undefined ? [] : Array.isArray(aliases) ? aliases : [aliases])];
+    if (names.includes(name)) return def.type === "string" || def.type === "enum";
+  }
+  return false;
 }
 
 function indexOrEnd(list: readonly string[], item: string): number {

@@ -4,6 +4,7 @@
  * older `.harmont/`), else the working directory.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { HmError } from "../errors.ts";
 
@@ -35,6 +36,8 @@ export function findProject(cwd: string, dirOption?: string): Project {
 
 function pipelineDirOf(root: string): string | null {
   for (const name of PIPELINE_DIR_NAMES) {
+    // ~/.harmont is hm's own directory (installed plugins), never a project's pipelines.
+    if (name === ".harmont" && resolve(root) === resolve(homedir())) continue;
     const dir = join(root, name);
     if (isDirectory(dir)) return dir;
   }
@@ -43,6 +46,15 @@ function pipelineDirOf(root: string): string | null {
 
 function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
+}
+
+/** False for anything that is not a regular file, a dangling symlink included. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export type PipelineFile =
@@ -62,7 +74,7 @@ export function listPipelineFiles(pipelineDir: string): { files: PipelineFile[];
   const names = readdirSync(pipelineDir).sort();
   for (const name of names) {
     const path = join(pipelineDir, name);
-    if (!statSync(path).isFile()) continue;
+    if (!isFile(path)) continue;
     if (IR_FILE.test(name)) files.push({ kind: "ir", path, name, slug: name.replace(IR_FILE, "") });
     else if (MODULE_FILE.test(name) && !name.endsWith(".d.ts")) files.push({ kind: "module", path, name });
     else if (name.endsWith(".py")) python.push(name);

@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { HmError } from "../errors.ts";
 import type { PluginManifest } from "../protocol/index.ts";
 import { LIBRARY_EXTENSION } from "./paths.ts";
@@ -58,6 +58,11 @@ export async function installPlugin(options: InstallOptions): Promise<Installed>
     const temporary = join(options.targetDir, `.${manifest.name}.${process.pid}.tmp`);
     copyFileSync(staged, temporary);
     renameSync(temporary, target);
+    // An older copy of the same plugin under another file name would now conflict with this one.
+    for (const old of options.registry.plugins) {
+      if (old.name === manifest.name && old.path !== target && dirname(old.path) === options.targetDir)
+        rmSync(old.path, { force: true });
+    }
     return { path: target, manifest };
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -133,6 +138,11 @@ function verifyPin(bytes: Uint8Array, pin: string): void {
 
 /** Removes an installed plugin by name: its `<name>.<ext>` file, or the file whose manifest has that name. */
 export function removePlugin(name: string, targetDir: string, registry: PluginRegistry): string {
+  if (name === "" || name === "." || name === ".." || /[/\\\s]/.test(name)) {
+    throw new HmError("E_PLUGIN_NOT_FOUND", `'${name}' is not a plugin name`, {
+      hint: "hm plugin list shows installed names",
+    });
+  }
   const byFile = join(targetDir, `${name}.${LIBRARY_EXTENSION}`);
   const byManifest = registry.plugins.find((p) => p.name === name && p.source === "user")?.path;
   const path = existsSync(byFile) ? byFile : byManifest;

@@ -23,6 +23,7 @@ const METHOD_LABEL: Record<MethodName, string> = {
 export interface PluginCall<T> {
   readonly result: Promise<T>;
   cancel(): void;
+  abandon(): void;
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
@@ -73,5 +74,5 @@ export function callPlugin<T>(
       throw fail(`it could not be called: ${error instanceof Error ? error.message : String(error)}`);
     },
   );
-  return { result, cancel: pending.cancel };
+  return { result, cancel: pending.cancel, abandon: pending.abandon };
 }

@@ -120,13 +120,20 @@ export function projectPluginDirFor(projectRoot: string | null): string {
   return projectRoot === null ? "<project>/.hm/plugins/" : projectPluginDir(projectRoot);
 }
 
+/** Library files of a plugin directory; a name that cannot be stat'ed (a dangling link) is kept: opening it reports why. */
 function libraryFiles(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith(`.${LIBRARY_EXTENSION}`))
     .sort()
     .map((f) => join(dir, f))
-    .filter((p) => statSync(p).isFile());
+    .filter((p) => {
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return true;
+      }
+    });
 }
 
 type Opened = { ok: true; entry: PluginEntry; dirIndex: number } | { ok: false; broken: BrokenPlugin };

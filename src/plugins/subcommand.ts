@@ -35,8 +35,10 @@ export async function runSubcommand(
     const exit = await call.result;
     await written;
     if (exit.message !== null && exit.message !== "") await Bun.write(Bun.stderr, `${exit.message}\n`);
-    return exit.exit_code;
+    // A process exit code is one byte: 256 would read as success.
+    return exit.exit_code >= 0 && exit.exit_code <= 255 ? exit.exit_code : 1;
   } finally {
+    await written; // whatever the plugin wrote reaches the terminal, even when it failed
     await pool.close();
     dropBuildScope(kvPath, invocation);
   }

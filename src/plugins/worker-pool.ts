@@ -19,11 +19,18 @@ export interface CallHandlers {
 
 export interface PendingCall {
   readonly result: Promise<CallOutcome>;
-  /** Makes `keep_going` answer 0 ("stop") for this call from now on. */
+  /** Makes `keep_going` answer 0 ("stop") for this call from now on; a no-op once it has ended. */
   cancel(): void;
+  /**
+   * Gives up on a call that did not stop: its result rejects now, and its
+   * worker is retired (left to finish, never terminated while the plugin may
+   * still call back) while a fresh worker takes its place in the pool.
+   */
+  abandon(): void;
 }
 
 interface Job {
+  done: boolean;
   request: Omit<CallRequest, "context"> & { context: Omit<CallContext, "cancelSlot"> };
   handlers: CallHandlers;
   slot: number;
@@ -48,6 +55,8 @@ export class WorkerPool {
   private readonly freeSlots: number[] = Array.from({ length: CANCEL_SLOTS }, (_, i) => CANCEL_SLOTS - 1 - i);
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
+  /** Workers whose call was abandoned; each is terminated once its plugin call returns. */
+  private readonly retired = new Set<Worker>();
   private readonly queue: Job[] = [];
   private workerCount = 0;
   private nextId = 1;
@@ -71,6 +80,7 @@ export class WorkerPool {
     let job!: Job;
     const result = new Promise<CallOutcome>((resolve, reject) => {
       job = {
+        done: false,
         request: { id: this.nextId++, libraryPath, method, input, context },
         handlers,
         slot,
@@ -80,7 +90,13 @@ export class WorkerPool {
     });
     this.queue.push(job);
     this.dispatch();
-    return { result, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
+    return {
+      result,
+      cancel: () => {
+        if (!job.done) Atomics.store(this.cancelFlags, slot, 1);
+      },
+      abandon: () => this.abandon(job),
+    };
   }
 
   /** Waits for running calls, then stops every worker. */
@@ -117,6 +133,14 @@ export class WorkerPool {
   }
 
   private receive(worker: Worker, message: WorkerMessage): void {
+    if (this.retired.has(worker)) {
+      // The abandoned call has returned: nothing can call back into this worker any more.
+      if (message.type === "done" || message.type === "failed") {
+        this.retired.delete(worker);
+        worker.terminate();
+      }
+      return;
+    }
     const job = this.busy.get(worker);
     if (job === undefined || job.request.id !== message.id) return;
     const h = job.handlers;
@@ -146,9 +170,27 @@ export class WorkerPool {
     }
   }
 
+  private abandon(job: Job): void {
+    if (job.done) return;
+    const worker = [...this.busy].find(([, j]) => j === job)?.[0];
+    job.done = true;
+    Atomics.store(this.cancelFlags, job.slot, 1); // its slot stays taken: the plugin may still poll it
+    if (worker === undefined) {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.freeSlots.push(job.slot);
+    } else {
+      this.busy.delete(worker);
+      this.retired.add(worker);
+      this.workerCount--;
+    }
+    job.reject(new Error("the call did not stop and was abandoned"));
+    this.dispatch();
+  }
+
   private finish(worker: Worker, outcome: CallOutcome | Error, reusable = true): void {
     const job = this.busy.get(worker);
     if (job === undefined) return;
+    job.done = true;
     this.busy.delete(worker);
     this.freeSlots.push(job.slot);
     if (reusable) this.idle.push(worker);

@@ -18,6 +18,8 @@ export interface StepExecution {
   readonly result: Promise<StepResult>;
   /** Asks the executor to stop; the result still arrives (usually exit 130). */
   cancel(): void;
+  /** Gives up on a step that did not stop within the grace period, freeing its slot. */
+  abandon?(): void;
 }
 
 export interface Executor {
@@ -161,7 +163,10 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
     // Stopping asks the executor to end the step; one that never returns is abandoned after the grace period.
     const stop = () => {
       execution.cancel();
-      graceTimer ??= setTimeout(() => abandon("abandoned"), options.stopGraceMs ?? 5000);
+      graceTimer ??= setTimeout(() => {
+        execution.abandon?.();
+        abandon("abandoned");
+      }, options.stopGraceMs ?? 5000);
     };
     running.set(i, stop);
     const timeout = node.step.timeout_seconds;

@@ -4,7 +4,7 @@
  * kinds, and errors that name the file, the pipeline, the step and the field.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { runHm } from "../helpers/hm.ts";
 import { makeProject } from "../helpers/project.ts";
@@ -94,6 +94,23 @@ describe("discovery", () => {
     const warned = await runHm(["pipelines", "-d", mixed]);
     expect(warned.exitCode).toBe(0);
     expect(warned.stderr).toContain("ignoring Python pipeline files");
+  });
+
+  test("~/.harmont (hm's own directory) is never taken for a project's pipelines", async () => {
+    const home = project({
+      ".harmont/plugins/readme.txt": "",
+      ".harmont/notes.py": "",
+      "code/app/README.md": "",
+    });
+    const result = await runHm(["pipelines"], { cwd: join(home, "code", "app"), env: { HOME: home } });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('{"schema_version":"1","pipelines":[]}\n');
+  });
+
+  test("a dangling symlink in .hm/ is ignored", async () => {
+    const root = project({ ".hm/ci.ts": one("ci") });
+    symlinkSync("/nonexistent/x.ts", join(root, ".hm", "gone.ts"));
+    expect(await slugs(["-d", root])).toEqual(["ci"]);
   });
 
   test("-d to a missing directory is a usage error", async () => {

@@ -39,6 +39,12 @@ describe("hm plugin install / remove (local files)", () => {
     expect(missing.stderr).toContain(`no plugin file at ${target}`);
   });
 
+  test("remove refuses names that are paths", async () => {
+    const result = await hm(["plugin", "remove", "../../victim"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("'../../victim' is not a plugin name");
+  });
+
   test("an invalid plugin is refused before anything is copied", async () => {
     for (const fixture of ["bad-api-version", "not-a-plugin", "rust-stabby-lookalike"] as const) {
       const result = await hm(["plugin", "install", fixturePath(fixture)]);

@@ -4,7 +4,7 @@
  * what shadows what.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BUILTIN_RUNNERS } from "../../src/cli/plugin-registry.ts";
 import { BUILTIN_COMMANDS } from "../../src/cli/root.ts";
@@ -111,6 +111,14 @@ describe("plugin registry", () => {
       expect(registry.plugins.map((p) => p.name)).toEqual(["harmont-fixture-noop"]);
       expect(registry.broken[0]?.reason).toContain("cannot be opened as a shared library");
     });
+  });
+
+  test("a dangling symlink is a broken plugin, not a crash", () => {
+    const dir = pluginDir({ noop: "noop-executor" });
+    symlinkSync("/nonexistent/gone.so", join(dir, `dangling.${LIBRARY_EXTENSION}`));
+    const registry = load({ dir, source: "user" });
+    expect(registry.plugins.map((p) => p.name)).toEqual(["harmont-fixture-noop"]);
+    expect(registry.broken[0]?.reason).toContain("cannot be opened as a shared library");
   });
 
   test("plugins may not claim built-in commands or runners, and two default runners conflict", () => {

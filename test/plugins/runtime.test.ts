@@ -137,6 +137,18 @@ describe("plugin runtime", () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  test("cancelling a call that already ended does not stop the next call on its slot", async () => {
+    pool = new WorkerPool(1);
+    const first = execute(plugin("noop-executor"), executorInput("first"));
+    await first.result;
+    const second = execute(
+      plugin("noop-executor"),
+      executorInput("second", { env: { NOOP_SLEEP_MS: "200" } }),
+    );
+    first.cancel();
+    expect((await second.result).exit_code).toBe(0);
+  });
+
   test("parallel calls run on separate workers at the same time", async () => {
     pool = new WorkerPool(4);
     const started = performance.now();

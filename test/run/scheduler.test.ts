@@ -13,7 +13,7 @@ import type { HmEvent } from "../../src/run/events.ts";
 import { pluginExecutor } from "../../src/run/plugin-executor.ts";
 import { schedule } from "../../src/run/scheduler.ts";
 import { tempDir } from "../helpers/hm.ts";
-import { fixturePath } from "../helpers/native.ts";
+import { compilePlugin, fixturePath } from "../helpers/native.ts";
 
 const state = tempDir("hm-sched-");
 afterAll(() => state.cleanup());
@@ -255,4 +255,64 @@ describe("scheduler", () => {
     );
     for (const [from, to] of edges) expect(endAt.get(from) as number).toBeLessThan(startAt.get(to) as number);
   }, 60_000);
+});
+
+describe("a step that ignores cancellation", () => {
+  test("is abandoned after the grace period and the next step still runs with parallelism 1", async () => {
+    const dir = tempDir("hm-stubborn-");
+    try {
+      const path = compilePlugin(
+        dir.path,
+        "stubborn",
+        `#define _POSIX_C_SOURCE 200809L
+#define HM_PLUGIN_IMPLEMENTATION
+#include "hm_plugin.h"
+#include <time.h>
+static int run(hm_ctx *ctx, const hm_executor_input *in, hm_step_result *out) {
+  struct timespec ts = {3, 0};
+  (void)ctx;
+  if (in->step.key.len == 4) nanosleep(&ts, NULL); /* "slow": never polls keep_going */
+  out->exit_code = 0;
+  return 1;
+}
+static const hm_capability caps[] = { {.kind = HM_CAP_STEP_EXECUTOR, .as.step_executor = {.runner = "stubborn"}} };
+static const hm_manifest manifest = { .name = "stubborn", .version = "0.1.0", .description = "x", .capabilities = caps, .capability_count = 1 };
+static const hm_plugin_def def = { .manifest = &manifest, .execute_step = run };
+HM_PLUGIN(def);`,
+      );
+      const entry = openPlugin(path, "user");
+      if (!("entry" in entry)) throw new Error(entry.broken.reason);
+      pool = new WorkerPool(1);
+      const executor = pluginExecutor(entry.entry, "stubborn", {
+        pool,
+        kvPath: join(state.path, "kv.sqlite"),
+        configDir: null,
+        archives: {},
+      });
+      const ir = graph([{ key: "slow", timeout: 1 }, { key: "quick" }], []);
+      const events: HmEvent[] = [];
+      const started = performance.now();
+      const result = await schedule({
+        graph: ir,
+        runId: crypto.randomUUID(),
+        archiveId: crypto.randomUUID(),
+        parallelism: 1,
+        keepGoing: true,
+        defaultRunner: "stubborn",
+        executors: [executor, executor],
+        extraEnv: {},
+        emit: (e) => events.push(e),
+        stopGraceMs: 200,
+      });
+      expect(result.exitCode).toBe(124);
+      // The fast step ran on a fresh worker while the stubborn call was still sleeping.
+      expect(performance.now() - started).toBeLessThan(2500);
+      expect(
+        events.filter((e) => e.kind === "step_end").map((e) => e.kind === "step_end" && e.exit_code),
+      ).toEqual([124, 0]);
+      await pool.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
 });
