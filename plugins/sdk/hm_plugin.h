@@ -219,7 +219,8 @@ HM__STATIC_ASSERT(offsetof(hm_bytes, len) == sizeof(void *) && sizeof(size_t) ==
 
    hm_plugin_call - run one method.
      THREAD: any thread; may run concurrently on several threads with different calls.
-     api    shared, read-only, the same table for the whole process. The SDK never stores it.
+     api    read-only, valid for this call on this thread only: each host thread has its own
+            table (its functions run on that thread). Never store it. The SDK never does.
      call   valid only on this thread until this function returns.
      input  borrowed until this function returns; borsh of the method's input message.
      RETURNS HM_OK after set_result(result), or a negative HM_CALL_* code after
@@ -247,7 +248,8 @@ typedef enum hm_call_status {
    === Threading rules
 
    hm runs each plugin call on a worker thread. What the host guarantees and what it asks:
-   - The hm_host_api table is one immutable object for the whole process: shared, read-only.
+   - Each host thread passes its own read-only hm_host_api table; a table is valid only for the
+     call it was passed to, on that thread. Never keep the pointer for later or another thread.
    - hm_plugin_call may run at the same time on several threads, each with its own hm_call.
    - Host functions may be called only on the thread that entered hm_plugin_call, before it
      returns. An hm_call (and the hm_ctx wrapping it) is valid only there and only then.
