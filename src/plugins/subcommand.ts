@@ -1,4 +1,5 @@
 /** Running a plugin verb: one `run_subcommand` call on a worker; ExitInfo becomes hm's exit. */
+import { ExitCode } from "../errors.ts";
 import type { Project } from "../pipeline/project.ts";
 import { decodeExitInfo, encodeSubcommandInput, type SubcommandInput } from "../protocol/index.ts";
 import { KvStore } from "./kv-store.ts";
@@ -13,6 +14,7 @@ export async function runSubcommand(
   project: Project,
 ): Promise<number> {
   const pool = new WorkerPool(1);
+  let onInterrupt: (() => void) | undefined;
   const invocation = crypto.randomUUID();
   const kvPath = kvDatabasePath();
   // Chained so plugin output reaches the terminal in the order it was written.
@@ -32,12 +34,30 @@ export async function runSubcommand(
         },
       },
     );
+    // Ctrl-C: the plugin's keep_going turns to 0; a second press (300 ms later or more) stops waiting.
+    let cancelledAt = 0;
+    onInterrupt = () => {
+      if (cancelledAt === 0) {
+        cancelledAt = Date.now();
+        call.cancel();
+      } else if (Date.now() - cancelledAt >= 300) {
+        dropBuildScope(kvPath, invocation);
+        process.exit(ExitCode.cancelled);
+      }
+    };
+    process.on("SIGINT", onInterrupt);
+    process.on("SIGTERM", onInterrupt);
     const exit = await call.result;
+    if (cancelledAt !== 0) return ExitCode.cancelled;
     await written;
     if (exit.message !== null && exit.message !== "") await Bun.write(Bun.stderr, `${exit.message}\n`);
     // A process exit code is one byte: 256 would read as success.
     return exit.exit_code >= 0 && exit.exit_code <= 255 ? exit.exit_code : 1;
   } finally {
+    if (onInterrupt) {
+      process.off("SIGINT", onInterrupt);
+      process.off("SIGTERM", onInterrupt);
+    }
     await written; // whatever the plugin wrote reaches the terminal, even when it failed
     await pool.close();
     dropBuildScope(kvPath, invocation);
