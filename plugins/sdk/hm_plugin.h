@@ -1395,6 +1395,17 @@ static hm_reader hm__iter_reader(const hm_iter *it) {
   return r;
 }
 
+/* Moves `it` past the item just read with `r`; on a read error the iteration ends. */
+static int hm__iter_advance(hm_iter *it, const hm_reader *r) {
+  if (r->error != HM_ERROR_NONE) {
+    it->left = 0;
+    return 0;
+  }
+  it->pos = r->pos;
+  it->left--;
+  return 1;
+}
+
 HM_DEF hm_iter hm_str_map_iter(hm_str_map map) { return hm__iter(map.ptr, map.len, map.count); }
 
 HM_DEF int hm_str_map_next(hm_iter *it, hm_str *key, hm_str *value) {
@@ -1404,12 +1415,7 @@ HM_DEF int hm_str_map_next(hm_iter *it, hm_str *key, hm_str *value) {
   r = hm__iter_reader(it);
   k = hm_read_str_ref(&r);
   v = hm_read_str_ref(&r);
-  if (r.error != HM_ERROR_NONE) {
-    it->left = 0;
-    return 0;
-  }
-  it->pos = r.pos;
-  it->left--;
+  if (!hm__iter_advance(it, &r)) return 0;
   if (key) *key = k;
   if (value) *value = v;
   return 1;
@@ -1436,12 +1442,7 @@ HM_DEF int hm_str_list_next(hm_iter *it, hm_str *item) {
   if (it->left == 0) return 0;
   r = hm__iter_reader(it);
   s = hm_read_str_ref(&r);
-  if (r.error != HM_ERROR_NONE) {
-    it->left = 0;
-    return 0;
-  }
-  it->pos = r.pos;
-  it->left--;
+  if (!hm__iter_advance(it, &r)) return 0;
   if (item) *item = s;
   return 1;
 }
@@ -1573,12 +1574,7 @@ HM_DEF int hm_value_array_next(hm_iter *it, hm_value *item) {
   if (it->left == 0) return 0;
   r = hm__iter_reader(it);
   v = hm_read_value(&r);
-  if (r.error != HM_ERROR_NONE) {
-    it->left = 0;
-    return 0;
-  }
-  it->pos = r.pos;
-  it->left--;
+  if (!hm__iter_advance(it, &r)) return 0;
   if (item) *item = v;
   return 1;
 }
@@ -1591,12 +1587,7 @@ HM_DEF int hm_value_object_next(hm_iter *it, hm_str *key, hm_value *value) {
   r = hm__iter_reader(it);
   k = hm_read_str_ref(&r);
   v = hm_read_value(&r);
-  if (r.error != HM_ERROR_NONE) {
-    it->left = 0;
-    return 0;
-  }
-  it->pos = r.pos;
-  it->left--;
+  if (!hm__iter_advance(it, &r)) return 0;
   if (key) *key = k;
   if (value) *value = v;
   return 1;
