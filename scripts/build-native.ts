@@ -36,14 +36,16 @@ export class NativeBuildError extends Error {
   override readonly name = "NativeBuildError";
 }
 
-export async function buildNative(options: { quiet?: boolean } = {}): Promise<NativeLibraries> {
+export async function buildNative(
+  options: { quiet?: boolean; kinds?: readonly Kind[] } = {},
+): Promise<NativeLibraries> {
   const started = performance.now();
   const compiler = compilerCommand();
   const sdkHeaders = await filesEndingWith(SDK_DIR, ".h");
-  const targets = [
-    ...(await targetsIn("fixtures", join(ROOT, "fixtures"), sdkHeaders)),
-    ...(await targetsIn("plugins", join(ROOT, "plugins"), sdkHeaders)),
-  ];
+  const kinds = options.kinds ?? ["fixtures", "plugins"];
+  const targets = (
+    await Promise.all(kinds.map((kind) => targetsIn(kind, join(ROOT, kind), sdkHeaders)))
+  ).flat();
   const outcomes = await inParallel(
     targets.map((target) => () => buildIfChanged(target, compiler)),
     availableParallelism(),
@@ -190,10 +192,14 @@ function errorText(error: unknown): string {
 }
 
 if (import.meta.main) {
+  // `--postinstall` (bun install): first-party plugins only, and a failure is a warning, so a
+  // machine without a C compiler still installs; hm then says the `shell` runner is missing.
+  const postinstall = process.argv.includes("--postinstall");
   try {
-    await buildNative();
+    await buildNative(postinstall ? { kinds: ["plugins"] } : {});
   } catch (error) {
     console.error(`build-native: ${errorText(error)}`);
-    process.exit(1);
+    if (postinstall) console.error("build-native: hm's bundled plugins (the shell runner) are not available");
+    process.exit(postinstall ? 0 : 1);
   }
 }

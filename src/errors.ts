@@ -27,6 +27,9 @@ export type ErrorCode =
   | "E_PIPELINE_NOT_FOUND"
   | "E_PIPELINE_RENDER"
   | "E_PIPELINE_INVALID"
+  | "E_UNKNOWN_RUNNER"
+  | "E_RUNNER_ARGS"
+  | "E_WORKSPACE"
   | "E_PROJECT"
   | "E_INIT"
   | "E_PLUGIN_LOAD"
@@ -41,6 +44,9 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_PIPELINE_NOT_FOUND: ExitCode.usage,
   E_PIPELINE_RENDER: ExitCode.usage,
   E_PIPELINE_INVALID: ExitCode.pipelineInvalid,
+  E_UNKNOWN_RUNNER: ExitCode.pipelineInvalid,
+  E_RUNNER_ARGS: ExitCode.pipelineInvalid,
+  E_WORKSPACE: ExitCode.buildFailed,
   E_PROJECT: ExitCode.usage,
   E_INIT: ExitCode.usage,
   E_PLUGIN_LOAD: ExitCode.pluginLoad,

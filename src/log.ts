@@ -39,7 +39,19 @@ function format(obj: LogObject): string {
 export function log(): ConsolaInstance {
   instance ??= createConsola({
     level: Number(process.env.CONSOLA_LEVEL ?? level),
-    reporters: [{ log: (obj) => process.stderr.write(`${format(obj)}\n`) }],
+    reporters: [
+      { log: (obj) => (lineSink ? lineSink(format(obj)) : process.stderr.write(`${format(obj)}\n`)) },
+    ],
   });
   return instance;
+}
+
+let lineSink: ((line: string) => void) | null = null;
+
+/**
+ * While a live view owns stderr (`hm run`'s progress view), log lines go
+ * through it so they land above the view instead of through it; null restores stderr.
+ */
+export function routeLogLines(sink: ((line: string) => void) | null): void {
+  lineSink = sink;
 }

@@ -44,6 +44,9 @@ export interface Paint {
   green(s: string): string;
   yellow(s: string): string;
   cyan(s: string): string;
+  blue(s: string): string;
+  magenta(s: string): string;
+  brightRed(s: string): string;
   bold(s: string): string;
   dim(s: string): string;
 }
@@ -58,6 +61,9 @@ const ansi: Paint = {
   green: sgr(32, 39),
   yellow: sgr(33, 39),
   cyan: sgr(36, 39),
+  blue: sgr(34, 39),
+  magenta: sgr(35, 39),
+  brightRed: sgr(91, 39),
   bold: sgr(1, 22),
   dim: sgr(2, 22),
 };
@@ -67,6 +73,9 @@ const plain: Paint = {
   green: (s) => s,
   yellow: (s) => s,
   cyan: (s) => s,
+  blue: (s) => s,
+  magenta: (s) => s,
+  brightRed: (s) => s,
   bold: (s) => s,
   dim: (s) => s,
 };

@@ -8,6 +8,7 @@ export const BUILTIN_COMMANDS = {
   plugin: () => import("./commands/plugin.ts").then((m) => m.default),
   pipelines: () => import("./commands/pipelines.ts").then((m) => m.default),
   render: () => import("./commands/render.ts").then((m) => m.default),
+  run: () => import("./commands/run.ts").then((m) => m.default),
   version: () => import("./commands/version.ts").then((m) => m.default),
 };
 

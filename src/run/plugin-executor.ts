@@ -1,8 +1,16 @@
 /** A step executor backed by a native plugin's `execute_step`, called on the worker pool. */
+
+import { messageOf } from "../errors.ts";
+import { log } from "../log.ts";
 import { callPlugin } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
 import type { WorkerPool } from "../plugins/worker-pool.ts";
-import { decodeStepResult, encodeExecutorInput } from "../protocol/index.ts";
+import {
+  type BuildEvent,
+  decodeBuildEvent,
+  decodeStepResult,
+  encodeExecutorInput,
+} from "../protocol/index.ts";
 import type { Executor } from "./scheduler.ts";
 
 export interface PluginExecutorContext {
@@ -41,6 +49,22 @@ export function pluginExecutor(
           // One line per call; a trailing newline from the plugin is not part of the line.
           onStepLog: (stream, line) =>
             onLog(stream === 0 ? "stdout" : "stderr", utf8.decode(line).replace(/\r?\n$/, "")),
+          // stdout carries the JSON stream during a run: a runner's own output goes to stderr.
+          onWrite: (_fd, bytes) => process.stderr.write(bytes),
+          onEvent: (bytes) => {
+            // A runner may report its step's log lines as events; anything else is the scheduler's to say.
+            let event: BuildEvent;
+            try {
+              event = decodeBuildEvent(bytes);
+            } catch (error) {
+              log().warn(
+                `plugin '${plugin.name}' emitted an event that does not decode: ${messageOf(error)}`,
+              );
+              return;
+            }
+            if (event.kind === "step_log" && event.step_id === input.step_id) onLog(event.stream, event.line);
+            else log().debug(`plugin '${plugin.name}' emitted a ${event.kind} event; ignored`);
+          },
         },
       );
       return call;

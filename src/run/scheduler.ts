@@ -43,12 +43,23 @@ export interface ScheduleOptions {
   readonly signal?: AbortSignal;
   /** How long a stopped step may take to return before it is abandoned. */
   readonly stopGraceMs?: number;
+  /**
+   * `before` hooks of build_start, step_queued and step_start, awaited before
+   * the event is emitted (and the build or step begins): a message aborts the build.
+   */
+  readonly gate?: (event: HmEvent) => Promise<string | null>;
+  /** Aborts the build from outside (a `before` hook of a later event); the reason is the message. */
+  readonly abortSignal?: AbortSignal;
 }
 
 export interface ScheduleResult {
   readonly exitCode: number;
   /** Plugin failures, named by plugin and method, to print after the build. */
   readonly errors: string[];
+  /** Why a `before` hook aborted the build, or null. */
+  readonly aborted: string | null;
+  /** The step execution ids (their step-scope KV owners), in node order. */
+  readonly stepIds: readonly string[];
 }
 
 type Outcome = "passed" | "failed" | "timed_out" | "cancelled" | "errored" | "skipped";
@@ -64,41 +75,64 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   /** Running steps: how to stop each (cancel now, abandon after the grace period). */
   const running = new Map<number, () => void>();
   const errors: string[] = [];
-  let stopping: "failure" | "user" | "pipeline_timeout" | null = null;
+  let stopping: "failure" | "user" | "pipeline_timeout" | "aborted" | null = null;
+  let aborted: string | null = null;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
   });
 
-  emit({
+  const abortWith = (message: string) => {
+    aborted ??= message;
+    stopAll("aborted");
+  };
+  /** Runs the gate (if any) on an event the scheduler is about to emit. */
+  const gated = async (event: HmEvent): Promise<void> => {
+    if (options.gate === undefined || aborted !== null) return;
+    const message = await options.gate(event);
+    if (message !== null) abortWith(message);
+  };
+
+  const buildStart: HmEvent = {
     kind: "build_start",
     run_id: options.runId,
     plan: { step_count: nodes.length, chain_count: facts.chainCount, default_runner: options.defaultRunner },
     started_at: started,
-  });
+  };
+  await gated(buildStart);
+  emit(buildStart);
   for (const i of facts.order) {
     const step = nodes[i]?.step as GraphStep;
     const parent = facts.buildsInParent[i];
-    emit({
+    const queued: HmEvent = {
       kind: "step_queued",
       step_id: stepIds[i] as string,
       key: step.key,
       chain_idx: facts.positionInChain[i] as number,
       parent_key: parent === null || parent === undefined ? null : (nodes[parent]?.step.key ?? null),
       display_name: displayName(step.label, step.cmd),
-    });
+    };
+    await gated(queued);
+    emit(queued);
   }
 
-  const stopAll = (why: NonNullable<typeof stopping>) => {
-    if (stopping === null) stopping = why;
+  function stopAll(why: NonNullable<typeof stopping>): void {
+    if (stopping === null || (why === "aborted" && stopping === "failure")) stopping = why;
     for (const stop of running.values()) stop();
-  };
+  }
   const onAbort = () => {
     stopping = "user";
     stopAll("user");
     pump();
   };
   options.signal?.addEventListener("abort", onAbort);
+  if (options.signal?.aborted) onAbort();
+  const onHookAbort = () => {
+    abortWith(String(options.abortSignal?.reason));
+    pump();
+  };
+  options.abortSignal?.addEventListener("abort", onHookAbort);
+  if (options.abortSignal?.aborted) abortWith(String(options.abortSignal.reason));
   const pipelineTimer =
     graph.timeout_seconds !== undefined
       ? setTimeout(() => {
@@ -124,10 +158,36 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
         skip(i, stopping === "failure" ? "dependency failed" : "cancelled");
         continue;
       }
-      if (deps.every((d) => outcome[d] === "passed") && running.size < Math.max(1, options.parallelism))
-        start(i);
+      if (deps.every((d) => outcome[d] === "passed") && running.size < Math.max(1, options.parallelism)) {
+        if (options.gate === undefined) start(i);
+        else void startGated(i);
+      }
     }
     if (running.size === 0 && outcome.every((o) => o !== "pending" && o !== "running")) finish();
+  }
+
+  /** Holds the step's slot while its step_start `before` hooks run; an abort skips it. */
+  async function startGated(i: number): Promise<void> {
+    outcome[i] = "running";
+    running.set(i, () => {});
+    const node = nodes[i] as GraphIR["graph"]["nodes"][number];
+    const message =
+      aborted === null
+        ? await (options.gate as NonNullable<typeof options.gate>)({
+            kind: "step_start",
+            step_id: stepIds[i] as string,
+            runner: (options.executors[i] as Executor).name,
+            image: node.step.image ?? null,
+          })
+        : null;
+    running.delete(i);
+    if (message !== null) abortWith(message);
+    if (stopping !== null) {
+      skip(i, stopping === "failure" ? "dependency failed" : "cancelled");
+    } else {
+      start(i);
+    }
+    pump();
   }
 
   function start(i: number): void {
@@ -243,13 +303,15 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   await finished;
   clearTimeout(pipelineTimer);
   options.signal?.removeEventListener("abort", onAbort);
+  options.abortSignal?.removeEventListener("abort", onHookAbort);
   const exitCode = buildExitCode(stopping, outcome, errors.length > 0);
   emit({ kind: "build_end", exit_code: exitCode, duration_ms: Date.now() - started });
-  return { exitCode, errors };
+  return { exitCode, errors, aborted, stepIds };
 }
 
 function buildExitCode(stopping: string | null, outcome: string[], pluginError: boolean): number {
   if (stopping === "user") return ExitCode.cancelled;
+  if (stopping === "aborted") return ExitCode.buildFailed;
   if (pluginError) return ExitCode.pluginRuntime;
   if (stopping === "pipeline_timeout") return ExitCode.timedOut;
   if (outcome.includes("failed")) return ExitCode.buildFailed;

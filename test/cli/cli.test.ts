@@ -42,7 +42,7 @@ describe("hm CLI", () => {
   test("hm version prints the version, the plugin ABI and protocol, and the plugin count", async () => {
     const result = await runHm(["version"]);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe(`hm ${pkg.version}\nplugin ABI 1, protocol 2\nplugins loaded: 0\n`);
+    expect(result.stdout).toBe(`hm ${pkg.version}\nplugin ABI 1, protocol 2\nplugins loaded: 1\n`); // the bundled shell plugin
   });
 
   test("an unknown option is a usage error naming it", async () => {
@@ -77,7 +77,7 @@ describe("hm CLI", () => {
     const result = await runHm(["deploy"]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      "✘ unknown command 'deploy'\n  available: [init, pipelines, plugin, render, version]\n→ hm plugin install <ref> to add a plugin that provides this command\n",
+      "✘ unknown command 'deploy'\n  available: [init, pipelines, plugin, render, run, version]\n→ hm plugin install <ref> to add a plugin that provides this command\n",
     );
   });
 

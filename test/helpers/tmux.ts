@@ -32,7 +32,8 @@ export function openTerminal(command: string[], env: Record<string, string> = {}
     "100",
     "-y",
     "30",
-    `${exports} ${quoted}; sleep 30`,
+    // The pane's shell survives Ctrl-C (its trap runs once the command exits), so the screen stays readable.
+    `trap true INT; ${exports} ${quoted}; sleep 30`,
   );
   if (started.exitCode !== 0) throw new Error(`tmux failed: ${started.stderr.toString()}`);
   const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();

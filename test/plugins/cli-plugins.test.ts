@@ -92,7 +92,8 @@ describe("plugin verbs", () => {
 
   test("hm version counts loaded plugins and says how many are broken", async () => {
     const result = await hm(["version"]);
-    expect(result.stdout).toContain("plugins loaded: 3 (1 broken: hm plugin list)");
+    // 3 fixtures plus the bundled shell plugin.
+    expect(result.stdout).toContain("plugins loaded: 4 (1 broken: hm plugin list)");
   });
 
   test("a verb whose plugin is broken fails with exit 5 and the reason", async () => {
@@ -146,8 +147,8 @@ HM_PLUGIN(def);`,
   });
 });
 
-describe("hm plugin list with no plugins", () => {
-  test("prints where plugins live and how to install one", async () => {
+describe("hm plugin list with only the bundled plugins", () => {
+  test("lists the bundled ones, then where plugins live and how to install one", async () => {
     const empty = tempDir("hm-empty-home-");
     try {
       const result = await runHm(["plugin", "list"], {
@@ -156,7 +157,9 @@ describe("hm plugin list with no plugins", () => {
       });
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toBe(
-        `No plugins installed.\n\nPlugins live in:\n  ${join(empty.path, ".harmont", "plugins")}\n  <project>/.hm/plugins/\n\nInstall one with hm plugin install <path-or-url>.\n`,
+        `${"name".padEnd(28)}${"version".padStart(10)}  capabilities\n` +
+          `${"shell".padEnd(28)}${"0.1.0".padStart(10)}  runner:shell, hook  [bundled]\n\n` +
+          `No plugins installed.\n\nPlugins live in:\n  ${join(empty.path, ".harmont", "plugins")}\n  <project>/.hm/plugins/\n\nInstall one with hm plugin install <path-or-url>.\n`,
       );
     } finally {
       empty.cleanup();

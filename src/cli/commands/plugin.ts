@@ -19,10 +19,13 @@ function capabilitySummary(plugin: PluginEntry): string {
 
 /** The plugin table (reference §7.6), plus where each came from and what is shadowed or broken. */
 export function renderPluginList(registry: PluginRegistry, projectDir: string | null): string {
-  if (registry.plugins.length === 0 && registry.broken.length === 0 && registry.shadowed.length === 0) {
-    const dirs = [userPluginDir(), projectPluginDirFor(projectDir)];
-    return `No plugins installed.\n\nPlugins live in:\n${dirs.map((d) => `  ${d}\n`).join("")}\nInstall one with hm plugin install <path-or-url>.\n`;
-  }
+  const nothingInstalled =
+    registry.plugins.every((p) => p.source === "bundled") &&
+    registry.broken.length === 0 &&
+    registry.shadowed.length === 0;
+  const dirs = [userPluginDir(), projectPluginDirFor(projectDir)];
+  const howToInstall = `No plugins installed.\n\nPlugins live in:\n${dirs.map((d) => `  ${d}\n`).join("")}\nInstall one with hm plugin install <path-or-url>.\n`;
+  if (registry.plugins.length === 0 && nothingInstalled) return howToInstall;
   const lines = [`${"name".padEnd(28)}${"version".padStart(10)}  capabilities`];
   for (const p of registry.plugins) {
     const source = p.source === "bundled" ? "  [bundled]" : "";
@@ -40,7 +43,8 @@ export function renderPluginList(registry: PluginRegistry, projectDir: string | 
     lines.push("", "broken (not loaded):");
     for (const b of registry.broken) lines.push(`  ${b.name ?? "?"} ${b.path}: ${b.reason}`);
   }
-  return `${lines.join("\n")}\n`;
+  // Only hm's own plugins: still say where others go.
+  return `${lines.join("\n")}\n${nothingInstalled ? `\n${howToInstall}` : ""}`;
 }
 
 const list = defineHmCommand({

@@ -1,0 +1,95 @@
+import { HmError } from "../../errors.ts";
+import { loadPipelines } from "../../pipeline/load.ts";
+import { findProject } from "../../pipeline/project.ts";
+import { selectPipeline } from "../../pipeline/select.ts";
+import { defineHmCommand, dirArg } from "../command.ts";
+import { pluginRegistry } from "../plugin-registry.ts";
+
+export default defineHmCommand({
+  meta: { name: "run", description: "Run a pipeline on this machine, against the working tree" },
+  args: {
+    pipeline: {
+      type: "positional",
+      description: "Pipeline slug (optional when there is one)",
+      required: false,
+    },
+    ...dirArg,
+    env: {
+      type: "string",
+      alias: "e",
+      valueHint: "KEY=VALUE",
+      description: "Set a variable in every step (repeatable)",
+    },
+    parallelism: {
+      type: "string",
+      valueHint: "N",
+      description: "Steps running at once (default: CPU count; 0 means 1)",
+    },
+    "keep-going": {
+      type: "boolean",
+      alias: "k",
+      description: "After a failure, keep running independent steps",
+    },
+    format: {
+      type: "string",
+      valueHint: "human|json",
+      description: "Output: human (stderr) or json (JSON lines on stdout)",
+    },
+    logs: { type: "boolean", description: "Plain log lines instead of the progress view" },
+    runner: {
+      type: "string",
+      valueHint: "NAME",
+      description: "Runner for steps that name none (e.g. shell)",
+    },
+  },
+  async run({ args, rawArgs }) {
+    const format = args.format ?? "human";
+    if (format !== "human" && format !== "json") {
+      throw new HmError("E_USAGE", `unknown --format '${format}'`, { hint: "available: human, json" });
+    }
+    const parallelism = parseParallelism(args.parallelism);
+    const extraEnv = envPairs(rawArgs);
+    const project = findProject(process.cwd(), args.dir);
+    const pipeline = selectPipeline(await loadPipelines(project), args.pipeline);
+    const registry = pluginRegistry(args.dir);
+    const { runBuild } = await import("../../run/run-build.ts");
+    return runBuild({
+      project,
+      pipeline,
+      registry,
+      runnerFlag: args.runner,
+      parallelism,
+      keepGoing: args["keep-going"] === true,
+      format,
+      logs: args.logs === true,
+      extraEnv,
+    });
+  },
+});
+
+function parseParallelism(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) {
+    throw new HmError("E_USAGE", `--parallelism '${text}': expected a whole number (0 means 1)`);
+  }
+  return Math.max(1, Number(text));
+}
+
+/** Every `-e KEY=VALUE` / `--env KEY=VALUE` / `--env=KEY=VALUE`, in order (a later key wins). */
+export function envPairs(rawArgs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (let i = 0; i < rawArgs.length; i++) {
+    const token = rawArgs[i] as string;
+    if (token === "--") break;
+    let pair: string | undefined;
+    if (token === "-e" || token === "--env") pair = rawArgs[++i];
+    else if (token.startsWith("--env=")) pair = token.slice("--env=".length);
+    else continue;
+    const eq = pair?.indexOf("=") ?? -1;
+    if (pair === undefined || eq <= 0) {
+      throw new HmError("E_USAGE", `${token} '${pair ?? ""}': expected KEY=VALUE`);
+    }
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}

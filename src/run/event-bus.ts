@@ -1,0 +1,125 @@
+/**
+ * One bus for a run's build events (`decisions.md` §3). Every consumer
+ * (renderer, `after` hook) has its own queue and sees every event, in order,
+ * one at a time: a consumer that returns a promise gets the next event only
+ * once it settles. Producers never wait: a slow consumer's queue spills to a
+ * file past a memory bound (`SpillQueue`).
+ *
+ * `before` hooks sit in front of the consumers: an event of a gated kind is
+ * held (and every event after it, to keep order) until the gate answers.
+ */
+import { messageOf } from "../errors.ts";
+import type { HmEvent, HmEventKind } from "./events.ts";
+import { SpillQueue } from "./spill-queue.ts";
+
+export interface EventConsumer {
+  readonly name: string;
+  deliver(event: HmEvent): void | Promise<void>;
+}
+
+export interface EventBusOptions {
+  /** Where spill files go (the run's directory). */
+  readonly spillDir: string;
+  /** Events a consumer may have waiting in memory before its queue spills. */
+  readonly memoryLimit?: number;
+  /** Runs the `before` hooks of an event; gated kinds only. */
+  readonly gate?: { kinds: ReadonlySet<HmEventKind>; check(event: HmEvent): Promise<void> };
+  /** A consumer that threw: reported once per consumer, which is then dropped. */
+  readonly onConsumerError?: (consumer: string, message: string) => void;
+}
+
+interface Subscription {
+  readonly consumer: EventConsumer;
+  readonly queue: SpillQueue;
+  draining: boolean;
+  failed: boolean;
+  idle: (() => void)[];
+}
+
+export class EventBus {
+  private readonly subscriptions: Subscription[] = [];
+  /** Events held behind a gated one, in order. */
+  private held: HmEvent[] = [];
+  private gating = false;
+
+  constructor(private readonly options: EventBusOptions) {}
+
+  subscribe(consumer: EventConsumer): void {
+    this.subscriptions.push({
+      consumer,
+      queue: new SpillQueue(this.options.memoryLimit ?? 10_000, this.options.spillDir),
+      draining: false,
+      failed: false,
+      idle: [],
+    });
+  }
+
+  publish(event: HmEvent): void {
+    const gate = this.options.gate;
+    if (this.gating || gate?.kinds.has(event.kind)) {
+      this.held.push(event);
+      if (!this.gating) void this.releaseHeld();
+      return;
+    }
+    this.fanOut(event);
+  }
+
+  /** Resolves once every event published so far has been handled by every consumer. */
+  async drained(): Promise<void> {
+    while (this.gating) await new Promise((r) => setTimeout(r, 5));
+    await Promise.all(
+      this.subscriptions.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.failed || (!s.draining && s.queue.size === 0)) resolve();
+            else s.idle.push(resolve);
+          }),
+      ),
+    );
+  }
+
+  /** Per consumer: the most events that waited at once and how many spilled to disk. */
+  stats(): Record<string, { peakQueued: number; spilled: number }> {
+    return Object.fromEntries(this.subscriptions.map((s) => [s.consumer.name, { ...s.queue.stats }]));
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.queue.dispose();
+  }
+
+  private async releaseHeld(): Promise<void> {
+    this.gating = true;
+    const gate = this.options.gate;
+    while (this.held.length > 0) {
+      const event = this.held.shift() as HmEvent;
+      if (gate?.kinds.has(event.kind)) await gate.check(event);
+      this.fanOut(event);
+    }
+    this.gating = false;
+  }
+
+  private fanOut(event: HmEvent): void {
+    for (const s of this.subscriptions) {
+      if (s.failed) continue;
+      s.queue.push(event);
+      if (!s.draining) void this.drain(s);
+    }
+  }
+
+  private async drain(s: Subscription): Promise<void> {
+    s.draining = true;
+    for (let event = s.queue.shift(); event !== undefined; event = s.queue.shift()) {
+      try {
+        const pending = s.consumer.deliver(event);
+        if (pending !== undefined) await pending;
+      } catch (error) {
+        s.failed = true;
+        this.options.onConsumerError?.(s.consumer.name, messageOf(error));
+        s.queue.dispose();
+        break;
+      }
+    }
+    s.draining = false;
+    for (const resolve of s.idle.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Lifecycle hook dispatch (reference §2.8, `decisions.md` §3). Each hook
+ * plugin gets one worker of its own (never the step pool: steps cannot
+ * starve hooks, nor hooks deadlock `--parallelism 1`), so one plugin's hook
+ * calls are serialized.
+ *
+ * - `before` hooks are awaited, in plugin order, within their `timeout_ms`;
+ *   the first `abort` (or an error or timeout, which count as an abort)
+ *   fails the build through `onAbort`.
+ * - `after` hooks are bus consumers: each sees its kinds in order from its
+ *   own queue, one event per call. A slow hook receives events late (step_log
+ *   lines possibly after their step ended); it never slows the steps. An
+ *   error or timeout is reported and the build goes on.
+ * Hooks see the protocol-2 event; `step_skipped` is not sent to them.
+ */
+import { messageOf } from "../errors.ts";
+import { callPlugin } from "../plugins/plugin-call.ts";
+import type { PluginEntry } from "../plugins/registry.ts";
+import { WorkerPool } from "../plugins/worker-pool.ts";
+import {
+  decodeHookOutcome,
+  encodeHookEvent,
+  type HookEventKind,
+  type HookOutcome,
+  type HookPhase,
+} from "../protocol/index.ts";
+import type { EventConsumer } from "./event-bus.ts";
+import { type HmEvent, type HmEventKind, toProtocolEvent } from "./events.ts";
+
+export interface HookCallContext {
+  readonly runId: string;
+  readonly kvPath: string;
+  readonly configDir: string | null;
+  readonly archives: Readonly<Record<string, string>>;
+}
+
+interface Hook {
+  readonly plugin: PluginEntry;
+  readonly kinds: ReadonlySet<HookEventKind>;
+  readonly phase: HookPhase;
+  readonly timeoutMs: number;
+}
+
+export interface Abort {
+  readonly plugin: string;
+  readonly reason: string;
+}
+
+/** The message a `before` abort fails the build with (`decisions.md` §2). */
+export function abortMessage(abort: Abort): string {
+  return `build aborted by plugin '${abort.plugin}': ${abort.reason}`;
+}
+
+export class HookDispatcher {
+  private readonly hooks: Hook[];
+  private readonly pools = new Map<string, WorkerPool>();
+
+  constructor(
+    plugins: readonly PluginEntry[],
+    private readonly context: HookCallContext,
+    /** A hook failure that does not abort (an `after` hook's error or timeout). */
+    private readonly report: (message: string) => void,
+  ) {
+    this.hooks = plugins.flatMap((plugin) =>
+      plugin.manifest.capabilities.flatMap((c) =>
+        c.kind === "lifecycle_hook"
+          ? [{ plugin, kinds: new Set(c.events), phase: c.phase, timeoutMs: c.timeout_ms }]
+          : [],
+      ),
+    );
+  }
+
+  /** The event kinds some `before` hook subscribed to. */
+  beforeKinds(): Set<HmEventKind> {
+    return new Set(this.hooks.filter((h) => h.phase === "before").flatMap((h) => [...h.kinds]));
+  }
+
+  /** Runs the `before` hooks of `event`; resolves to the first abort, or null. */
+  async before(event: HmEvent): Promise<Abort | null> {
+    const protocol = toProtocolEvent(event);
+    if (protocol === null) return null;
+    for (const hook of this.hooks) {
+      if (hook.phase !== "before" || !hook.kinds.has(event.kind as HookEventKind)) continue;
+      const outcome = await this.call(
+        hook,
+        event.kind,
+        encodeHookEvent({ event: protocol, phase: "before" }),
+      );
+      if ("failure" in outcome) return { plugin: hook.plugin.name, reason: outcome.failure };
+      if (outcome.kind === "abort") return { plugin: hook.plugin.name, reason: outcome.reason };
+    }
+    return null;
+  }
+
+  /** One bus consumer per `after` hook. */
+  afterConsumers(): EventConsumer[] {
+    return this.hooks
+      .filter((h) => h.phase === "after")
+      .map((hook) => ({
+        name: `hook '${hook.plugin.name}'`,
+        deliver: async (event: HmEvent) => {
+          if (!hook.kinds.has(event.kind as HookEventKind)) return;
+          const protocol = toProtocolEvent(event);
+          if (protocol === null) return;
+          const outcome = await this.call(
+            hook,
+            event.kind,
+            encodeHookEvent({ event: protocol, phase: "after" }),
+          );
+          if ("failure" in outcome) this.report(outcome.failure);
+          else if (outcome.kind === "abort")
+            this.report(
+              `hook '${hook.plugin.name}' asked to abort on ${event.kind} (after hooks cannot abort)`,
+            );
+        },
+      }));
+  }
+
+  /** Waits for hook calls still running, then stops the hook workers. */
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+  }
+
+  private pool(plugin: PluginEntry): WorkerPool {
+    let pool = this.pools.get(plugin.name);
+    if (pool === undefined) {
+      pool = new WorkerPool(1);
+      this.pools.set(plugin.name, pool);
+    }
+    return pool;
+  }
+
+  private async call(
+    hook: Hook,
+    kind: string,
+    input: Uint8Array,
+  ): Promise<HookOutcome | { failure: string }> {
+    const call = callPlugin(
+      this.pool(hook.plugin),
+      hook.plugin,
+      "onHookEvent",
+      input,
+      { ...this.context, stepId: null },
+      decodeHookOutcome,
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), hook.timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([call.result, timedOut]);
+      if (outcome !== "timeout") return outcome;
+      // The plugin may still be running: stop it, and give its worker up so the next event has one.
+      call.result.catch(() => {}); // abandoning rejects it; nobody waits for it any more
+      call.cancel();
+      call.abandon();
+      return { failure: `hook '${hook.plugin.name}' timed out after ${hook.timeoutMs}ms on ${kind}` };
+    } catch (error) {
+      return { failure: `hook '${hook.plugin.name}' failed on ${kind}: ${messageOf(error)}` };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * One local build, start to end: reap dead runs, resolve runners and check
+ * runner_args (before anything starts), pack the workspace, wire the event
+ * bus (renderer, `after` hooks) and the `before` hook gate, run the
+ * scheduler, wait for every consumer, then remove what the run created.
+ * Signals follow `decisions.md` §8. Returns the process exit code.
+ */
+import { availableParallelism } from "node:os";
+import { basename, join } from "node:path";
+import { ExitCode, HmError, messageOf } from "../errors.ts";
+import { log, routeLogLines } from "../log.ts";
+import type { LoadedPipeline } from "../pipeline/load.ts";
+import type { Project } from "../pipeline/project.ts";
+import { KvStore } from "../plugins/kv-store.ts";
+import { kvDatabasePath } from "../plugins/paths.ts";
+import type { PluginRegistry } from "../plugins/registry.ts";
+import { WorkerPool } from "../plugins/worker-pool.ts";
+import { isTTY, paintFor } from "../term.ts";
+import { EventBus } from "./event-bus.ts";
+import type { HmEvent, HmEventKind } from "./events.ts";
+import { abortMessage, HookDispatcher } from "./hooks.ts";
+import { pluginExecutor } from "./plugin-executor.ts";
+import { formatBytes, formatDuration } from "./render/format.ts";
+import { jsonRenderer } from "./render/json-renderer.ts";
+import { type HumanRenderer, plainRenderer } from "./render/plain-renderer.ts";
+import { progressRenderer } from "./render/progress-renderer.ts";
+import { streamSink } from "./render/sink.ts";
+import { createRunDirectory, reapDeadRuns } from "./run-records.ts";
+import { checkRunnerArgs } from "./runner-args.ts";
+import { resolveRunners } from "./runners.ts";
+import { type Executor, schedule } from "./scheduler.ts";
+import { handleRunSignals } from "./signals.ts";
+import { packWorkspace } from "./workspace/pack.ts";
+
+export type OutputFormat = "human" | "json";
+
+export interface RunBuildOptions {
+  readonly project: Project;
+  readonly pipeline: LoadedPipeline;
+  readonly registry: PluginRegistry;
+  readonly runnerFlag: string | undefined;
+  readonly parallelism: number | undefined;
+  readonly keepGoing: boolean;
+  readonly format: OutputFormat;
+  /** `--logs`: plain lines even on a terminal. */
+  readonly logs: boolean;
+  readonly extraEnv: Readonly<Record<string, string>>;
+}
+
+/** Runners hm provides itself (none runs steps yet: `docker` arrives with its issue). */
+const BUILTIN_RUNNERS = ["docker"];
+/** Events whose `before` hooks the scheduler awaits before it acts on them. */
+const SCHEDULER_GATED: ReadonlySet<HmEventKind> = new Set(["build_start", "step_queued", "step_start"]);
+
+export async function runBuild(options: RunBuildOptions): Promise<number> {
+  const { graph } = options.pipeline;
+  reapDeadRuns();
+  const choices = resolveRunners(graph, options.registry, {
+    runnerFlag: options.runnerFlag,
+    builtins: BUILTIN_RUNNERS,
+    builtinDefault: "docker",
+  });
+  const builtin = choices.find((c) => c.plugin === null);
+  if (builtin !== undefined) {
+    throw new HmError(
+      "E_UNKNOWN_RUNNER",
+      `the built-in runner '${builtin.runner}' is not available in this hm yet`,
+      {
+        hint: "run the steps on this machine with --runner shell",
+      },
+    );
+  }
+  await checkRunnerArgs(graph, choices);
+
+  const runId = crypto.randomUUID();
+  const runDir = createRunDirectory(runId);
+  const human = options.format === "human";
+  const renderer = human ? humanRenderer(options.logs) : null;
+  const say = (line: string) => (renderer ? renderer.note(line) : process.stderr.write(`${line}\n`));
+  if (renderer) routeLogLines((line) => renderer.note(line));
+  const pool = new WorkerPool(parallelismOf(options.parallelism));
+  let hooks: HookDispatcher | null = null;
+  let bus: EventBus | null = null;
+  const userCancel = new AbortController();
+  const hookAbort = new AbortController();
+  const signals = handleRunSignals({
+    cancel: () => {
+      say("cancelling… (Ctrl-C again to force)");
+      userCancel.abort();
+    },
+    force: () => {
+      say("force-exit: removing this run's files");
+      renderer?.close();
+      runDir.remove();
+      process.exit(ExitCode.cancelled);
+    },
+    exitNow: () => {
+      renderer?.close();
+      process.exit(ExitCode.cancelled);
+    },
+  });
+
+  try {
+    if (human) say(`${paintFor(2).cyan("▌")} ${paintFor(2).bold("hm run")} · ${options.pipeline.entry.slug}`);
+    const archiveId = crypto.randomUUID();
+    const archivePath = join(runDir.path, "workspace.tar");
+    const packStarted = performance.now();
+    const packed = await packWorkspace({
+      root: options.project.root,
+      pipelineDir: options.project.pipelineDir === null ? null : basename(options.project.pipelineDir),
+      output: archivePath,
+      onWarning: (message) => log().warn(message),
+    });
+    if (human)
+      say(
+        `workspace: ${packed.files} ${packed.files === 1 ? "file" : "files"} packed in ${formatDuration(performance.now() - packStarted)} (${formatBytes(packed.bytes)} archive)`,
+      );
+    if (userCancel.signal.aborted) return signals.terminated ? ExitCode.terminated : ExitCode.cancelled;
+
+    const context = {
+      kvPath: kvDatabasePath(),
+      configDir: options.project.pipelineDir,
+      archives: { [archiveId]: archivePath },
+    };
+    hooks = new HookDispatcher(options.registry.hooks, { ...context, runId }, say);
+    const beforeKinds = hooks.beforeKinds();
+    const dispatcher = hooks;
+    bus = new EventBus({
+      spillDir: runDir.path,
+      gate: {
+        kinds: new Set([...beforeKinds].filter((k) => !SCHEDULER_GATED.has(k))),
+        check: async (event) => {
+          const abort = await dispatcher.before(event);
+          if (abort !== null) hookAbort.abort(abortMessage(abort));
+        },
+      },
+      onConsumerError: (consumer, message) => say(`${consumer} stopped: ${message}`),
+    });
+    bus.subscribe(renderer ?? jsonRenderer(streamSink(process.stdout)));
+    for (const consumer of hooks.afterConsumers()) bus.subscribe(consumer);
+
+    const executors = choices.map(
+      ({ runner, plugin }): Executor =>
+        pluginExecutor(plugin as NonNullable<typeof plugin>, runner, { ...context, pool }),
+    );
+    const eventBus = bus;
+    const result = await schedule({
+      graph,
+      runId,
+      archiveId,
+      parallelism: parallelismOf(options.parallelism),
+      keepGoing: options.keepGoing,
+      defaultRunner: choices[0]?.runner ?? options.runnerFlag ?? "docker",
+      executors,
+      extraEnv: options.extraEnv,
+      emit: (event: HmEvent) => eventBus.publish(event),
+      signal: userCancel.signal,
+      abortSignal: hookAbort.signal,
+      ...(beforeKinds.size > 0
+        ? {
+            gate: async (event: HmEvent) => {
+              if (!SCHEDULER_GATED.has(event.kind) || !beforeKinds.has(event.kind)) return null;
+              const abort = await dispatcher.before(event);
+              return abort === null ? null : abortMessage(abort);
+            },
+          }
+        : {}),
+    });
+    await bus.drained();
+    // After the hooks: a build_end hook may still read the build scope (the shell runner does).
+    dropRunScopes(context.kvPath, runId, result.stepIds);
+    renderer?.close();
+    routeLogLines(null);
+    for (const error of result.errors) log().error(error);
+    if (result.aborted !== null) log().error(result.aborted);
+    return signals.terminated ? ExitCode.terminated : result.exitCode;
+  } catch (error) {
+    renderer?.close();
+    throw error instanceof HmError ? error : new HmError("E_INTERNAL", messageOf(error), { cause: error });
+  } finally {
+    routeLogLines(null);
+    signals.dispose();
+    await Promise.all([pool.close(), hooks?.close()]);
+    bus?.dispose();
+    runDir.remove();
+  }
+}
+
+function dropRunScopes(kvPath: string, runId: string, stepIds: readonly string[]): void {
+  const kv = new KvStore(kvPath);
+  try {
+    kv.dropOwner("build", runId);
+    for (const stepId of stepIds) kv.dropOwner("step", stepId);
+  } finally {
+    kv.close();
+  }
+}
+
+function parallelismOf(requested: number | undefined): number {
+  if (requested === undefined) return Math.max(1, availableParallelism());
+  return Math.max(1, requested);
+}
+
+function humanRenderer(logs: boolean): HumanRenderer {
+  const paint = paintFor(2);
+  const sink = streamSink(process.stderr);
+  const ci = process.env.CI !== undefined && process.env.CI !== "";
+  if (logs || ci || !isTTY(2)) return plainRenderer(sink, paint);
+  return progressRenderer(sink, paint, () => ({
+    columns: process.stderr.columns || 80,
+    rows: process.stderr.rows || 24,
+  }));
+}

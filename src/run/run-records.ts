@@ -1,0 +1,104 @@
+/**
+ * What a run leaves on disk, and the reaper of runs that died (`decisions.md`
+ * §7). Each run owns `<state dir>/runs/<run id>/` (workspace archive, spill
+ * files) holding `owner.json`: hm's pid and every other path the run may
+ * create (the `shell` runner's `${TMPDIR:-/tmp}/hm-shell-<run id>/`). A normal
+ * run removes all of it at the end; after a `kill -9` the next `hm run` (or
+ * `hm gc`) finds the pid gone and removes it.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as v from "valibot";
+import { stateDir } from "../plugins/paths.ts";
+
+const Owner = v.object({
+  pid: v.number(),
+  started_at: v.string(),
+  paths: v.array(v.string()),
+});
+type Owner = v.InferOutput<typeof Owner>;
+
+export function runsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), "runs");
+}
+
+/** Directories a run's plugins create outside the run directory (decisions §5). */
+export function pluginRunPaths(runId: string): string[] {
+  return [join(tmpdir(), `hm-shell-${runId}`)];
+}
+
+export interface RunDirectory {
+  readonly path: string;
+  /** Removes the run directory and every path recorded for it. */
+  remove(): void;
+}
+
+export function createRunDirectory(runId: string, env: NodeJS.ProcessEnv = process.env): RunDirectory {
+  const path = join(runsDir(env), runId);
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const owner: Owner = {
+    pid: process.pid,
+    started_at: new Date().toISOString(),
+    paths: pluginRunPaths(runId),
+  };
+  // Written whole then renamed, so the reaper never reads half a record.
+  writeFileSync(join(path, "owner.json.tmp"), `${JSON.stringify(owner)}\n`);
+  renameSync(join(path, "owner.json.tmp"), join(path, "owner.json"));
+  return { path, remove: () => removeRun(path, owner) };
+}
+
+function removeRun(path: string, owner: Owner | null): void {
+  for (const extra of owner?.paths ?? []) rmSync(extra, { recursive: true, force: true });
+  rmSync(path, { recursive: true, force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the pid exists, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes what runs whose hm process is gone left behind; returns the run ids
+ * reaped. A run directory without an owner file is left alone for an hour
+ * (its run may be starting right now).
+ */
+export function reapDeadRuns(env: NodeJS.ProcessEnv = process.env, limit = 100): string[] {
+  const dir = runsDir(env);
+  if (!existsSync(dir)) return [];
+  const reaped: string[] = [];
+  for (const runId of readdirSync(dir).slice(0, limit)) {
+    const path = join(dir, runId);
+    const owner = readOwner(path);
+    if (owner === "starting" || (owner !== null && alive(owner.pid))) continue;
+    removeRun(path, owner);
+    reaped.push(runId);
+  }
+  return reaped;
+}
+
+/** The run's owner; null when the record is unusable; "starting" when it may not be written yet. */
+function readOwner(runPath: string): Owner | null | "starting" {
+  const file = join(runPath, "owner.json");
+  try {
+    if (!existsSync(file)) return Date.now() - statSync(runPath).mtimeMs > 3_600_000 ? null : "starting";
+    const parsed = v.safeParse(Owner, JSON.parse(readFileSync(file, "utf8")));
+    return parsed.success ? parsed.output : null;
+  } catch {
+    return null;
+  }
+}

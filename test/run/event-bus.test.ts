@@ -1,0 +1,116 @@
+/**
+ * The event bus: every consumer sees every event in order; a slow consumer
+ * spills to disk instead of losing events or holding up the producer; a gated
+ * kind holds back the events behind it until its `before` hooks answer.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { EventBus } from "../../src/run/event-bus.ts";
+import type { HmEvent } from "../../src/run/events.ts";
+import { tempDir } from "../helpers/hm.ts";
+
+const dir = tempDir("hm-bus-");
+afterAll(() => dir.cleanup());
+
+const log = (i: number): HmEvent => ({
+  kind: "step_log",
+  step_id: "s",
+  stream: "stdout",
+  line: `line ${i} é`,
+  ts: i,
+});
+
+test("a slow consumer gets every event in order; a fast one is not held back; the spill file is removed", async () => {
+  const bus = new EventBus({ spillDir: dir.path, memoryLimit: 100 });
+  const fast: number[] = [];
+  const slow: number[] = [];
+  bus.subscribe({ name: "fast", deliver: (e) => void fast.push(e.kind === "step_log" ? e.ts : -1) });
+  bus.subscribe({
+    name: "slow",
+    deliver: async (e) => {
+      if (e.kind === "step_log" && e.ts % 500 === 0) await Bun.sleep(1);
+      slow.push(e.kind === "step_log" ? e.ts : -1);
+    },
+  });
+  for (let i = 0; i < 20_000; i++) bus.publish(log(i));
+  // The producer never waited for the slow consumer; the fast one already has everything.
+  expect(fast.length).toBe(20_000);
+  expect(slow.length).toBeLessThan(20_000);
+  const stats = bus.stats();
+  expect(stats.slow?.spilled).toBeGreaterThan(0);
+  expect(readdirSync(dir.path).some((f) => f.startsWith("events-"))).toBe(true);
+  await bus.drained();
+  expect(slow).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+  expect(readdirSync(dir.path).some((f) => f.startsWith("events-"))).toBe(false);
+  bus.dispose();
+});
+
+test("events survive the spill file with their text intact", async () => {
+  const bus = new EventBus({ spillDir: dir.path, memoryLimit: 2 });
+  const seen: HmEvent[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  bus.subscribe({
+    name: "blocked",
+    deliver: async (e) => {
+      await gate;
+      seen.push(e);
+    },
+  });
+  const sent = [log(1), { ...log(2), line: '日本語 🎉 \u0000 "quoted"' }, log(3), log(4), log(5)];
+  for (const e of sent) bus.publish(e);
+  release();
+  await bus.drained();
+  expect(seen).toEqual(sent);
+});
+
+test("a gated event holds back later events until its gate answers; other kinds pass through in order", async () => {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  const checked: string[] = [];
+  const bus = new EventBus({
+    spillDir: dir.path,
+    gate: {
+      kinds: new Set(["step_end"]),
+      check: async (e) => {
+        checked.push(e.kind);
+        await opened;
+      },
+    },
+  });
+  const seen: string[] = [];
+  bus.subscribe({ name: "r", deliver: (e) => void seen.push(e.kind) });
+  bus.publish(log(1));
+  bus.publish({ kind: "step_end", step_id: "s", exit_code: 0, duration_ms: 1, snapshot: null });
+  bus.publish(log(2));
+  await Bun.sleep(20);
+  expect(seen).toEqual(["step_log"]);
+  expect(checked).toEqual(["step_end"]);
+  open();
+  await bus.drained();
+  expect(seen).toEqual(["step_log", "step_end", "step_log"]);
+});
+
+test("a consumer that throws is reported once and dropped; the others go on", async () => {
+  const errors: string[] = [];
+  const bus = new EventBus({
+    spillDir: dir.path,
+    onConsumerError: (name, message) => errors.push(`${name}: ${message}`),
+  });
+  const good: number[] = [];
+  bus.subscribe({
+    name: "bad",
+    deliver: () => {
+      throw new Error("boom");
+    },
+  });
+  bus.subscribe({ name: "good", deliver: (e) => void good.push(e.kind === "step_log" ? e.ts : -1) });
+  for (let i = 0; i < 3; i++) bus.publish(log(i));
+  await bus.drained();
+  expect(errors).toEqual(["bad: boom"]);
+  expect(good).toEqual([0, 1, 2]);
+});

@@ -1,0 +1,394 @@
+/**
+ * `hm run` as a real process with real plugins: the JSON stream, slug
+ * selection, runner resolution, runner_args against step_schema, `-e`,
+ * lifecycle hooks (counting, before-abort, timeout) and what it leaves behind.
+ */
+import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { decodeExecutorInput } from "../../src/protocol/index.ts";
+import { parseEventStream } from "../helpers/event-schema.ts";
+import { runHm, tempDir } from "../helpers/hm.ts";
+import { irJson } from "../helpers/ir.ts";
+import { compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
+import { makeProject } from "../helpers/project.ts";
+
+const scratch = tempDir("hm-run-cmd-");
+afterAll(() => scratch.cleanup());
+
+/** A plugin directory holding only the named fixtures. */
+function pluginDir(...names: FixtureName[]): string {
+  const dir = join(scratch.path, `plugins-${names.join("-")}`);
+  mkdirSync(dir, { recursive: true });
+  for (const name of names) copyFileSync(fixturePath(name), join(dir, `${name}.so`));
+  return dir;
+}
+
+/** Fresh state and temp directories for one run, outside the project (which is packed). */
+function runDirs(): { state: string; tmp: string } {
+  const base = join(scratch.path, crypto.randomUUID());
+  const dirs = { state: join(base, "state"), tmp: join(base, "tmp") };
+  mkdirSync(dirs.tmp, { recursive: true });
+  return dirs;
+}
+
+/** Runs hm in `root` with its own state dir and TMPDIR, and the given plugin path. */
+async function hmRun(
+  root: string,
+  args: string[],
+  plugins: string,
+  { state, tmp } = runDirs(),
+  env: Record<string, string> = {},
+) {
+  const result = await runHm(["run", ...args], {
+    cwd: root,
+    env: { HM_STATE_DIR: state, TMPDIR: tmp, HM_PLUGIN_PATH: plugins, ...env },
+  });
+  return { ...result, state, tmp };
+}
+
+function pluginKv(state: string, plugin: string): Map<string, Uint8Array> {
+  const db = new Database(join(state, "kv.sqlite"), { readonly: true });
+  try {
+    const rows = db.query("SELECT key, value FROM kv WHERE scope = 'plugin' AND owner = ?").all(plugin) as {
+      key: Uint8Array;
+      value: Uint8Array;
+    }[];
+    return new Map(rows.map((r) => [new TextDecoder().decode(r.key), r.value]));
+  } finally {
+    db.close();
+  }
+}
+
+const text = (bytes: Uint8Array | undefined) =>
+  bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+
+describe("hm run with the noop runner", () => {
+  const noop = pluginDir("noop-executor");
+
+  test("JSON lines on stdout: every line a valid event, in the order of decisions §2", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [{ key: "a", env: { NOOP_LOG_LINES: "3" } }, { key: "b" }, { key: "c" }],
+        [
+          ["a", "b", "builds_in"],
+          ["a", "c", "depends_on"],
+        ],
+      ),
+    });
+    const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], noop);
+    // stderr has only the plugin's own log records.
+    expect(r.stderr.trimEnd().split("\n")).toEqual(
+      ["a", "b", "c"].map((k) => `▶ [harmont-fixture-noop] noop ran step '${k}'`),
+    );
+    expect(r.exitCode).toBe(0);
+    const events = parseEventStream(r.stdout);
+    const kinds = events.map((e) => e.kind);
+    expect(kinds.slice(0, 4)).toEqual(["build_start", "step_queued", "step_queued", "step_queued"]);
+    expect(kinds.at(-1)).toBe("build_end");
+    expect(kinds.filter((k) => k === "step_log").length).toBe(3);
+    expect(kinds.filter((k) => k === "step_end").length).toBe(3);
+    const queued = events.filter((e) => e.kind === "step_queued");
+    expect(queued.map((e) => [e.key, e.parent_key])).toEqual([
+      ["a", null],
+      ["b", "a"],
+      ["c", null],
+    ]);
+    const start = events[0];
+    expect(start?.kind === "build_start" && start.plan).toEqual({
+      step_count: 3,
+      chain_count: 2,
+      default_runner: "noop",
+    });
+    // Nothing left behind: no run directory, no temp files.
+    expect(readdirSync(join(r.state, "runs"))).toEqual([]);
+    expect(readdirSync(r.tmp)).toEqual([]);
+    project.cleanup();
+  });
+
+  test("-e values reach every step's env, over the pipeline's", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([{ key: "only", env: { FOO: "pipeline", KEEP: "1" } }]),
+    });
+    const r = await hmRun(
+      project.root,
+      ["ci", "--runner", "noop", "-e", "FOO=cli", "--env=BAR=x=y", "--logs"],
+      noop,
+    );
+    expect(r.exitCode).toBe(0);
+    const input = decodeExecutorInput(
+      pluginKv(r.state, "harmont-fixture-noop").get("seen:only") as Uint8Array,
+    );
+    expect(input.env).toMatchObject({ FOO: "cli", BAR: "x=y", KEEP: "1" });
+    expect(input.workdir).toBe("/workspace");
+    project.cleanup();
+  });
+
+  test("the plain renderer (no terminal): banner, workspace line, [key] lines", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([{ key: "hello", env: { NOOP_LOG_LINES: "2" } }]),
+      "src/a.txt": "a",
+    });
+    const r = await hmRun(project.root, ["--runner", "noop"], noop);
+    expect(r.exitCode).toBe(0);
+    // The plugin's own log records (▶ [plugin] …) interleave with the build's lines.
+    const lines = r.stderr
+      .trimEnd()
+      .split("\n")
+      .filter((l) => !l.startsWith("▶ [harmont-fixture-noop]"));
+    expect(lines[0]).toBe("▌ hm run · ci");
+    expect(lines[1]).toMatch(/^workspace: 1 file packed in \d+ms \(\d\.\d KB archive\)$/);
+    expect(lines.slice(2, -1)).toEqual([
+      "build: 1 steps in 1 chain(s)",
+      "[hello] start (runner=noop)",
+      "[hello] line 1",
+      "[hello] line 2",
+      expect.stringMatching(/^\[hello\] end exit=0 duration=\d+ms$/),
+    ]);
+    expect(lines.at(-1)).toMatch(/^build: end exit=0 duration=\d+ms$/);
+    project.cleanup();
+  });
+
+  test("a failing step: exit 1, chain_failed, its dependant skipped; -k runs the independent branch", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [
+          { key: "bad", env: { NOOP_EXIT: "3" } },
+          { key: "after" },
+          { key: "other", env: { NOOP_SLEEP_MS: "300" } },
+        ],
+        [["bad", "after", "depends_on"]],
+      ),
+    });
+    const r = await hmRun(
+      project.root,
+      ["--runner", "noop", "--format", "json", "-k", "--parallelism", "1"],
+      noop,
+    );
+    expect(r.exitCode).toBe(1);
+    const events = parseEventStream(r.stdout);
+    const failed = events.find((e) => e.kind === "chain_failed");
+    expect(failed?.kind === "chain_failed" && failed.message).toBe("step 'bad' exited with code 3");
+    expect(events.find((e) => e.kind === "step_skipped")).toMatchObject({
+      key: "after",
+      reason: "dependency failed",
+    });
+    const ends = events.filter((e) => e.kind === "step_end").map((e) => e.exit_code);
+    expect(ends.sort()).toEqual([0, 3]);
+    project.cleanup();
+  });
+});
+
+describe("choosing the pipeline and the runner", () => {
+  const noop = pluginDir("noop-executor");
+
+  test("slug: auto-picked when alone; several → exit 2 naming them; unknown → exit 2 listing them", async () => {
+    const one = makeProject({ ".hm/only.ir.json": irJson([{ key: "a" }]) });
+    expect((await hmRun(one.root, ["--runner", "noop", "--format", "json"], noop)).exitCode).toBe(0);
+    const two = makeProject({
+      ".hm/x.ir.json": irJson([{ key: "a" }]),
+      ".hm/y.ir.json": irJson([{ key: "a" }]),
+    });
+    const several = await hmRun(two.root, ["--runner", "noop"], noop);
+    expect(several.exitCode).toBe(2);
+    expect(several.stderr).toContain("this repo declares pipelines: x, y");
+    expect(several.stderr).toContain("pass one as the first argument");
+    const unknown = await hmRun(two.root, ["zz", "--runner", "noop"], noop);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("pipeline 'zz' not found");
+    expect(unknown.stderr).toContain("available: x, y");
+    const none = makeProject({ "README.md": "no pipelines" });
+    const empty = await hmRun(none.root, [], noop);
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain("no pipelines declared in this repo");
+    for (const p of [one, two, none]) p.cleanup();
+  });
+
+  test("an unknown runner stops the run before anything starts: exit 7 listing the runners", async () => {
+    const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a" }, { key: "z", runner: "nope" }]) });
+    const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], noop);
+    expect(r.exitCode).toBe(7);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("step 'z' requested runner 'nope', but no plugin provides it");
+    expect(r.stderr).toContain("available runners: docker, noop");
+    const flag = await hmRun(project.root, ["--runner", "nada"], noop);
+    expect(flag.exitCode).toBe(7);
+    expect(flag.stderr).toContain("runner 'nada' (--runner), but no plugin provides it");
+    project.cleanup();
+  });
+
+  test("a runner whose plugin is broken: exit 5 with the plugin's reason", async () => {
+    const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a", runner: "bad" }]) });
+    const r = await hmRun(project.root, [], pluginDir("bad-api-version"));
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toContain("needs runner 'bad', whose plugin is broken");
+    expect(r.stderr).toContain("API version mismatch");
+    project.cleanup();
+  });
+
+  test("runner_args are checked against the runner's step_schema before any step runs (exit 7)", async () => {
+    const dir = join(scratch.path, "schema-plugin");
+    compilePlugin(
+      dir,
+      "schema-runner",
+      `#define HM_PLUGIN_IMPLEMENTATION
+#include "hm_plugin.h"
+static int run(hm_ctx *ctx, const hm_executor_input *in, hm_step_result *out) {
+  (void)ctx; (void)in; out->exit_code = 0; return 1;
+}
+static const hm_capability caps[] = {{.kind = HM_CAP_STEP_EXECUTOR, .as.step_executor = {
+  .runner = "schemed",
+  .step_schema_json = "{\\"type\\":\\"object\\",\\"properties\\":{\\"cpus\\":{\\"type\\":\\"integer\\",\\"minimum\\":1}},\\"required\\":[\\"cpus\\"],\\"additionalProperties\\":false}"}}};
+static const hm_manifest manifest = {.name = "schema-runner", .version = "0.1.0", .description = "test",
+  .capabilities = caps, .capability_count = 1};
+static const hm_plugin_def plugin = {.manifest = &manifest, .execute_step = run};
+HM_PLUGIN(plugin);
+`,
+    );
+    const good = makeProject({
+      ".hm/ci.ir.json": irJson([{ key: "a", runner: "schemed", runner_args: { cpus: 2 } }]),
+    });
+    const ok = await hmRun(good.root, ["--format", "json"], dir);
+    expect(ok.stderr).toBe("");
+    expect(ok.exitCode).toBe(0);
+    const bad = makeProject({
+      ".hm/ci.ir.json": irJson([
+        { key: "a", runner: "schemed", runner_args: { cpus: 0, gpu: true } },
+        { key: "b", runner: "schemed" },
+      ]),
+    });
+    const r = await hmRun(bad.root, ["--format", "json"], dir);
+    expect(r.exitCode).toBe(7);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("step 'a': runner_args do not match the step_schema of runner 'schemed'");
+    expect(r.stderr).toContain("runner_args must NOT have additional properties ('gpu')");
+    expect(r.stderr).toContain("runner_args.cpus must be >= 1");
+    good.cleanup();
+    bad.cleanup();
+  });
+
+  test("flags: a bad --format or --parallelism or -e is a usage error (exit 2)", async () => {
+    const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a" }]) });
+    const format = await hmRun(project.root, ["--format", "yaml"], noop);
+    expect([
+      format.exitCode,
+      format.stderr.includes("unknown --format 'yaml'"),
+      format.stderr.includes("available: human, json"),
+    ]).toEqual([2, true, true]);
+    const par = await hmRun(project.root, ["--parallelism", "-3"], noop);
+    expect(par.exitCode).toBe(2);
+    const env = await hmRun(project.root, ["-e", "NOEQUALS"], noop);
+    expect([env.exitCode, env.stderr.includes("-e 'NOEQUALS': expected KEY=VALUE")]).toEqual([2, true]);
+    project.cleanup();
+  });
+});
+
+describe("lifecycle hooks", () => {
+  test("an after hook sees exactly the events of its kinds, in one run", async () => {
+    const plugins = pluginDir("noop-executor", "recording-hook");
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [
+          { key: "a", env: { NOOP_LOG_LINES: "5" } },
+          { key: "b", env: { NOOP_LOG_LINES: "2" } },
+          { key: "c", env: { NOOP_EXIT: "1" } },
+        ],
+        [
+          ["a", "b", "builds_in"],
+          ["b", "c", "builds_in"],
+        ],
+      ),
+    });
+    const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], plugins);
+    expect(r.exitCode).toBe(1);
+    const kv = pluginKv(r.state, "harmont-fixture-rec-hook");
+    const counts = Object.fromEntries(
+      ["build_start", "step_queued", "step_start", "step_log", "step_cache_hit", "step_end", "build_end"].map(
+        (k) => [k, text(kv.get(`hook:${k}`))],
+      ),
+    );
+    expect(counts).toEqual({
+      build_start: "1",
+      step_queued: "3",
+      step_start: "3",
+      step_log: "7",
+      step_cache_hit: undefined,
+      step_end: "3",
+      build_end: "1",
+    });
+    project.cleanup();
+  });
+
+  test("a before hook's abort fails the build with its reason and name; nothing else starts", async () => {
+    const plugins = pluginDir("noop-executor", "abort-hook");
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [{ key: "abort-me" }, { key: "later" }],
+        [["abort-me", "later", "depends_on"]],
+      ),
+    });
+    const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], plugins);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(
+      "build aborted by plugin 'harmont-fixture-abort-hook': refused step 'abort-me'",
+    );
+    const events = parseEventStream(r.stdout);
+    expect(events.some((e) => e.kind === "step_start")).toBe(false);
+    expect(events.filter((e) => e.kind === "step_skipped").map((e) => [e.key, e.reason])).toEqual([
+      ["abort-me", "cancelled"],
+      ["later", "cancelled"],
+    ]);
+    expect(events.at(-1)).toMatchObject({ kind: "build_end", exit_code: 1 });
+    project.cleanup();
+  });
+
+  test("a before hook that sleeps past its timeout_ms is reported by name and aborts the build", async () => {
+    const plugins = pluginDir("noop-executor", "abort-hook");
+    const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "slow-one" }]) });
+    const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], plugins);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("hook 'harmont-fixture-abort-hook' timed out after 1000ms on step_start");
+    project.cleanup();
+  });
+
+  test("hooks stay out of the step pool: --parallelism 1 with a before hook on every step completes", async () => {
+    const plugins = pluginDir("noop-executor", "abort-hook", "recording-hook");
+    const steps = Array.from({ length: 6 }, (_, i) => ({ key: `s${i}` }));
+    const project = makeProject({ ".hm/ci.ir.json": irJson(steps) });
+    const r = await hmRun(
+      project.root,
+      ["--runner", "noop", "--format", "json", "--parallelism", "1"],
+      plugins,
+    );
+    expect(r.exitCode).toBe(0);
+    expect(parseEventStream(r.stdout).filter((e) => e.kind === "step_end").length).toBe(6);
+    expect(text(pluginKv(r.state, "harmont-fixture-rec-hook").get("hook:step_end"))).toBe("6");
+    project.cleanup();
+  });
+});
+
+test("a dead run's leftovers are reaped by the next run", async () => {
+  const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a" }]) });
+  const { state, tmp } = runDirs();
+  // A run whose hm died (pid 2^22 + 1 is above Linux's pid_max default of 4194304).
+  const deadRun = join(state, "runs", "dead-run");
+  mkdirSync(deadRun, { recursive: true });
+  mkdirSync(join(tmp, "hm-shell-dead-run", "step"), { recursive: true });
+  await Bun.write(
+    join(deadRun, "owner.json"),
+    JSON.stringify({
+      pid: 4_194_305,
+      started_at: "2026-01-01T00:00:00Z",
+      paths: [join(tmp, "hm-shell-dead-run")],
+    }),
+  );
+  const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], pluginDir("noop-executor"), {
+    state,
+    tmp,
+  });
+  expect(r.exitCode).toBe(0);
+  expect(existsSync(deadRun)).toBe(false);
+  expect(existsSync(join(tmp, "hm-shell-dead-run"))).toBe(false);
+  project.cleanup();
+});

@@ -1,0 +1,133 @@
+/**
+ * Signals sent to a real `hm run` mid-step (decisions §8): SIGINT cancels
+ * (running steps end 130, exit 130), SIGTERM does the same and exits 143, a
+ * second SIGINT force-exits even when a step ignores cancellation; nothing
+ * of the run is left on disk.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseEventStream } from "../helpers/event-schema.ts";
+import { baseEnv, REPO_ROOT, tempDir } from "../helpers/hm.ts";
+import { irJson } from "../helpers/ir.ts";
+import { compilePlugin, fixturePath } from "../helpers/native.ts";
+import { makeProject } from "../helpers/project.ts";
+
+const scratch = tempDir("hm-run-signals-");
+afterAll(() => scratch.cleanup());
+
+const plugins = join(scratch.path, "plugins");
+mkdirSync(plugins, { recursive: true });
+copyFileSync(fixturePath("noop-executor"), join(plugins, "noop-executor.so"));
+// A runner that never looks at keep_going: only a forced exit gets past it.
+compilePlugin(
+  plugins,
+  "stubborn",
+  `#define _POSIX_C_SOURCE 199309L
+#define HM_PLUGIN_IMPLEMENTATION
+#include "hm_plugin.h"
+#include <time.h>
+static int run(hm_ctx *ctx, const hm_executor_input *in, hm_step_result *out) {
+  struct timespec t = {20, 0};
+  (void)ctx; (void)in;
+  nanosleep(&t, NULL);
+  out->exit_code = 0;
+  return 1;
+}
+static const hm_capability caps[] = {{.kind = HM_CAP_STEP_EXECUTOR, .as.step_executor = {.runner = "stubborn"}}};
+static const hm_manifest manifest = {.name = "stubborn", .version = "0.1.0", .description = "test",
+  .capabilities = caps, .capability_count = 1};
+static const hm_plugin_def plugin = {.manifest = &manifest, .execute_step = run};
+HM_PLUGIN(plugin);
+`,
+);
+
+/** Starts `hm run` in JSON mode and resolves once a step has started. */
+async function startRun(runner: string) {
+  const project = makeProject({
+    ".hm/ci.ir.json": irJson(
+      [{ key: "long", env: { NOOP_SLEEP_MS: "60000" } }, { key: "next" }],
+      [["long", "next", "depends_on"]],
+    ),
+  });
+  const state = join(scratch.path, crypto.randomUUID());
+  const proc = Bun.spawn(
+    [process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--runner", runner, "--format", "json"],
+    {
+      cwd: project.root,
+      env: { ...baseEnv(), HM_STATE_DIR: state, HM_PLUGIN_PATH: plugins },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  let stdout = "";
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      stdout += decoder.decode(value, { stream: true });
+    }
+  })();
+  while (!stdout.includes('"kind":"step_start"')) {
+    if (proc.exitCode !== null) throw new Error(`hm exited early: ${await new Response(proc.stderr).text()}`);
+    await Bun.sleep(20);
+  }
+  const finished = async () => {
+    const exitCode = await proc.exited;
+    await pump;
+    return { exitCode, stdout, stderr: await new Response(proc.stderr).text() };
+  };
+  return { proc, state, project, finished };
+}
+
+test("SIGINT mid-step: the step ends 130, the rest is skipped, hm exits 130 and leaves nothing", async () => {
+  const run = await startRun("noop");
+  run.proc.kill("SIGINT");
+  const r = await run.finished();
+  expect(r.exitCode).toBe(130);
+  const events = parseEventStream(r.stdout);
+  expect(events.find((e) => e.kind === "step_end")).toMatchObject({ exit_code: 130 });
+  expect(events.find((e) => e.kind === "step_skipped")).toMatchObject({ key: "next", reason: "cancelled" });
+  expect(events.at(-1)).toMatchObject({ kind: "build_end", exit_code: 130 });
+  expect(readdirSync(join(run.state, "runs"))).toEqual([]);
+  run.project.cleanup();
+});
+
+test("SIGTERM acts like the first Ctrl-C and exits 143", async () => {
+  const run = await startRun("noop");
+  run.proc.kill("SIGTERM");
+  const r = await run.finished();
+  expect(r.exitCode).toBe(143);
+  expect(parseEventStream(r.stdout).at(-1)).toMatchObject({ kind: "build_end", exit_code: 130 });
+  expect(readdirSync(join(run.state, "runs"))).toEqual([]);
+  run.project.cleanup();
+});
+
+test("a second SIGINT force-exits 130 while a step ignores cancellation, and removes the run's files", async () => {
+  const run = await startRun("stubborn");
+  const started = Date.now();
+  run.proc.kill("SIGINT");
+  await Bun.sleep(400); // further apart than one press seen twice
+  run.proc.kill("SIGINT");
+  const r = await run.finished();
+  expect(r.exitCode).toBe(130);
+  expect(Date.now() - started).toBeLessThan(15_000); // the stubborn step sleeps 20 s
+  expect(r.stderr).toContain("cancelling… (Ctrl-C again to force)");
+  expect(r.stderr).toContain("force-exit");
+  expect(readdirSync(join(run.state, "runs"))).toEqual([]);
+  run.project.cleanup();
+});
+
+test("two presses less than 300 ms apart count as one (bun run forwards Ctrl-C a second time)", async () => {
+  const run = await startRun("noop");
+  run.proc.kill("SIGINT");
+  run.proc.kill("SIGINT");
+  const r = await run.finished();
+  expect(r.exitCode).toBe(130);
+  expect(r.stderr).not.toContain("force-exit");
+  // The cancel ran its course: a complete stream ending in build_end.
+  expect(parseEventStream(r.stdout).at(-1)).toMatchObject({ kind: "build_end", exit_code: 130 });
+  run.project.cleanup();
+});
