@@ -19,6 +19,9 @@ export class SpillQueue {
   private memory: HmEvent[] = [];
   private head = 0;
   private spill: { path: string; fd: number; written: number; read: number; pending: number } | null = null;
+  /** Spilled lines not yet written: one write per 64 KiB, not one per event. */
+  private unwritten: string[] = [];
+  private unwrittenLength = 0;
   private readBuffer = "";
   private readOffset = 0;
   private readonly decoder = new StringDecoder("utf8");
@@ -58,6 +61,8 @@ export class SpillQueue {
   dispose(): void {
     if (this.spill === null) return;
     closeSync(this.spill.fd);
+    this.unwritten = [];
+    this.unwrittenLength = 0;
     this.readBuffer = "";
     this.readOffset = 0;
     rmSync(this.spill.path, { force: true });
@@ -74,17 +79,29 @@ export class SpillQueue {
       const path = join(this.spillDir, `events-${crypto.randomUUID()}.jsonl`);
       this.spill = { path, fd: openSync(path, "w+", 0o600), written: 0, read: 0, pending: 0 };
     }
-    const line = Buffer.from(`${JSON.stringify(event)}\n`);
-    writeSync(this.spill.fd, line, 0, line.length, this.spill.written);
-    this.spill.written += line.length;
+    const line = `${JSON.stringify(event)}\n`;
+    this.unwritten.push(line);
+    this.unwrittenLength += line.length;
+    if (this.unwrittenLength >= 1 << 16) this.flush();
     this.spill.pending++;
     this.stats.spilled++;
+  }
+
+  private flush(): void {
+    const spill = this.spill;
+    if (spill === null || this.unwritten.length === 0) return;
+    const bytes = Buffer.from(this.unwritten.join(""));
+    writeSync(spill.fd, bytes, 0, bytes.length, spill.written);
+    spill.written += bytes.length;
+    this.unwritten = [];
+    this.unwrittenLength = 0;
   }
 
   private unspillOne(): HmEvent {
     const spill = this.spill as NonNullable<typeof this.spill>;
     let newline = this.readBuffer.indexOf("\n", this.readOffset);
     while (newline < 0) {
+      if (spill.read === spill.written) this.flush();
       const chunk = Buffer.alloc(Math.min(READ_CHUNK, spill.written - spill.read));
       const n = readSync(spill.fd, chunk, 0, chunk.length, spill.read);
       spill.read += n;

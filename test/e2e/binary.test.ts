@@ -4,12 +4,15 @@
  * never read the user's .env or bunfig.toml.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
-import { OWN_PIPELINE_PRESENT, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
+import { BINARY_PATH, OWN_PIPELINE_PRESENT, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
+import { irJson } from "../helpers/ir.ts";
 import { fixturePath } from "../helpers/native.ts";
 import { caseDir, expectedEnvelope, PARITY_NOW, parityCases } from "../helpers/parity.ts";
+import { makeProject } from "../helpers/project.ts";
+import { hasTmux, openTerminal } from "../helpers/tmux.ts";
 
 const outside = tempDir("hm-binary-cwd-");
 
@@ -108,4 +111,50 @@ describe("dist/hm", () => {
       project.cleanup();
     }
   });
+});
+
+describe.skipIf(!hasTmux)("dist/hm run on a terminal", () => {
+  test("runs steps on the embedded worker; one Ctrl-C cancels with exit 130 and leaves no run behind", async () => {
+    const scratch = tempDir("hm-binary-run-");
+    const plugins = join(scratch.path, "plugins");
+    mkdirSync(plugins);
+    copyFileSync(fixturePath("noop-executor"), join(plugins, `noop-executor.${LIBRARY_EXTENSION}`));
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([{ key: "long", label: "Long step", env: { NOOP_SLEEP_MS: "60000" } }]),
+    });
+    const state = join(scratch.path, "state");
+    const terminal = openTerminal(
+      [
+        "sh",
+        "-c",
+        'trap true INT; env -u CI "$@"; echo "hm exited $?"',
+        "sh",
+        BINARY_PATH,
+        "run",
+        "-d",
+        project.root,
+        "--runner",
+        "noop",
+      ],
+      {
+        PATH: process.env.PATH ?? "",
+        HOME: scratch.path,
+        HM_STATE_DIR: state,
+        HM_PLUGIN_PATH: plugins,
+        TERM: "xterm-256color",
+      },
+    );
+    try {
+      await terminal.waitFor("Long step");
+      terminal.keys("C-c");
+      const screen = await terminal.waitFor("hm exited 130");
+      expect(screen).toContain("✗ Build cancelled after");
+      expect(screen).not.toContain("force-exit");
+      expect(readdirSync(join(state, "runs"))).toEqual([]);
+    } finally {
+      terminal.close();
+      project.cleanup();
+      scratch.cleanup();
+    }
+  }, 30_000);
 });

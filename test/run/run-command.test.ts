@@ -180,6 +180,41 @@ describe("hm run with the noop runner", () => {
   });
 });
 
+test("a step's own runner wins over --runner: the freestyle fixture runs 'fs-step' between noop steps", async () => {
+  const plugins = pluginDir("noop-executor", "freestyle-runner");
+  const project = makeProject({
+    ".hm/ci.ir.json": irJson(
+      [{ key: "first" }, { key: "fs-step", runner: "freestyle" }, { key: "last" }],
+      [
+        ["first", "fs-step", "depends_on"],
+        ["fs-step", "last", "depends_on"],
+      ],
+    ),
+  });
+  const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], plugins);
+  expect(r.exitCode).toBe(0);
+  const events = parseEventStream(r.stdout);
+  const runners = events.flatMap((e) => (e.kind === "step_start" ? [e.runner] : []));
+  expect(runners).toEqual(["noop", "freestyle", "noop"]);
+  // Per step: start, then end; each step ends before its dependant starts.
+  const keyOf = new Map(
+    events.flatMap((e) => (e.kind === "step_queued" ? [[e.step_id, e.key] as const] : [])),
+  );
+  const order = events.flatMap((e) =>
+    e.kind === "step_start" || e.kind === "step_end" ? [`${e.kind}:${keyOf.get(e.step_id)}`] : [],
+  );
+  expect(order).toEqual([
+    "step_start:first",
+    "step_end:first",
+    "step_start:fs-step",
+    "step_end:fs-step",
+    "step_start:last",
+    "step_end:last",
+  ]);
+  expect(text(pluginKv(r.state, "harmont-fixture-freestyle").get("freestyle_called_with"))).toBe("fs-step");
+  project.cleanup();
+});
+
 describe("choosing the pipeline and the runner", () => {
   const noop = pluginDir("noop-executor");
 
