@@ -387,6 +387,36 @@ describe("lifecycle hooks", () => {
     project.cleanup();
   });
 
+  test("an after hook that fails is reported by name; the build still passes", async () => {
+    const dir = join(scratch.path, "failing-hook");
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(fixturePath("noop-executor"), join(dir, "noop-executor.so"));
+    compilePlugin(
+      dir,
+      "failing-hook",
+      `#define HM_PLUGIN_IMPLEMENTATION
+#include "hm_plugin.h"
+static int on_event(hm_ctx *ctx, const hm_hook_event *in, hm_hook_outcome *out) {
+  (void)out;
+  return hm_fail(ctx, "hook_broke", "cannot handle %s", hm_event_kind_name(in->event.kind));
+}
+static const hm_hook_kind kinds[] = {HM_HOOK_STEP_END};
+static const hm_capability caps[] = {{.kind = HM_CAP_LIFECYCLE_HOOK, .as.lifecycle_hook = {
+  .events = kinds, .event_count = 1, .phase = HM_HOOK_AFTER, .timeout_ms = 2000}}};
+static const hm_manifest manifest = {.name = "failing-hook", .version = "0.1.0", .description = "test",
+  .capabilities = caps, .capability_count = 1};
+static const hm_plugin_def plugin = {.manifest = &manifest, .on_hook_event = on_event};
+HM_PLUGIN(plugin);
+`,
+    );
+    const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a" }]) });
+    const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain("hook 'failing-hook' failed on step_end:");
+    expect(r.stderr).toContain("cannot handle step_end");
+    project.cleanup();
+  });
+
   test("hooks stay out of the step pool: --parallelism 1 with a before hook on every step completes", async () => {
     const plugins = pluginDir("noop-executor", "abort-hook", "recording-hook");
     const steps = Array.from({ length: 6 }, (_, i) => ({ key: `s${i}` }));
