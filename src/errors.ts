@@ -30,6 +30,7 @@ export type ErrorCode =
   | "E_UNKNOWN_RUNNER"
   | "E_RUNNER_ARGS"
   | "E_WORKSPACE"
+  | "E_DOCKER_UNREACHABLE"
   | "E_PROJECT"
   | "E_INIT"
   | "E_PLUGIN_LOAD"
@@ -47,6 +48,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_UNKNOWN_RUNNER: ExitCode.pipelineInvalid,
   E_RUNNER_ARGS: ExitCode.pipelineInvalid,
   E_WORKSPACE: ExitCode.buildFailed,
+  E_DOCKER_UNREACHABLE: ExitCode.network,
   E_PROJECT: ExitCode.usage,
   E_INIT: ExitCode.usage,
   E_PLUGIN_LOAD: ExitCode.pluginLoad,

@@ -4,6 +4,7 @@ import type { CommandDef } from "citty";
 import { HM_VERSION } from "../version.ts";
 
 export const BUILTIN_COMMANDS = {
+  gc: () => import("./commands/gc.ts").then((m) => m.default),
   init: () => import("./commands/init.ts").then((m) => m.default),
   plugin: () => import("./commands/plugin.ts").then((m) => m.default),
   pipelines: () => import("./commands/pipelines.ts").then((m) => m.default),

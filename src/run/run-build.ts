@@ -7,6 +7,9 @@
  */
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
+import { type DockerExecutor, dockerExecutor } from "../docker/docker-executor.ts";
+import { connectEngine } from "../docker/engine.ts";
+import { reapEngine } from "../docker/gc.ts";
 import { ExitCode, HmError, messageOf } from "../errors.ts";
 import { log, routeLogLines } from "../log.ts";
 import type { LoadedPipeline } from "../pipeline/load.ts";
@@ -25,7 +28,7 @@ import { jsonRenderer } from "./render/json-renderer.ts";
 import { type HumanRenderer, plainRenderer } from "./render/plain-renderer.ts";
 import { progressRenderer } from "./render/progress-renderer.ts";
 import { streamSink } from "./render/sink.ts";
-import { createRunDirectory, reapDeadRuns } from "./run-records.ts";
+import { createRunDirectory, liveRunIds, reapDeadRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
 import { resolveRunners } from "./runners.ts";
 import { type Executor, schedule } from "./scheduler.ts";
@@ -47,7 +50,7 @@ export interface RunBuildOptions {
   readonly extraEnv: Readonly<Record<string, string>>;
 }
 
-/** Runners hm provides itself (none runs steps yet: `docker` arrives with its issue). */
+/** Runners hm provides itself. */
 const BUILTIN_RUNNERS = ["docker"];
 /** Events whose `before` hooks the scheduler awaits before it acts on them. */
 const SCHEDULER_GATED: ReadonlySet<HmEventKind> = new Set(["build_start", "step_queued", "step_start"]);
@@ -60,16 +63,9 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     builtins: BUILTIN_RUNNERS,
     builtinDefault: "docker",
   });
-  const builtin = choices.find((c) => c.plugin === null);
-  if (builtin !== undefined) {
-    throw new HmError(
-      "E_UNKNOWN_RUNNER",
-      `the built-in runner '${builtin.runner}' is not available in this hm yet`,
-      {
-        hint: "run the steps on this machine with --runner shell",
-      },
-    );
-  }
+  // The engine is needed only when a step runs on docker; unreachable stops the run now (exit 4).
+  const engine = choices.some((c) => c.plugin === null) ? await connectEngine() : null;
+  if (engine !== null) await reapEngine(engine, liveRunIds()).catch(() => {});
   await checkRunnerArgs(graph, choices);
 
   const runId = crypto.randomUUID();
@@ -80,6 +76,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   if (renderer) routeLogLines((line) => renderer.note(line));
   const pool = new WorkerPool(parallelismOf(options.parallelism));
   let hooks: HookDispatcher | null = null;
+  let docker: DockerExecutor | null = null;
   let bus: EventBus | null = null;
   const userCancel = new AbortController();
   const hookAbort = new AbortController();
@@ -89,10 +86,11 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       userCancel.abort();
     },
     force: () => {
-      say("force-exit: removing this run's files");
+      say("force-exit: removing this run's containers, images and files");
       renderer?.close();
       runDir.remove();
-      process.exit(ExitCode.cancelled);
+      const removed = docker?.finish() ?? Promise.resolve();
+      void Promise.race([removed, Bun.sleep(5000)]).finally(() => process.exit(ExitCode.cancelled));
     },
     exitNow: () => {
       renderer?.close();
@@ -139,9 +137,10 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     bus.subscribe(renderer ?? jsonRenderer(streamSink(process.stdout)));
     for (const consumer of hooks.afterConsumers()) bus.subscribe(consumer);
 
+    if (engine !== null) docker = dockerExecutor({ engine, runId, archivePath, archivePaths: packed.paths });
     const executors = choices.map(
       ({ runner, plugin }): Executor =>
-        pluginExecutor(plugin as NonNullable<typeof plugin>, runner, { ...context, pool }),
+        plugin === null ? (docker as DockerExecutor) : pluginExecutor(plugin, runner, { ...context, pool }),
     );
     const eventBus = bus;
     const result = await schedule({
@@ -180,7 +179,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   } finally {
     routeLogLines(null);
     signals.dispose();
-    await Promise.all([pool.close(), hooks?.close()]);
+    await Promise.all([pool.close(), hooks?.close(), docker?.finish().catch(() => {})]);
     bus?.dispose();
     runDir.remove();
   }

@@ -91,6 +91,18 @@ export function reapDeadRuns(env: NodeJS.ProcessEnv = process.env, limit = 100):
   return reaped;
 }
 
+/** Runs whose hm process is still alive (their containers and images must be left alone). */
+export function liveRunIds(env: NodeJS.ProcessEnv = process.env): Set<string> {
+  const dir = runsDir(env);
+  if (!existsSync(dir)) return new Set();
+  return new Set(
+    readdirSync(dir).filter((runId) => {
+      const owner = readOwner(join(dir, runId));
+      return owner === "starting" || (owner !== null && alive(owner.pid));
+    }),
+  );
+}
+
 /** The run's owner; null when the record is unusable; "starting" when it may not be written yet. */
 function readOwner(runPath: string): Owner | null | "starting" {
   const file = join(runPath, "owner.json");

@@ -9,7 +9,10 @@
  * 124, a step failed 1, a step timed out 124, else 0.
  */
 import { ExitCode, messageOf } from "../errors.ts";
-import type { CommandStep, ExecutorInput, StdStream, StepResult } from "../protocol/index.ts";
+import type { CacheDecision, CommandStep, ExecutorInput, StdStream, StepResult } from "../protocol/index.ts";
+
+export type { CacheDecision };
+
 import type { GraphIR, GraphStep } from "../protocol/ir.ts";
 import { graphFacts } from "./chains.ts";
 import { displayName, type HmEvent, type SkipReason } from "./events.ts";
@@ -22,9 +25,25 @@ export interface StepExecution {
   abandon?(): void;
 }
 
+/** What the scheduler knows about a step that an executor may use. */
+export interface StepHints {
+  /** A builds_in child will boot from this step's snapshot. */
+  readonly snapshotNeeded: boolean;
+}
+
 export interface Executor {
   readonly name: string;
-  execute(input: ExecutorInput, onLog: (stream: StdStream, line: string) => void): StepExecution;
+  execute(
+    input: ExecutorInput,
+    onLog: (stream: StdStream, line: string) => void,
+    hints?: StepHints,
+  ): StepExecution;
+  /**
+   * The host-side cache decision for a step (reference §5.4), asked before it
+   * starts; a hit ends the step with `step_cache_hit`. Executors without it
+   * get `miss_no_commit`.
+   */
+  cacheLookup?(step: GraphStep): Promise<CacheDecision>;
 }
 
 export interface ScheduleOptions {
@@ -159,38 +178,60 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
         continue;
       }
       if (deps.every((d) => outcome[d] === "passed") && running.size < Math.max(1, options.parallelism)) {
-        if (options.gate === undefined) start(i);
-        else void startGated(i);
+        const executor = options.executors[i] as Executor;
+        if (options.gate === undefined && executor.cacheLookup === undefined)
+          start(i, { kind: "miss_no_commit" });
+        else void prepareThenStart(i);
       }
     }
     if (running.size === 0 && outcome.every((o) => o !== "pending" && o !== "running")) finish();
   }
 
-  /** Holds the step's slot while its step_start `before` hooks run; an abort skips it. */
-  async function startGated(i: number): Promise<void> {
+  /**
+   * Holds the step's slot while the cache is asked and its step_start `before`
+   * hooks run: a cache hit ends the step at once; an abort skips it.
+   */
+  async function prepareThenStart(i: number): Promise<void> {
     outcome[i] = "running";
     running.set(i, () => {});
     const node = nodes[i] as GraphIR["graph"]["nodes"][number];
-    const message =
-      aborted === null
-        ? await (options.gate as NonNullable<typeof options.gate>)({
-            kind: "step_start",
-            step_id: stepIds[i] as string,
-            runner: (options.executors[i] as Executor).name,
-            image: node.step.image ?? null,
-          })
-        : null;
+    const executor = options.executors[i] as Executor;
+    let decision: CacheDecision = { kind: "miss_no_commit" };
+    let message: string | null = null;
+    try {
+      if (executor.cacheLookup !== undefined) decision = await executor.cacheLookup(node.step);
+      if (decision.kind !== "hit" && options.gate !== undefined && aborted === null) {
+        message = await options.gate({
+          kind: "step_start",
+          step_id: stepIds[i] as string,
+          runner: executor.name,
+          image: node.step.image ?? null,
+        });
+      }
+    } catch (error) {
+      message = `step '${node.step.key}': ${messageOf(error)}`;
+      errors.push(message);
+    }
     running.delete(i);
     if (message !== null) abortWith(message);
     if (stopping !== null) {
       skip(i, stopping === "failure" ? "dependency failed" : "cancelled");
+    } else if (decision.kind === "hit") {
+      outcome[i] = "passed";
+      snapshots[i] = decision.tag;
+      emit({
+        kind: "step_cache_hit",
+        step_id: stepIds[i] as string,
+        key: node.step.cache?.key ?? "",
+        tag: decision.tag,
+      });
     } else {
-      start(i);
+      start(i, decision);
     }
     pump();
   }
 
-  function start(i: number): void {
+  function start(i: number, cacheLookup: CacheDecision): void {
     const node = nodes[i] as GraphIR["graph"]["nodes"][number];
     const executor = options.executors[i] as Executor;
     const stepId = stepIds[i] as string;
@@ -207,12 +248,14 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
       workdir: "/workspace",
       run_id: options.runId,
       step_id: stepId,
-      cache_lookup: { kind: "miss_no_commit" },
+      cache_lookup: cacheLookup,
       parent_snapshot: parent === null || parent === undefined ? null : (snapshots[parent] ?? null),
     };
     const stepStarted = Date.now();
-    const execution = executor.execute(input, (stream, line) =>
-      emit({ kind: "step_log", step_id: stepId, stream, line, ts: Date.now() }),
+    const execution = executor.execute(
+      input,
+      (stream, line) => emit({ kind: "step_log", step_id: stepId, stream, line, ts: Date.now() }),
+      { snapshotNeeded: facts.buildsInParent.some((p) => p === i) },
     );
     let timedOut = false;
     let graceTimer: ReturnType<typeof setTimeout> | undefined;

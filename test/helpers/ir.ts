@@ -7,6 +7,8 @@ export interface TestStep {
   runner_args?: Record<string, unknown>;
   timeout_seconds?: number;
   env?: Record<string, string>;
+  image?: string;
+  cache?: { policy: string; key?: string };
 }
 
 export function irJson(

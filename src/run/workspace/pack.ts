@@ -54,6 +54,8 @@ export interface PackResult {
   readonly symlinks: number;
   /** The archive's size. */
   readonly bytes: number;
+  /** Every entry's path, in archive order; directories end in "/". */
+  readonly paths: readonly string[];
 }
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -81,7 +83,7 @@ export async function packWorkspace(options: PackOptions): Promise<PackResult> {
       options.onWarning ?? (() => {}),
     );
     await walk.directory("", rules);
-    return { ...walk.counts, bytes: writer.finish() };
+    return { ...walk.counts, paths: walk.paths, bytes: writer.finish() };
   } catch (error) {
     writer?.abort();
     rmSync(output, { force: true });
@@ -108,6 +110,8 @@ class Pacer {
  */
 class Walk {
   readonly counts = { files: 0, directories: 0, symlinks: 0 };
+  /** Every entry's path, in archive order (directories end in "/"). */
+  readonly paths: string[] = [];
 
   constructor(
     private readonly root: string,
@@ -141,14 +145,19 @@ class Walk {
         if (stats?.isDirectory() !== true) continue;
         this.archive.addDirectory(path, metaOf(stats));
         this.counts.directories++;
+        this.paths.push(`${path}/`);
         await this.directory(path, rules);
       } else if (kind === "file") {
-        if (await this.#file(path, full)) this.counts.files++;
+        if (await this.#file(path, full)) {
+          this.counts.files++;
+          this.paths.push(path);
+        }
       } else {
         const link = this.#attempt(path, () => ({ stats: lstatSync(full), target: readlinkSync(full) }));
         if (link === undefined) continue;
         this.archive.addSymlink(path, link.target, metaOf(link.stats));
         this.counts.symlinks++;
+        this.paths.push(path);
       }
       await this.pacer.pause();
     }

@@ -94,7 +94,13 @@ describe("packWorkspace", () => {
     expect(extracted["link-to-dir"]).toBe("link -> src/lib");
     expect(extracted["README.md"]).toStartWith("file 644 1000000000 ");
     expect(warnings).toEqual([]);
-    expect(result).toEqual({ files: 9, directories: 9, symlinks: 4, bytes: Bun.file(output).size });
+    expect(result).toEqual({
+      files: 9,
+      directories: 9,
+      symlinks: 4,
+      bytes: Bun.file(output).size,
+      paths: listing(output),
+    });
     // The symlinked directory's contents are not stored a second time.
     expect(listing(output).filter((name) => name.startsWith("link-to-dir"))).toEqual(["link-to-dir"]);
   });

@@ -1,0 +1,282 @@
+/**
+ * The built-in `docker` runner (reference §4.4). Per step:
+ * 1. image: the cache-hit tag (decided by the host before the step), else
+ *    the builds_in parent's snapshot, else the step's image, else ubuntu:24.04;
+ *    pulled with progress when missing;
+ * 2. a container labelled with the run id and step key, created (not started)
+ *    with `sh -c <prelude; cmd>`, the merged env and `/workspace`;
+ * 3. the workspace archive put into `/workspace` through the engine's archive
+ *    API (no tar needed in the image), with the listing of what it holds in
+ *    `/.hm/listing`; for a child of a snapshot, the paths the parent's listing
+ *    had and this one lacks go to `/.hm/delete`, which the prelude removes, so
+ *    a file deleted from the working tree does not linger (tracked deletion);
+ * 4. attach, start, stream stdout/stderr line by line, wait;
+ * 5. on success, commit when a builds_in child or the cache needs it
+ *    (cache tag, else an ephemeral tag removed at the end of the run);
+ * 6. the container is always removed; cancel kills it at once (exit 130).
+ */
+import type { Readable } from "node:stream";
+import type { StdStream, StepResult } from "../protocol/index.ts";
+import type { CacheDecision, Executor, StepExecution, StepHints } from "../run/scheduler.ts";
+import { StreamDemuxer } from "./demux.ts";
+import type { Engine } from "./engine.ts";
+import { LineSplitter } from "./lines.ts";
+import { firstFileOf, miniTar } from "./mini-tar.ts";
+import {
+  cacheTag,
+  containerName,
+  DEFAULT_IMAGE,
+  EPHEMERAL_REPOSITORY,
+  ephemeralTag,
+  LABEL_RUN,
+  LABEL_STEP,
+} from "./names.ts";
+
+export interface DockerRunContext {
+  readonly engine: Engine;
+  readonly runId: string;
+  /** The run's workspace tar and the paths it holds. */
+  readonly archivePath: string;
+  readonly archivePaths: readonly string[];
+}
+
+/** Runs before the step's command: removes what the previous listing had and this one lacks. */
+const PRELUDE = [
+  "if [ -f /.hm/delete ]; then",
+  '  while IFS= read -r hm_path; do rm -rf "/workspace/$hm_path"; done < /.hm/delete',
+  "  rm -f /.hm/delete; unset hm_path",
+  "fi",
+  "cd /workspace || exit 125",
+].join("\n");
+
+/** Exit code of a step whose container could not be set up (as `docker run` reports its own failures). */
+const SETUP_FAILED = 125;
+
+export interface DockerExecutor extends Executor {
+  /** Removes this run's ephemeral images and any container left; call once at the end of the run. */
+  finish(): Promise<void>;
+}
+
+export function dockerExecutor(context: DockerRunContext): DockerExecutor {
+  const { engine } = context;
+  const listing = `${context.archivePaths.filter((p) => !p.includes("\n")).join("\n")}\n`;
+  const listed = new Set(context.archivePaths);
+
+  return {
+    name: "docker",
+
+    async cacheLookup(step): Promise<CacheDecision> {
+      const key = step.cache?.key;
+      if (step.cache === undefined || step.cache.policy === "none" || key === undefined || key === "")
+        return { kind: "miss_no_commit" };
+      const tag = cacheTag(step.key, key);
+      return (await imageExists(engine, tag)) ? { kind: "hit", tag } : { kind: "miss_build_as", tag };
+    },
+
+    execute(input, onLog, hints?: StepHints): StepExecution {
+      let cancelled = false;
+      let stop: (() => void) | null = null;
+      const result = (async (): Promise<StepResult> => {
+        const lookup = input.cache_lookup;
+        if (lookup.kind === "hit") return stepResult(0, lookup.tag);
+        const image = input.parent_snapshot ?? input.step.image ?? DEFAULT_IMAGE;
+        const fail = (message: string): StepResult => {
+          onLog("stderr", `hm: ${message}`);
+          return stepResult(SETUP_FAILED, null);
+        };
+        if (!(await imageExists(engine, image))) {
+          const pulled = await pull(engine, image, onLog);
+          if (pulled !== null) return fail(`cannot pull image '${image}': ${pulled}`);
+        }
+        if (cancelled) return stepResult(130, null);
+        const container = await engine.createContainer({
+          name: containerName(input.run_id, input.step.key, input.step_id),
+          Image: image,
+          Cmd: ["sh", "-c", `${PRELUDE}\n${input.step.cmd}`],
+          Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
+          WorkingDir: "/",
+          Labels: { [LABEL_RUN]: input.run_id, [LABEL_STEP]: input.step.key },
+          Tty: false,
+          AttachStdout: true,
+          AttachStderr: true,
+        });
+        stop = () => void container.kill().catch(() => {});
+        try {
+          const deletions =
+            input.parent_snapshot === null
+              ? []
+              : (await previousListing(container)).filter((path) => path !== "" && !listed.has(path));
+          await container.putArchive(
+            Buffer.from(
+              miniTar([
+                { name: "workspace/" },
+                { name: ".hm/" },
+                { name: ".hm/listing", content: listing },
+                ...(deletions.length > 0
+                  ? [{ name: ".hm/delete", content: `${deletions.join("\n")}\n` }]
+                  : []),
+              ]),
+            ),
+            { path: "/" },
+          );
+          await container.putArchive(context.archivePath, { path: "/workspace" });
+          if (cancelled) return stepResult(130, null);
+          const output = await container.attach({ stream: true, stdout: true, stderr: true });
+          const ended = streamLines(output, onLog);
+          await container.start();
+          if (cancelled) await container.kill().catch(() => {});
+          const { StatusCode } = (await container.wait()) as { StatusCode: number };
+          await ended;
+          if (cancelled) return stepResult(130, null);
+          if (StatusCode !== 0) return stepResult(StatusCode, null);
+          const target =
+            lookup.kind === "miss_build_as"
+              ? lookup.tag
+              : hints?.snapshotNeeded
+                ? ephemeralTag(input.step.key, input.step_id)
+                : null;
+          if (target === null) return stepResult(0, null);
+          const [repo, tag] = splitTag(target);
+          // The image inherits the container's labels: a cache image outlives the run, so it drops the run's.
+          await container.commit(
+            lookup.kind === "miss_build_as" ? { repo, tag, changes: [`LABEL ${LABEL_RUN}=`] } : { repo, tag },
+          );
+          if (lookup.kind === "miss_build_as") await evictStale(engine, repo, tag);
+          return stepResult(0, target);
+        } finally {
+          stop = null;
+          await container.remove({ force: true, v: true }).catch(() => {});
+        }
+      })();
+      return {
+        result,
+        cancel() {
+          cancelled = true;
+          stop?.();
+        },
+      };
+    },
+
+    async finish() {
+      const filters = JSON.stringify({ label: [`${LABEL_RUN}=${context.runId}`] });
+      const containers = await engine.listContainers({ all: true, filters });
+      await Promise.all(
+        containers.map((c) =>
+          engine
+            .getContainer(c.Id)
+            .remove({ force: true, v: true })
+            .catch(() => {}),
+        ),
+      );
+      const images = await engine.listImages({ filters });
+      for (const image of images) {
+        for (const tag of image.RepoTags ?? []) {
+          if (tag.startsWith(`${EPHEMERAL_REPOSITORY}/`))
+            await engine
+              .getImage(tag)
+              .remove({ force: true })
+              .catch(() => {});
+        }
+      }
+    },
+  };
+}
+
+function stepResult(exitCode: number, snapshot: string | null): StepResult {
+  return { exit_code: exitCode, committed_snapshot: snapshot, artifacts: [] };
+}
+
+async function imageExists(engine: Engine, image: string): Promise<boolean> {
+  try {
+    await engine.getImage(image).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pulls `image`, reporting progress as log lines; null on success, else why it failed. */
+async function pull(
+  engine: Engine,
+  image: string,
+  onLog: (stream: StdStream, line: string) => void,
+): Promise<string | null> {
+  onLog("stderr", `hm: pulling ${image}`);
+  try {
+    const stream = await engine.pull(image);
+    await new Promise<void>((resolve, reject) => {
+      let last = "";
+      engine.modem.followProgress(
+        stream,
+        (error: Error | null) => (error ? reject(error) : resolve()),
+        (event: { status?: string; id?: string; progress?: string; error?: string }) => {
+          if (event.error) reject(new Error(event.error));
+          const line = [event.id, event.status].filter(Boolean).join(": ");
+          // Progress bars tick many times a second: report status changes only.
+          if (line !== "" && line !== last) onLog("stderr", `hm: ${line}`);
+          last = line;
+        },
+      );
+    });
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** The listing a snapshot was extracted with, or nothing when the image has none. */
+async function previousListing(container: {
+  getArchive(o: { path: string }): Promise<NodeJS.ReadableStream>;
+}): Promise<string[]> {
+  try {
+    const stream = await container.getArchive({ path: "/.hm/listing" });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    const content = firstFileOf(new Uint8Array(Buffer.concat(chunks)));
+    return content === null ? [] : new TextDecoder().decode(content).split("\n");
+  } catch {
+    return [];
+  }
+}
+
+function streamLines(
+  output: NodeJS.ReadableStream,
+  onLog: (stream: StdStream, line: string) => void,
+): Promise<void> {
+  const splitters = {
+    stdout: new LineSplitter((line) => onLog("stdout", line)),
+    stderr: new LineSplitter((line) => onLog("stderr", line)),
+  };
+  const demuxer = new StreamDemuxer((stream, payload) => splitters[stream].push(payload));
+  return new Promise<void>((resolve) => {
+    const readable = output as Readable;
+    readable.on("data", (chunk: Buffer) =>
+      demuxer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)),
+    );
+    const done = () => {
+      splitters.stdout.end();
+      splitters.stderr.end();
+      resolve();
+    };
+    readable.once("end", done);
+    readable.once("close", done);
+    readable.once("error", done);
+  }).then(() => {});
+}
+
+function splitTag(image: string): [string, string] {
+  const colon = image.lastIndexOf(":");
+  return [image.slice(0, colon), image.slice(colon + 1)];
+}
+
+/** Older cache images of the same step key (same repository, another tag). */
+async function evictStale(engine: Engine, repo: string, keep: string): Promise<void> {
+  const images = await engine.listImages({ filters: JSON.stringify({ reference: [`${repo}:*`] }) });
+  for (const image of images)
+    for (const tag of image.RepoTags ?? [])
+      if (tag.startsWith(`${repo}:`) && tag !== `${repo}:${keep}`)
+        await engine
+          .getImage(tag)
+          .remove()
+          .catch(() => {});
+}

@@ -1,0 +1,67 @@
+/**
+ * Bytes of one output stream → lines, without loss: a line ends at `\n`
+ * (a `\r` before it is dropped); a partial line waits for more bytes and is
+ * flushed at the end; a line longer than `maxLineBytes` is emitted in pieces;
+ * invalid UTF-8 becomes U+FFFD (a character split between two chunks is not
+ * invalid: the decoder carries it over).
+ */
+export class LineSplitter {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private readonly decoder = new TextDecoder("utf-8", { fatal: false });
+
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly maxLineBytes = 1 << 20,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    let start = 0;
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
+      this.append(chunk.subarray(start, i));
+      this.emitPending(true);
+      start = i + 1;
+    }
+    if (start < chunk.length) this.append(chunk.subarray(start));
+  }
+
+  /** The last line, if it had no newline. */
+  end(): void {
+    if (this.pendingBytes > 0) this.emitPending(true);
+  }
+
+  private append(bytes: Uint8Array): void {
+    let rest = bytes;
+    while (this.pendingBytes + rest.length > this.maxLineBytes) {
+      const room = this.maxLineBytes - this.pendingBytes;
+      this.pending.push(rest.subarray(0, room));
+      this.pendingBytes += room;
+      this.emitPending(false);
+      rest = rest.subarray(room);
+    }
+    if (rest.length > 0) {
+      this.pending.push(rest);
+      this.pendingBytes += rest.length;
+    }
+  }
+
+  private emitPending(lineEnds: boolean): void {
+    const bytes =
+      this.pending.length === 1 ? (this.pending[0] as Uint8Array) : concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    let text = this.decoder.decode(bytes, { stream: !lineEnds });
+    if (lineEnds && text.endsWith("\r")) text = text.slice(0, -1);
+    this.emit(text);
+  }
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,219 @@
+/**
+ * `hm run` on the built-in docker runner against the real engine, with an
+ * image the tests build (busybox). Steps inherit their parent's filesystem,
+ * siblings fork from one snapshot, tracked deletion, failure and keep-going,
+ * the step cache, log volume, timeouts, SIGINT, `hm gc` after kill -9, and
+ * an unreachable engine.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { dockerReady, ensureTestImage, labelled, TEST_IMAGE, tagsUnder } from "../helpers/docker.ts";
+import { parseEventStream } from "../helpers/event-schema.ts";
+import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
+import { irJson, type TestStep } from "../helpers/ir.ts";
+import { makeProject } from "../helpers/project.ts";
+
+const scratch = tempDir("hm-docker-");
+afterAll(() => scratch.cleanup());
+beforeAll(() => ensureTestImage(), 120_000);
+
+function state(): string {
+  return join(scratch.path, crypto.randomUUID());
+}
+
+async function dockerRun(root: string, args: string[] = [], stateDir = state()) {
+  const r = await runHm(["run", "--format", "json", ...args], { cwd: root, env: { HM_STATE_DIR: stateDir } });
+  return { ...r, events: r.exitCode === 2 || r.stdout === "" ? [] : parseEventStream(r.stdout) };
+}
+
+function linesOf(events: ReturnType<typeof parseEventStream>, key: string, stream?: "stdout" | "stderr") {
+  const queued = events.find((e) => e.kind === "step_queued" && e.key === key);
+  const id = queued?.kind === "step_queued" ? queued.step_id : "";
+  return events.flatMap((e) =>
+    e.kind === "step_log" && e.step_id === id && (stream === undefined || e.stream === stream)
+      ? [e.line]
+      : [],
+  );
+}
+
+const step = (key: string, cmd: string, extra: Partial<TestStep> = {}): TestStep => ({ key, cmd, ...extra });
+
+describe.skipIf(!dockerReady)("the docker runner", () => {
+  test("a child sees its parent's files; two siblings fork from one snapshot without seeing each other", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [
+          step("parent", "cat src/input.txt && echo from-parent > made.txt", { image: TEST_IMAGE }),
+          step("left", "cat made.txt && echo left > side.txt && ls"),
+          step("right", "cat made.txt && test ! -e side.txt && echo right-clean"),
+        ],
+        [
+          ["parent", "left", "builds_in"],
+          ["parent", "right", "builds_in"],
+        ],
+      ),
+      "src/input.txt": "working tree\n",
+    });
+    const r = await dockerRun(project.root);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(linesOf(r.events, "parent")).toEqual(["working tree"]);
+    expect(linesOf(r.events, "left")).toEqual(["from-parent", "made.txt", "side.txt", "src"]);
+    expect(linesOf(r.events, "right")).toEqual(["from-parent", "right-clean"]);
+    const start = r.events.find((e) => e.kind === "build_start");
+    const runId = start?.kind === "build_start" ? start.run_id : "";
+    expect(labelled("containers", runId)).toEqual([]);
+    expect(labelled("images", runId)).toEqual([]);
+    project.cleanup();
+  }, 60_000);
+
+  test("a failing step skips its dependants (exit 1); -k runs the independent branch", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [
+          step("bad", "echo oops >&2; exit 3", { image: TEST_IMAGE }),
+          step("after", "echo never"),
+          step("other", "echo independent", { image: TEST_IMAGE }),
+        ],
+        [["bad", "after", "builds_in"]],
+      ),
+    });
+    const r = await dockerRun(project.root, ["-k"]);
+    expect(r.exitCode).toBe(1);
+    expect(linesOf(r.events, "bad", "stderr")).toEqual(["oops"]);
+    expect(r.events.find((e) => e.kind === "step_skipped")).toMatchObject({
+      key: "after",
+      reason: "dependency failed",
+    });
+    expect(linesOf(r.events, "other")).toEqual(["independent"]);
+    project.cleanup();
+  }, 60_000);
+
+  test("the cache: a second run hits the cached step; a file deleted from the tree is gone in its child", async () => {
+    const key = crypto.randomUUID().replaceAll("-", "");
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [
+          step("deps", "echo installing && echo cached > deps.txt", {
+            image: TEST_IMAGE,
+            cache: { policy: "forever", key },
+          }),
+          step("check", "cat deps.txt; if [ -e gone.txt ]; then echo present; else echo absent; fi"),
+        ],
+        [["deps", "check", "builds_in"]],
+      ),
+      "gone.txt": "soon deleted\n",
+    });
+    const first = await dockerRun(project.root);
+    expect(first.exitCode).toBe(0);
+    expect(linesOf(first.events, "deps")).toEqual(["installing"]);
+    expect(linesOf(first.events, "check")).toEqual(["cached", "present"]);
+    expect(tagsUnder("hm-cache/deps:")).toContain(`hm-cache/deps:${key.slice(0, 16)}`);
+
+    rmSync(join(project.root, "gone.txt"));
+    const second = await dockerRun(project.root);
+    expect(second.exitCode).toBe(0);
+    const kinds = second.events.map((e) => e.kind);
+    expect(kinds.filter((k) => k === "step_cache_hit").length).toBe(1);
+    expect(kinds.filter((k) => k === "step_start").length).toBe(1); // only 'check' ran
+    expect(second.events.find((e) => e.kind === "step_cache_hit")).toMatchObject({
+      key,
+      tag: `hm-cache/deps:${key.slice(0, 16)}`,
+    });
+    expect(linesOf(second.events, "check")).toEqual(["cached", "absent"]);
+    Bun.spawnSync(["docker", "rmi", "-f", `hm-cache/deps:${key.slice(0, 16)}`]);
+    project.cleanup();
+  }, 90_000);
+
+  test("100 000 lines per stream arrive complete and in order", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([
+        step("loud", "seq 1 100000 & seq 1 100000 >&2; wait", { image: TEST_IMAGE }),
+      ]),
+    });
+    const r = await dockerRun(project.root);
+    expect(r.exitCode).toBe(0);
+    const expected = Array.from({ length: 100_000 }, (_, i) => String(i + 1));
+    expect(linesOf(r.events, "loud", "stdout")).toEqual(expected);
+    expect(linesOf(r.events, "loud", "stderr")).toEqual(expected);
+    project.cleanup();
+  }, 90_000);
+
+  test("a step timeout kills its container: exit 124, nothing left", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([step("slow", "sleep 60", { image: TEST_IMAGE, timeout_seconds: 1 })]),
+    });
+    const r = await dockerRun(project.root);
+    expect(r.exitCode).toBe(124);
+    const start = r.events.find((e) => e.kind === "build_start");
+    const runId = start?.kind === "build_start" ? start.run_id : "";
+    expect(labelled("containers", runId)).toEqual([]);
+    project.cleanup();
+  }, 60_000);
+
+  test("SIGINT mid-step leaves no container and no ephemeral image; kill -9 leftovers go with hm gc", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [step("base", "echo base", { image: TEST_IMAGE }), step("long", "sleep 60")],
+        [["base", "long", "builds_in"]],
+      ),
+    });
+    const start = async (stateDir: string) => {
+      const proc = Bun.spawn(
+        [process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--format", "json"],
+        {
+          cwd: project.root,
+          env: { ...baseEnv(), HM_STATE_DIR: stateDir },
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      const reader = proc.stdout.getReader();
+      let out = "";
+      while ((out.match(/"kind":"step_start"/g) ?? []).length < 2) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`hm ended early: ${await new Response(proc.stderr).text()}`);
+        out += new TextDecoder().decode(value);
+      }
+      const runId = (JSON.parse(out.split("\n")[0] as string) as { run_id: string }).run_id;
+      // The second step's container exists once its step_start is out; give the engine a moment to create it.
+      for (let i = 0; i < 100 && labelled("containers", runId).length === 0; i++) await Bun.sleep(50);
+      reader.releaseLock();
+      return { proc, runId };
+    };
+
+    const stateDir = state();
+    const interrupted = await start(stateDir);
+    expect(labelled("images", interrupted.runId).length).toBe(1); // base's ephemeral snapshot
+    interrupted.proc.kill("SIGINT");
+    expect(await interrupted.proc.exited).toBe(130);
+    expect(labelled("containers", interrupted.runId)).toEqual([]);
+    expect(labelled("images", interrupted.runId)).toEqual([]);
+
+    const killed = await start(stateDir);
+    killed.proc.kill("SIGKILL");
+    await killed.proc.exited;
+    expect(labelled("containers", killed.runId).length).toBe(1);
+    const gc = await runHm(["gc"], { env: { HM_STATE_DIR: stateDir } });
+    expect(gc.exitCode).toBe(0);
+    expect(gc.stdout).toContain("containers removed: 1");
+    expect(labelled("containers", killed.runId)).toEqual([]);
+    expect(labelled("images", killed.runId)).toEqual([]);
+    project.cleanup();
+  }, 90_000);
+});
+
+test("an unreachable engine: exit 4 naming the address, with a hint", async () => {
+  const project = makeProject({ ".hm/ci.ir.json": irJson([step("a", "true")]) });
+  const socket = join(scratch.path, "no-engine.sock");
+  mkdirSync(scratch.path, { recursive: true });
+  const r = await runHm(["run"], {
+    cwd: project.root,
+    env: { HM_STATE_DIR: state(), DOCKER_HOST: `unix://${socket}` },
+  });
+  expect(r.exitCode).toBe(4);
+  expect(r.stderr).toContain(`docker engine unreachable at unix://${socket}`);
+  expect(r.stderr).toContain("--runner shell");
+  project.cleanup();
+});

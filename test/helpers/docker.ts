@@ -1,0 +1,90 @@
+/**
+ * The real Docker engine for tests. `dockerReady` says whether one answers;
+ * without one, Docker tests skip with a printed reason, unless
+ * HM_REQUIRE_DOCKER=1 (CI), where a missing engine is a failure. No registry
+ * is reachable, so tests build their image: a rootfs holding Debian's static
+ * busybox and its applet links, `docker import`ed once as TEST_IMAGE.
+ */
+import { existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "./hm.ts";
+
+export const TEST_IMAGE = "hm-test/busybox:1";
+const BUSYBOX = "/bin/busybox";
+
+function engineAnswers(): boolean {
+  const r = Bun.spawnSync(["docker", "version", "--format", "{{.Server.Version}}"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return r.exitCode === 0;
+}
+
+function whyNot(): string | null {
+  if (Bun.which("docker") === null) return "the docker CLI is not installed";
+  if (!engineAnswers()) return "no Docker engine answers";
+  if (!existsSync(BUSYBOX)) return `${BUSYBOX} is missing (apt-get install busybox-static)`;
+  return null;
+}
+
+const reason = whyNot();
+if (reason !== null && process.env.HM_REQUIRE_DOCKER === "1") {
+  throw new Error(`HM_REQUIRE_DOCKER=1 but Docker tests cannot run: ${reason}`);
+}
+if (reason !== null) console.error(`skipping Docker tests: ${reason}`);
+
+export const dockerReady = reason === null;
+
+/** Builds TEST_IMAGE unless the engine has it. */
+export function ensureTestImage(): void {
+  if (!dockerReady) return;
+  const present = Bun.spawnSync(["docker", "image", "inspect", TEST_IMAGE], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (present.exitCode === 0) return;
+  const root = tempDir("hm-busybox-root-");
+  try {
+    for (const dir of ["bin", "tmp", "root", "workspace"])
+      mkdirSync(join(root.path, dir), { recursive: true });
+    Bun.spawnSync(["cp", BUSYBOX, join(root.path, "bin", "busybox")]);
+    const applets = Bun.spawnSync([BUSYBOX, "--list"], { stdout: "pipe" })
+      .stdout.toString()
+      .trim()
+      .split("\n");
+    for (const applet of applets)
+      if (applet !== "busybox") symlinkSync("busybox", join(root.path, "bin", applet));
+    const imported = Bun.spawnSync(
+      ["sh", "-c", `tar -C "${root.path}" -c . | docker import --change 'ENV PATH=/bin' - ${TEST_IMAGE}`],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    if (imported.exitCode !== 0) throw new Error(`docker import failed: ${imported.stderr.toString()}`);
+  } finally {
+    root.cleanup();
+  }
+}
+
+/** Containers, and images, carrying hm's run label (optionally of one run). */
+export function labelled(kind: "containers" | "images", runId?: string): string[] {
+  const filter = runId === undefined ? "label=dev.hm.run" : `label=dev.hm.run=${runId}`;
+  const args =
+    kind === "containers" ? ["ps", "-a", "-q", "--filter", filter] : ["images", "-q", "--filter", filter];
+  return Bun.spawnSync(["docker", ...args], { stdout: "pipe" })
+    .stdout.toString()
+    .trim()
+    .split("\n")
+    .filter(Boolean);
+}
+
+/** Every image tag under a repository prefix (e.g. `hm-cache/`). */
+export function tagsUnder(prefix: string): string[] {
+  const out = Bun.spawnSync(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"], { stdout: "pipe" });
+  return out.stdout
+    .toString()
+    .trim()
+    .split("\n")
+    .filter((t) => t.startsWith(prefix));
+}
