@@ -92,7 +92,13 @@ export class EventBus {
     const gate = this.options.gate;
     while (this.held.length > 0) {
       const event = this.held.shift() as HmEvent;
-      if (gate?.kinds.has(event.kind)) await gate.check(event);
+      if (gate?.kinds.has(event.kind)) {
+        try {
+          await gate.check(event);
+        } catch (error) {
+          this.options.onConsumerError?.("before hooks", messageOf(error));
+        }
+      }
       this.fanOut(event);
     }
     this.gating = false;

@@ -14,7 +14,7 @@
  * Hooks see the protocol-2 event; `step_skipped` is not sent to them.
  */
 import { messageOf } from "../errors.ts";
-import { callPlugin } from "../plugins/plugin-call.ts";
+import { callPlugin, type PluginCall } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
 import {
@@ -54,6 +54,8 @@ export function abortMessage(abort: Abort): string {
 export class HookDispatcher {
   private readonly hooks: Hook[];
   private readonly pools = new Map<string, WorkerPool>();
+  private readonly inFlight = new Set<{ cancel(): void }>();
+  private cancelled = false;
 
   constructor(
     plugins: readonly PluginEntry[],
@@ -86,6 +88,7 @@ export class HookDispatcher {
         event.kind,
         encodeHookEvent({ event: protocol, phase: "before" }),
       );
+      if (this.cancelled) return null; // the user's cancel already decides the build
       if ("failure" in outcome) return { plugin: hook.plugin.name, reason: outcome.failure };
       if (outcome.kind === "abort") return { plugin: hook.plugin.name, reason: outcome.reason };
     }
@@ -116,6 +119,12 @@ export class HookDispatcher {
       }));
   }
 
+  /** The user cancelled: running hook calls see keep_going 0; their timeouts are not reported. */
+  cancelAll(): void {
+    this.cancelled = true;
+    for (const call of this.inFlight) call.cancel();
+  }
+
   /** Waits for hook calls still running, then stops the hook workers. */
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
@@ -135,14 +144,21 @@ export class HookDispatcher {
     kind: string,
     input: Uint8Array,
   ): Promise<HookOutcome | { failure: string }> {
-    const call = callPlugin(
-      this.pool(hook.plugin),
-      hook.plugin,
-      "onHookEvent",
-      input,
-      { ...this.context, stepId: null },
-      decodeHookOutcome,
-    );
+    let call: PluginCall<HookOutcome>;
+    try {
+      call = callPlugin(
+        this.pool(hook.plugin),
+        hook.plugin,
+        "onHookEvent",
+        input,
+        { ...this.context, stepId: null },
+        decodeHookOutcome,
+      );
+    } catch (error) {
+      return { failure: `hook '${hook.plugin.name}' could not be called on ${kind}: ${messageOf(error)}` };
+    }
+    if (this.cancelled) call.cancel();
+    this.inFlight.add(call);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), hook.timeoutMs);
@@ -154,11 +170,14 @@ export class HookDispatcher {
       call.result.catch(() => {}); // abandoning rejects it; nobody waits for it any more
       call.cancel();
       call.abandon();
+      // After a Ctrl-C a hook that did not return in time is no news: the build is already cancelled.
+      if (this.cancelled) return { kind: "continue" };
       return { failure: `hook '${hook.plugin.name}' timed out after ${hook.timeoutMs}ms on ${kind}` };
     } catch (error) {
       return { failure: `hook '${hook.plugin.name}' failed on ${kind}: ${messageOf(error)}` };
     } finally {
       clearTimeout(timer);
+      this.inFlight.delete(call);
     }
   }
 }

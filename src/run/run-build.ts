@@ -84,13 +84,20 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     cancel: () => {
       say("cancelling… (Ctrl-C again to force)");
       userCancel.abort();
+      hooks?.cancelAll();
     },
     force: () => {
       say("force-exit: removing this run's containers, images and files");
       renderer?.close();
-      runDir.remove();
-      const removed = docker?.finish() ?? Promise.resolve();
-      void Promise.race([removed, Bun.sleep(5000)]).finally(() => process.exit(ExitCode.cancelled));
+      // Steps still stopping get 3 s (the shell runner's SIGTERM → SIGKILL takes 2 s) before
+      // their files go; engine cleanup gets the rest of the 5 s.
+      const stopped = Promise.race([pool.close(), Bun.sleep(3000)]);
+      void stopped
+        .then(() => Promise.race([docker?.finish(), Bun.sleep(2000)]))
+        .finally(() => {
+          runDir.remove();
+          process.exit(ExitCode.cancelled);
+        });
     },
     exitNow: () => {
       renderer?.close();
@@ -171,12 +178,15 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     renderer?.close();
     routeLogLines(null);
     for (const error of result.errors) log().error(error);
-    if (result.aborted !== null) log().error(result.aborted);
-    return signals.terminated ? ExitCode.terminated : result.exitCode;
+    // A before hook of step_log, step_end or build_end may answer after the scheduler finished.
+    const aborted = result.aborted ?? (hookAbort.signal.aborted ? String(hookAbort.signal.reason) : null);
+    if (aborted !== null) log().error(aborted);
+    if (signals.terminated) return ExitCode.terminated;
+    return aborted !== null && result.exitCode === ExitCode.ok ? ExitCode.buildFailed : result.exitCode;
   } catch (error) {
-    renderer?.close();
     throw error instanceof HmError ? error : new HmError("E_INTERNAL", messageOf(error), { cause: error });
   } finally {
+    renderer?.close();
     routeLogLines(null);
     signals.dispose();
     await Promise.all([pool.close(), hooks?.close(), docker?.finish().catch(() => {})]);

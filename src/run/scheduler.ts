@@ -160,10 +160,10 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
         }, graph.timeout_seconds * 1000)
       : undefined;
 
-  const skip = (i: number, reason: SkipReason) => {
+  function skip(i: number, reason: SkipReason): void {
     outcome[i] = "skipped";
     emit({ kind: "step_skipped", step_id: stepIds[i] as string, key: nodes[i]?.step.key as string, reason });
-  };
+  }
 
   function pump(): void {
     for (const i of facts.order) {
@@ -252,11 +252,17 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
       parent_snapshot: parent === null || parent === undefined ? null : (snapshots[parent] ?? null),
     };
     const stepStarted = Date.now();
-    const execution = executor.execute(
-      input,
-      (stream, line) => emit({ kind: "step_log", step_id: stepId, stream, line, ts: Date.now() }),
-      { snapshotNeeded: facts.buildsInParent.some((p) => p === i) },
-    );
+    let execution: StepExecution;
+    try {
+      execution = executor.execute(
+        input,
+        (stream, line) => emit({ kind: "step_log", step_id: stepId, stream, line, ts: Date.now() }),
+        { snapshotNeeded: facts.buildsInParent.some((p) => p === i) },
+      );
+    } catch (error) {
+      // An executor that throws before it starts is a failed step like any other, never a hang.
+      execution = { result: Promise.reject(error), cancel() {} };
+    }
     let timedOut = false;
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     let abandon!: (value: "abandoned") => void;

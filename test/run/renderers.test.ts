@@ -174,3 +174,30 @@ test("durations and key colours follow the reference's rules", () => {
   expect(keyColor("a", ansi)("x")).toBe("magenta:x");
   expect(keyColor("", ansi)("x")).toBe("cyan:x");
 });
+
+test("the frame never wraps: names lose control characters, every line fits a narrow terminal", () => {
+  const state = newProgressState();
+  applyEvent(state, events[0] as HmEvent, T);
+  applyEvent(
+    state,
+    {
+      kind: "step_queued",
+      step_id: "m",
+      key: "multi",
+      chain_idx: 0,
+      parent_key: null,
+      display_name: "echo one\necho\ttwo",
+    },
+    T,
+  );
+  applyEvent(state, { kind: "step_start", step_id: "m", runner: "shell", image: null }, T);
+  for (const columns of [12, 20, 40, 80]) {
+    const frame = progressFrame(state, T + 61_000, 0, { columns, rows: 24 }, plain);
+    for (const line of frame) expect([...line].length).toBeLessThan(columns);
+    expect(frame.join("\n")).not.toContain("\t");
+    expect(frame.length).toBe(2);
+  }
+  expect(progressFrame(state, T, 0, { columns: 80, rows: 24 }, plain)[1]).toBe(
+    "  ⠋ echo one echo two  (0ms)",
+  );
+});

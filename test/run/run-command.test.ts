@@ -17,9 +17,12 @@ import { makeProject } from "../helpers/project.ts";
 const scratch = tempDir("hm-run-cmd-");
 afterAll(() => scratch.cleanup());
 
-/** A plugin directory holding only the named fixtures. */
+/**
+ * A fresh plugin directory holding only the named fixtures. Fresh each time: rewriting a
+ * library that a still-running hm has mapped would corrupt that process.
+ */
 function pluginDir(...names: FixtureName[]): string {
-  const dir = join(scratch.path, `plugins-${names.join("-")}`);
+  const dir = join(scratch.path, `plugins-${names.join("-")}-${crypto.randomUUID()}`);
   mkdirSync(dir, { recursive: true });
   for (const name of names) copyFileSync(fixturePath(name), join(dir, `${name}.so`));
   return dir;
@@ -212,6 +215,20 @@ test("a step's own runner wins over --runner: the freestyle fixture runs 'fs-ste
     "step_end:last",
   ]);
   expect(text(pluginKv(r.state, "harmont-fixture-freestyle").get("freestyle_called_with"))).toBe("fs-step");
+  project.cleanup();
+});
+
+test("a step whose input cannot be encoded fails like any step (no hang): runner_args nested too deep", async () => {
+  let deep: Record<string, unknown> = { leaf: 1 };
+  for (let i = 0; i < 200; i++) deep = { deeper: deep };
+  const project = makeProject({
+    ".hm/ci.ir.json": irJson([{ key: "a" }, { key: "b", runner_args: deep }], [["a", "b", "depends_on"]]),
+  });
+  const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], pluginDir("noop-executor"));
+  expect(r.exitCode).toBe(6);
+  const events = parseEventStream(r.stdout);
+  expect(events.filter((e) => e.kind === "step_end").map((e) => e.exit_code)).toEqual([0, 1]);
+  expect(events.at(-1)).toMatchObject({ kind: "build_end", exit_code: 6 });
   project.cleanup();
 });
 
@@ -414,6 +431,37 @@ HM_PLUGIN(plugin);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain("hook 'failing-hook' failed on step_end:");
     expect(r.stderr).toContain("cannot handle step_end");
+    project.cleanup();
+  });
+
+  test("a before hook's abort on step_end, answered after the last step, still fails the build", async () => {
+    const dir = join(scratch.path, "end-abort");
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(fixturePath("noop-executor"), join(dir, "noop-executor.so"));
+    compilePlugin(
+      dir,
+      "end-abort",
+      `#define HM_PLUGIN_IMPLEMENTATION
+#include "hm_plugin.h"
+static int on_event(hm_ctx *ctx, const hm_hook_event *in, hm_hook_outcome *out) {
+  (void)ctx; (void)in;
+  out->kind = HM_HOOK_ABORT;
+  out->reason = "no deploys on Fridays";
+  return 1;
+}
+static const hm_hook_kind kinds[] = {HM_HOOK_STEP_END};
+static const hm_capability caps[] = {{.kind = HM_CAP_LIFECYCLE_HOOK, .as.lifecycle_hook = {
+  .events = kinds, .event_count = 1, .phase = HM_HOOK_BEFORE, .timeout_ms = 2000}}};
+static const hm_manifest manifest = {.name = "end-abort", .version = "0.1.0", .description = "test",
+  .capabilities = caps, .capability_count = 1};
+static const hm_plugin_def plugin = {.manifest = &manifest, .on_hook_event = on_event};
+HM_PLUGIN(plugin);
+`,
+    );
+    const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "only" }]) });
+    const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("build aborted by plugin 'end-abort': no deploys on Fridays");
     project.cleanup();
   });
 

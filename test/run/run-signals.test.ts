@@ -4,6 +4,7 @@
  * second SIGINT force-exits even when a step ignores cancellation; nothing
  * of the run is left on disk.
  */
+import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +39,33 @@ static const hm_capability caps[] = {{.kind = HM_CAP_STEP_EXECUTOR, .as.step_exe
 static const hm_manifest manifest = {.name = "stubborn", .version = "0.1.0", .description = "test",
   .capabilities = caps, .capability_count = 1};
 static const hm_plugin_def plugin = {.manifest = &manifest, .execute_step = run};
+HM_PLUGIN(plugin);
+`,
+);
+
+// A before hook on build_start that takes 3 s unless keep_going says stop.
+compilePlugin(
+  join(scratch.path, "slow-start"),
+  "slow-start",
+  `#define _POSIX_C_SOURCE 199309L
+#define HM_PLUGIN_IMPLEMENTATION
+#include "hm_plugin.h"
+#include <time.h>
+static int on_event(hm_ctx *ctx, const hm_hook_event *in, hm_hook_outcome *out) {
+  struct timespec t = {0, 10000000};
+  int i;
+  (void)in;
+  for (i = 0; i < 300 && hm_keep_going(ctx); i++) nanosleep(&t, NULL);
+  if (i < 300) hm_kv_set(ctx, HM_KV_PLUGIN, "stopped-early", "yes", 3);
+  out->kind = HM_HOOK_CONTINUE;
+  return 1;
+}
+static const hm_hook_kind kinds[] = {HM_HOOK_BUILD_START};
+static const hm_capability caps[] = {{.kind = HM_CAP_LIFECYCLE_HOOK, .as.lifecycle_hook = {
+  .events = kinds, .event_count = 1, .phase = HM_HOOK_BEFORE, .timeout_ms = 10000}}};
+static const hm_manifest manifest = {.name = "slow-start", .version = "0.1.0", .description = "test",
+  .capabilities = caps, .capability_count = 1};
+static const hm_plugin_def plugin = {.manifest = &manifest, .on_hook_event = on_event};
 HM_PLUGIN(plugin);
 `,
 );
@@ -118,7 +146,7 @@ test("a second SIGINT force-exits 130 while a step ignores cancellation, and rem
   expect(r.stderr).toContain("force-exit");
   expect(readdirSync(join(run.state, "runs"))).toEqual([]);
   run.project.cleanup();
-});
+}, 20_000);
 
 test("two presses less than 300 ms apart count as one (bun run forwards Ctrl-C a second time)", async () => {
   const run = await startRun("noop");
@@ -130,4 +158,40 @@ test("two presses less than 300 ms apart count as one (bun run forwards Ctrl-C a
   // The cancel ran its course: a complete stream ending in build_end.
   expect(parseEventStream(r.stdout).at(-1)).toMatchObject({ kind: "build_end", exit_code: 130 });
   run.project.cleanup();
+});
+
+test("Ctrl-C while a before hook holds build_start: the hook is told to stop, exit 130, a complete stream", async () => {
+  const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a" }, { key: "b" }]) });
+  const state = join(scratch.path, crypto.randomUUID());
+  const dir = join(scratch.path, "slow-start");
+  copyFileSync(fixturePath("noop-executor"), join(dir, "noop-executor.so"));
+  const proc = Bun.spawn(
+    [process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--runner", "noop", "--format", "json"],
+    {
+      cwd: project.root,
+      env: { ...baseEnv(), HM_STATE_DIR: state, HM_PLUGIN_PATH: dir },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  await Bun.sleep(700);
+  proc.kill("SIGINT");
+  const [exitCode, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  expect(stderr).not.toContain("Cannot access");
+  expect(stderr).not.toContain("timed out");
+  expect(exitCode).toBe(130);
+  const events = parseEventStream(stdout);
+  expect(events.filter((e) => e.kind === "step_skipped").length).toBe(2);
+  expect(events.at(-1)).toMatchObject({ kind: "build_end", exit_code: 130 });
+  const db = new Database(join(state, "kv.sqlite"), { readonly: true });
+  const row = db
+    .query("SELECT value FROM kv WHERE owner = 'slow-start' AND key = ?")
+    .get(Buffer.from("stopped-early"));
+  db.close();
+  expect(row).not.toBeNull(); // keep_going turned 0 inside the hook
+  project.cleanup();
 });

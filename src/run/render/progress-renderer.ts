@@ -57,7 +57,7 @@ export function applyEvent(state: ProgressState, event: HmEvent, now: number): v
       const view: StepView = {
         id: event.step_id,
         key: event.key,
-        name: event.display_name,
+        name: oneLine(event.display_name),
         parentKey: event.parent_key,
         status: "queued",
         startedAt: 0,
@@ -97,7 +97,12 @@ export function applyEvent(state: ProgressState, event: HmEvent, now: number): v
       return;
     case "chain_failed": {
       const failed = state.byId.get(event.failed_step_id);
-      if (failed && event.message.includes("timed out")) failed.status = "timed_out";
+      if (
+        failed &&
+        event.exit_code === 124 &&
+        event.message.startsWith(`step '${event.failed_step_key}' timed out`)
+      )
+        failed.status = "timed_out";
       return;
     }
     case "step_skipped":
@@ -132,6 +137,12 @@ function treeOrder(state: ProgressState): { step: StepView; depth: number }[] {
   return out;
 }
 
+/** Control characters (a multi-line command's newlines, tabs, escapes) would break the layout. */
+function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+  return text.replace(/[\x00-\x1f\x7f]+/g, " ");
+}
+
 function fit(text: string, width: number): string {
   const chars = [...text];
   if (chars.length <= width) return text;
@@ -149,15 +160,25 @@ export function progressFrame(
   const spinner = SPINNER[tick % SPINNER.length] as string;
   const done = state.steps.filter(isDone).length;
   const total = state.steps.length;
-  const filled = total === 0 ? 0 : Math.round((done / total) * BAR_WIDTH);
-  const bar = paint.cyan("━".repeat(filled)) + paint.dim("─".repeat(BAR_WIDTH - filled));
-  const root = `${paint.cyan(spinner)} ${paint.bold("pipeline")} ${bar} ${done}/${total} steps ${paint.dim(`(${formatDuration(now - state.buildStartedAt)})`)}`;
+  const counts = `${done}/${total} steps`;
+  const elapsed = `(${formatDuration(now - state.buildStartedAt)})`;
+  // The bar shrinks (down to nothing) so the root line never wraps: a wrapped line breaks the redraw.
+  const barWidth = Math.max(0, Math.min(BAR_WIDTH, size.columns - 1 - (13 + counts.length + elapsed.length)));
+  const filled = total === 0 ? 0 : Math.round((done / total) * barWidth);
+  const bar = paint.cyan("━".repeat(filled)) + paint.dim("─".repeat(barWidth - filled));
+  const rootText = `${paint.cyan(spinner)} ${paint.bold("pipeline")} ${barWidth > 0 ? `${bar} ` : ""}${counts} ${paint.dim(elapsed)}`;
+  const root =
+    visibleLength(rootText) < size.columns
+      ? rootText
+      : fit(`${spinner} pipeline ${counts}`, size.columns - 1);
 
   const stepLine = ({ step, depth }: { step: StepView; depth: number }): string => {
-    const indent = "  ".repeat(depth + 1);
+    const indent = "  ".repeat(Math.min(depth + 1, 8));
     const [glyph, suffix] = stepGlyph(step, now, spinner, paint);
-    const room = size.columns - indent.length - 3 - visibleLength(suffix);
-    return `${indent}${glyph} ${fit(step.name, Math.max(8, room))}${suffix}`;
+    const room = size.columns - 1 - indent.length - 2 - visibleLength(suffix);
+    // Too narrow for the timing: the name alone, cut to the width.
+    if (room < 4) return `${indent}${glyph} ${fit(step.name, Math.max(1, size.columns - 3 - indent.length))}`;
+    return `${indent}${glyph} ${fit(step.name, room)}${suffix}`;
   };
   const tree = treeOrder(state);
   const budget = Math.max(1, size.rows - 2);
