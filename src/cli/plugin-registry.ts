@@ -3,12 +3,10 @@
  * hm is working in, checked against the built-in commands and runners.
  */
 import { join } from "node:path";
+import { BUILTIN_RUNNERS } from "../docker/names.ts";
 import { findProject } from "../pipeline/project.ts";
 import { loadRegistry, type PluginRegistry, pluginDirectories } from "../plugins/registry.ts";
 import { BUILTIN_COMMANDS } from "./root.ts";
-
-/** Runners hm provides itself; a plugin claiming one is a conflict. */
-export const BUILTIN_RUNNERS = ["docker"] as const;
 
 /** First-party plugins built from plugins/<name>/ (scripts/build-native.ts). */
 export function bundledPluginDir(): string | null {

@@ -16,21 +16,15 @@
  * 6. the container is always removed; cancel kills it at once (exit 130).
  */
 import type { Readable } from "node:stream";
+import { messageOf } from "../errors.ts";
 import type { StdStream, StepResult } from "../protocol/index.ts";
 import type { CacheDecision, Executor, StepExecution, StepHints } from "../run/scheduler.ts";
 import { StreamDemuxer } from "./demux.ts";
-import type { Engine } from "./engine.ts";
+import { type Engine, engineAddress } from "./engine.ts";
+import { removeRunLeftovers } from "./gc.ts";
 import { LineSplitter } from "./lines.ts";
 import { firstFileOf, miniTar } from "./mini-tar.ts";
-import {
-  cacheTag,
-  containerName,
-  DEFAULT_IMAGE,
-  EPHEMERAL_REPOSITORY,
-  ephemeralTag,
-  LABEL_RUN,
-  LABEL_STEP,
-} from "./names.ts";
+import { cacheTag, containerName, DEFAULT_IMAGE, ephemeralTag, LABEL_RUN, LABEL_STEP } from "./names.ts";
 
 export interface DockerRunContext {
   readonly engine: Engine;
@@ -76,7 +70,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
     execute(input, onLog, hints?: StepHints): StepExecution {
       let cancelled = false;
       let stop: (() => void) | null = null;
-      const result = (async (): Promise<StepResult> => {
+      const run = async (): Promise<StepResult> => {
         const lookup = input.cache_lookup;
         if (lookup.kind === "hit") return stepResult(0, lookup.tag);
         const image = input.parent_snapshot ?? input.step.image ?? DEFAULT_IMAGE;
@@ -147,7 +141,13 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           stop = null;
           await container.remove({ force: true, v: true }).catch(() => {});
         }
-      })();
+      };
+      // An engine error names the runner, the step and the engine, since the user did not call Docker directly.
+      const result = run().catch((error: unknown) => {
+        throw new Error(
+          `docker runner, step '${input.step.key}' (engine at ${engineAddress()}): ${messageOf(error)}`,
+        );
+      });
       return {
         result,
         cancel() {
@@ -158,26 +158,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
     },
 
     async finish() {
-      const filters = JSON.stringify({ label: [`${LABEL_RUN}=${context.runId}`] });
-      const containers = await engine.listContainers({ all: true, filters });
-      await Promise.all(
-        containers.map((c) =>
-          engine
-            .getContainer(c.Id)
-            .remove({ force: true, v: true })
-            .catch(() => {}),
-        ),
-      );
-      const images = await engine.listImages({ filters });
-      for (const image of images) {
-        for (const tag of image.RepoTags ?? []) {
-          if (tag.startsWith(`${EPHEMERAL_REPOSITORY}/`))
-            await engine
-              .getImage(tag)
-              .remove({ force: true })
-              .catch(() => {});
-        }
-      }
+      await removeRunLeftovers(engine, (runId) => runId === context.runId, context.runId);
     },
   };
 }

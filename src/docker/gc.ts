@@ -11,11 +11,24 @@ export interface EngineReap {
   images: number;
 }
 
-export async function reapEngine(engine: Engine, live: ReadonlySet<string>): Promise<EngineReap> {
-  const filters = JSON.stringify({ label: [LABEL_RUN] });
+/** Leftovers of runs that are over: every run not in `live`. */
+export function reapEngine(engine: Engine, live: ReadonlySet<string>): Promise<EngineReap> {
+  return removeRunLeftovers(engine, (runId) => !live.has(runId));
+}
+
+/**
+ * Containers and ephemeral images of the runs `isOver` picks (by their run
+ * label); `runId` narrows the listing to one run.
+ */
+export async function removeRunLeftovers(
+  engine: Engine,
+  isOver: (runId: string) => boolean,
+  runId?: string,
+): Promise<EngineReap> {
+  const filters = JSON.stringify({ label: [runId === undefined ? LABEL_RUN : `${LABEL_RUN}=${runId}`] });
   const dead = (labels: Record<string, string> | undefined) => {
     const run = labels?.[LABEL_RUN];
-    return run !== undefined && run !== "" && !live.has(run);
+    return run !== undefined && run !== "" && isOver(run);
   };
   let containers = 0;
   for (const c of await engine.listContainers({ all: true, filters })) {

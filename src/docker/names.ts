@@ -10,6 +10,9 @@ export const CACHE_REPOSITORY = "hm-cache";
 export const EPHEMERAL_REPOSITORY = "hm-ephemeral";
 export const DEFAULT_IMAGE = "ubuntu:24.04";
 
+/** Runners hm provides itself; a plugin claiming one conflicts. `docker` is also the default runner. */
+export const BUILTIN_RUNNERS = ["docker"] as const;
+
 /** A step key as one component of an image repository: lowercase [a-z0-9-], alphanumeric at both ends. */
 export function repositoryComponent(key: string): string {
   const cleaned = key

@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import { type DockerExecutor, dockerExecutor } from "../docker/docker-executor.ts";
 import { connectEngine } from "../docker/engine.ts";
 import { reapEngine } from "../docker/gc.ts";
+import { BUILTIN_RUNNERS } from "../docker/names.ts";
 import { ExitCode, HmError, messageOf } from "../errors.ts";
 import { log, routeLogLines } from "../log.ts";
 import type { LoadedPipeline } from "../pipeline/load.ts";
@@ -50,8 +51,6 @@ export interface RunBuildOptions {
   readonly extraEnv: Readonly<Record<string, string>>;
 }
 
-/** Runners hm provides itself. */
-const BUILTIN_RUNNERS = ["docker"];
 /** Events whose `before` hooks the scheduler awaits before it acts on them. */
 const SCHEDULER_GATED: ReadonlySet<HmEventKind> = new Set(["build_start", "step_queued", "step_start"]);
 

@@ -89,6 +89,9 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   const facts = graphFacts(graph);
   const started = Date.now();
   const stepIds = nodes.map(() => crypto.randomUUID());
+  const hasBuildsInChild = new Set(
+    facts.buildsInParent.filter((p): p is number => p !== null && p !== undefined),
+  );
   const outcome: (Outcome | "pending" | "running")[] = nodes.map(() => "pending");
   const snapshots: (string | null)[] = nodes.map(() => null);
   /** Running steps: how to stop each (cancel now, abandon after the grace period). */
@@ -257,7 +260,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
       execution = executor.execute(
         input,
         (stream, line) => emit({ kind: "step_log", step_id: stepId, stream, line, ts: Date.now() }),
-        { snapshotNeeded: facts.buildsInParent.some((p) => p === i) },
+        { snapshotNeeded: hasBuildsInChild.has(i) },
       );
     } catch (error) {
       // An executor that throws before it starts is a failed step like any other, never a hang.

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { dockerReady, ensureTestImage, labelled, TEST_IMAGE, tagsUnder } from "../helpers/docker.ts";
-import { parseEventStream } from "../helpers/event-schema.ts";
+import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson, type TestStep } from "../helpers/ir.ts";
 import { makeProject } from "../helpers/project.ts";
@@ -25,16 +25,6 @@ function state(): string {
 async function dockerRun(root: string, args: string[] = [], stateDir = state()) {
   const r = await runHm(["run", "--format", "json", ...args], { cwd: root, env: { HM_STATE_DIR: stateDir } });
   return { ...r, events: r.exitCode === 2 || r.stdout === "" ? [] : parseEventStream(r.stdout) };
-}
-
-function linesOf(events: ReturnType<typeof parseEventStream>, key: string, stream?: "stdout" | "stderr") {
-  const queued = events.find((e) => e.kind === "step_queued" && e.key === key);
-  const id = queued?.kind === "step_queued" ? queued.step_id : "";
-  return events.flatMap((e) =>
-    e.kind === "step_log" && e.step_id === id && (stream === undefined || e.stream === stream)
-      ? [e.line]
-      : [],
-  );
 }
 
 const step = (key: string, cmd: string, extra: Partial<TestStep> = {}): TestStep => ({ key, cmd, ...extra });
@@ -58,9 +48,9 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     const r = await dockerRun(project.root);
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
-    expect(linesOf(r.events, "parent")).toEqual(["working tree"]);
-    expect(linesOf(r.events, "left")).toEqual(["from-parent", "made.txt", "side.txt", "src"]);
-    expect(linesOf(r.events, "right")).toEqual(["from-parent", "right-clean"]);
+    expect(stepLines(r.events, "parent")).toEqual(["working tree"]);
+    expect(stepLines(r.events, "left")).toEqual(["from-parent", "made.txt", "side.txt", "src"]);
+    expect(stepLines(r.events, "right")).toEqual(["from-parent", "right-clean"]);
     const start = r.events.find((e) => e.kind === "build_start");
     const runId = start?.kind === "build_start" ? start.run_id : "";
     expect(labelled("containers", runId)).toEqual([]);
@@ -81,12 +71,12 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     });
     const r = await dockerRun(project.root, ["-k"]);
     expect(r.exitCode).toBe(1);
-    expect(linesOf(r.events, "bad", "stderr")).toEqual(["oops"]);
+    expect(stepLines(r.events, "bad", "stderr")).toEqual(["oops"]);
     expect(r.events.find((e) => e.kind === "step_skipped")).toMatchObject({
       key: "after",
       reason: "dependency failed",
     });
-    expect(linesOf(r.events, "other")).toEqual(["independent"]);
+    expect(stepLines(r.events, "other")).toEqual(["independent"]);
     project.cleanup();
   }, 60_000);
 
@@ -107,8 +97,8 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     });
     const first = await dockerRun(project.root);
     expect(first.exitCode).toBe(0);
-    expect(linesOf(first.events, "deps")).toEqual(["installing"]);
-    expect(linesOf(first.events, "check")).toEqual(["cached", "present"]);
+    expect(stepLines(first.events, "deps")).toEqual(["installing"]);
+    expect(stepLines(first.events, "check")).toEqual(["cached", "present"]);
     expect(tagsUnder("hm-cache/deps:")).toContain(`hm-cache/deps:${key.slice(0, 16)}`);
 
     rmSync(join(project.root, "gone.txt"));
@@ -121,7 +111,7 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
       key,
       tag: `hm-cache/deps:${key.slice(0, 16)}`,
     });
-    expect(linesOf(second.events, "check")).toEqual(["cached", "absent"]);
+    expect(stepLines(second.events, "check")).toEqual(["cached", "absent"]);
     Bun.spawnSync(["docker", "rmi", "-f", `hm-cache/deps:${key.slice(0, 16)}`]);
     project.cleanup();
   }, 90_000);
@@ -135,8 +125,8 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     const r = await dockerRun(project.root);
     expect(r.exitCode).toBe(0);
     const expected = Array.from({ length: 100_000 }, (_, i) => String(i + 1));
-    expect(linesOf(r.events, "loud", "stdout")).toEqual(expected);
-    expect(linesOf(r.events, "loud", "stderr")).toEqual(expected);
+    expect(stepLines(r.events, "loud", "stdout")).toEqual(expected);
+    expect(stepLines(r.events, "loud", "stderr")).toEqual(expected);
     project.cleanup();
   }, 90_000);
 

@@ -70,3 +70,14 @@ export function parseEventStream(stdout: string): JsonEvent[] {
     return parsed.output;
   });
 }
+
+/** The log lines of the step with `key`, in order (of one stream, or both). */
+export function stepLines(events: readonly JsonEvent[], key: string, stream?: "stdout" | "stderr"): string[] {
+  const queued = events.find((e) => e.kind === "step_queued" && e.key === key);
+  const id = queued?.kind === "step_queued" ? queued.step_id : undefined;
+  return events.flatMap((e) =>
+    e.kind === "step_log" && e.step_id === id && (stream === undefined || e.stream === stream)
+      ? [e.line]
+      : [],
+  );
+}

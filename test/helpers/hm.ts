@@ -3,7 +3,7 @@
  * the compiled binary when `binary` is given. The environment is minimal and
  * explicit so results do not depend on the developer's shell.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -53,6 +53,14 @@ export async function runHm(args: string[], options: HmOptions = {}): Promise<Hm
     proc.exited,
   ]);
   return { exitCode, stdout, stderr };
+}
+
+/** Fresh state and temp directories for one `hm run` under `parent` (outside the project, which is packed). */
+export function runDirs(parent: string): { state: string; tmp: string } {
+  const base = join(parent, crypto.randomUUID());
+  const dirs = { state: join(base, "state"), tmp: join(base, "tmp") };
+  mkdirSync(dirs.tmp, { recursive: true });
+  return dirs;
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */

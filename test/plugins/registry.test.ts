@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { BUILTIN_RUNNERS } from "../../src/cli/plugin-registry.ts";
 import { BUILTIN_COMMANDS } from "../../src/cli/root.ts";
+import { BUILTIN_RUNNERS } from "../../src/docker/names.ts";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { loadRegistry, type PluginDir } from "../../src/plugins/registry.ts";
 import { tempDir } from "../helpers/hm.ts";

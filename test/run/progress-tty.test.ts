@@ -84,7 +84,7 @@ describe.skipIf(!hasTmux)("the progress view on a terminal", () => {
     const screen = await terminal.waitFor("hm exited 1");
     expect(screen).toContain("--- echo check failed (exit 4) ---\nline 1\nline 2\nline 3");
     expect(screen).toContain("✗ Build failed in");
-  });
+  }, 20_000);
 
   test("Ctrl-C under bun run: one press cancels (exit 130), the cursor comes back, no force-exit", async () => {
     const project = makeProject({

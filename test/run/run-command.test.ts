@@ -9,9 +9,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { decodeExecutorInput } from "../../src/protocol/index.ts";
 import { parseEventStream } from "../helpers/event-schema.ts";
-import { runHm, tempDir } from "../helpers/hm.ts";
+import { runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
-import { compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
+import { compileHookPlugin, compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-run-cmd-");
@@ -28,20 +28,12 @@ function pluginDir(...names: FixtureName[]): string {
   return dir;
 }
 
-/** Fresh state and temp directories for one run, outside the project (which is packed). */
-function runDirs(): { state: string; tmp: string } {
-  const base = join(scratch.path, crypto.randomUUID());
-  const dirs = { state: join(base, "state"), tmp: join(base, "tmp") };
-  mkdirSync(dirs.tmp, { recursive: true });
-  return dirs;
-}
-
 /** Runs hm in `root` with its own state dir and TMPDIR, and the given plugin path. */
 async function hmRun(
   root: string,
   args: string[],
   plugins: string,
-  { state, tmp } = runDirs(),
+  { state, tmp } = runDirs(scratch.path),
   env: Record<string, string> = {},
 ) {
   const result = await runHm(["run", ...args], {
@@ -408,24 +400,12 @@ describe("lifecycle hooks", () => {
     const dir = join(scratch.path, "failing-hook");
     mkdirSync(dir, { recursive: true });
     copyFileSync(fixturePath("noop-executor"), join(dir, "noop-executor.so"));
-    compilePlugin(
-      dir,
-      "failing-hook",
-      `#define HM_PLUGIN_IMPLEMENTATION
-#include "hm_plugin.h"
-static int on_event(hm_ctx *ctx, const hm_hook_event *in, hm_hook_outcome *out) {
-  (void)out;
-  return hm_fail(ctx, "hook_broke", "cannot handle %s", hm_event_kind_name(in->event.kind));
-}
-static const hm_hook_kind kinds[] = {HM_HOOK_STEP_END};
-static const hm_capability caps[] = {{.kind = HM_CAP_LIFECYCLE_HOOK, .as.lifecycle_hook = {
-  .events = kinds, .event_count = 1, .phase = HM_HOOK_AFTER, .timeout_ms = 2000}}};
-static const hm_manifest manifest = {.name = "failing-hook", .version = "0.1.0", .description = "test",
-  .capabilities = caps, .capability_count = 1};
-static const hm_plugin_def plugin = {.manifest = &manifest, .on_hook_event = on_event};
-HM_PLUGIN(plugin);
-`,
-    );
+    compileHookPlugin(dir, "failing-hook", {
+      kinds: ["HM_HOOK_STEP_END"],
+      phase: "after",
+      timeoutMs: 2000,
+      body: 'return hm_fail(ctx, "hook_broke", "cannot handle %s", hm_event_kind_name(in->event.kind));',
+    });
     const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a" }]) });
     const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], dir);
     expect(r.exitCode).toBe(0);
@@ -438,26 +418,12 @@ HM_PLUGIN(plugin);
     const dir = join(scratch.path, "end-abort");
     mkdirSync(dir, { recursive: true });
     copyFileSync(fixturePath("noop-executor"), join(dir, "noop-executor.so"));
-    compilePlugin(
-      dir,
-      "end-abort",
-      `#define HM_PLUGIN_IMPLEMENTATION
-#include "hm_plugin.h"
-static int on_event(hm_ctx *ctx, const hm_hook_event *in, hm_hook_outcome *out) {
-  (void)ctx; (void)in;
-  out->kind = HM_HOOK_ABORT;
-  out->reason = "no deploys on Fridays";
-  return 1;
-}
-static const hm_hook_kind kinds[] = {HM_HOOK_STEP_END};
-static const hm_capability caps[] = {{.kind = HM_CAP_LIFECYCLE_HOOK, .as.lifecycle_hook = {
-  .events = kinds, .event_count = 1, .phase = HM_HOOK_BEFORE, .timeout_ms = 2000}}};
-static const hm_manifest manifest = {.name = "end-abort", .version = "0.1.0", .description = "test",
-  .capabilities = caps, .capability_count = 1};
-static const hm_plugin_def plugin = {.manifest = &manifest, .on_hook_event = on_event};
-HM_PLUGIN(plugin);
-`,
-    );
+    compileHookPlugin(dir, "end-abort", {
+      kinds: ["HM_HOOK_STEP_END"],
+      phase: "before",
+      timeoutMs: 2000,
+      body: 'out->kind = HM_HOOK_ABORT;\n  out->reason = "no deploys on Fridays";\n  return 1;',
+    });
     const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "only" }]) });
     const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], dir);
     expect(r.exitCode).toBe(1);
@@ -483,7 +449,7 @@ HM_PLUGIN(plugin);
 
 test("a dead run's leftovers are reaped by the next run", async () => {
   const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a" }]) });
-  const { state, tmp } = runDirs();
+  const { state, tmp } = runDirs(scratch.path);
   // A run whose hm died (pid 2^22 + 1 is above Linux's pid_max default of 4194304).
   const deadRun = join(state, "runs", "dead-run");
   mkdirSync(deadRun, { recursive: true });

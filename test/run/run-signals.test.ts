@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseEventStream } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
-import { compilePlugin, fixturePath } from "../helpers/native.ts";
+import { compileHookPlugin, fixturePath } from "../helpers/native.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-run-signals-");
@@ -20,61 +20,25 @@ afterAll(() => scratch.cleanup());
 const plugins = join(scratch.path, "plugins");
 mkdirSync(plugins, { recursive: true });
 copyFileSync(fixturePath("noop-executor"), join(plugins, "noop-executor.so"));
-// A runner that never looks at keep_going: only a forced exit gets past it.
-compilePlugin(
-  plugins,
-  "stubborn",
-  `#define _POSIX_C_SOURCE 199309L
-#define HM_PLUGIN_IMPLEMENTATION
-#include "hm_plugin.h"
-#include <time.h>
-static int run(hm_ctx *ctx, const hm_executor_input *in, hm_step_result *out) {
-  struct timespec t = {20, 0};
-  (void)ctx; (void)in;
-  nanosleep(&t, NULL);
-  out->exit_code = 0;
-  return 1;
-}
-static const hm_capability caps[] = {{.kind = HM_CAP_STEP_EXECUTOR, .as.step_executor = {.runner = "stubborn"}}};
-static const hm_manifest manifest = {.name = "stubborn", .version = "0.1.0", .description = "test",
-  .capabilities = caps, .capability_count = 1};
-static const hm_plugin_def plugin = {.manifest = &manifest, .execute_step = run};
-HM_PLUGIN(plugin);
-`,
-);
-
-// A before hook on build_start that takes 3 s unless keep_going says stop.
-compilePlugin(
-  join(scratch.path, "slow-start"),
-  "slow-start",
-  `#define _POSIX_C_SOURCE 199309L
-#define HM_PLUGIN_IMPLEMENTATION
-#include "hm_plugin.h"
-#include <time.h>
-static int on_event(hm_ctx *ctx, const hm_hook_event *in, hm_hook_outcome *out) {
-  struct timespec t = {0, 10000000};
+copyFileSync(fixturePath("stubborn-runner"), join(plugins, "stubborn-runner.so"));
+// A before hook on build_start that takes 3 s unless keep_going says stop (and then says so in KV).
+compileHookPlugin(join(scratch.path, "slow-start"), "slow-start", {
+  kinds: ["HM_HOOK_BUILD_START"],
+  phase: "before",
+  timeoutMs: 10_000,
+  body: `struct timespec t = {0, 10000000};
   int i;
-  (void)in;
   for (i = 0; i < 300 && hm_keep_going(ctx); i++) nanosleep(&t, NULL);
   if (i < 300) hm_kv_set(ctx, HM_KV_PLUGIN, "stopped-early", "yes", 3);
   out->kind = HM_HOOK_CONTINUE;
-  return 1;
-}
-static const hm_hook_kind kinds[] = {HM_HOOK_BUILD_START};
-static const hm_capability caps[] = {{.kind = HM_CAP_LIFECYCLE_HOOK, .as.lifecycle_hook = {
-  .events = kinds, .event_count = 1, .phase = HM_HOOK_BEFORE, .timeout_ms = 10000}}};
-static const hm_manifest manifest = {.name = "slow-start", .version = "0.1.0", .description = "test",
-  .capabilities = caps, .capability_count = 1};
-static const hm_plugin_def plugin = {.manifest = &manifest, .on_hook_event = on_event};
-HM_PLUGIN(plugin);
-`,
-);
+  return 1;`,
+});
 
 /** Starts `hm run` in JSON mode and resolves once a step has started. */
 async function startRun(runner: string) {
   const project = makeProject({
     ".hm/ci.ir.json": irJson(
-      [{ key: "long", env: { NOOP_SLEEP_MS: "60000" } }, { key: "next" }],
+      [{ key: "long", env: { NOOP_SLEEP_MS: "60000", STUBBORN_SLEEP_MS: "20000" } }, { key: "next" }],
       [["long", "next", "depends_on"]],
     ),
   });

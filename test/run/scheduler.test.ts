@@ -13,7 +13,7 @@ import type { HmEvent } from "../../src/run/events.ts";
 import { pluginExecutor } from "../../src/run/plugin-executor.ts";
 import { schedule } from "../../src/run/scheduler.ts";
 import { tempDir } from "../helpers/hm.ts";
-import { compilePlugin, fixturePath } from "../helpers/native.ts";
+import { fixturePath } from "../helpers/native.ts";
 
 const state = tempDir("hm-sched-");
 afterAll(() => state.cleanup());
@@ -259,27 +259,8 @@ describe("scheduler", () => {
 
 describe("a step that ignores cancellation", () => {
   test("is abandoned after the grace period and the next step still runs with parallelism 1", async () => {
-    const dir = tempDir("hm-stubborn-");
     try {
-      const path = compilePlugin(
-        dir.path,
-        "stubborn",
-        `#define _POSIX_C_SOURCE 200809L
-#define HM_PLUGIN_IMPLEMENTATION
-#include "hm_plugin.h"
-#include <time.h>
-static int run(hm_ctx *ctx, const hm_executor_input *in, hm_step_result *out) {
-  struct timespec ts = {3, 0};
-  (void)ctx;
-  if (in->step.key.len == 4) nanosleep(&ts, NULL); /* "slow": never polls keep_going */
-  out->exit_code = 0;
-  return 1;
-}
-static const hm_capability caps[] = { {.kind = HM_CAP_STEP_EXECUTOR, .as.step_executor = {.runner = "stubborn"}} };
-static const hm_manifest manifest = { .name = "stubborn", .version = "0.1.0", .description = "x", .capabilities = caps, .capability_count = 1 };
-static const hm_plugin_def def = { .manifest = &manifest, .execute_step = run };
-HM_PLUGIN(def);`,
-      );
+      const path = fixturePath("stubborn-runner");
       const entry = openPlugin(path, "user");
       if (!("entry" in entry)) throw new Error(entry.broken.reason);
       pool = new WorkerPool(1);
@@ -289,7 +270,10 @@ HM_PLUGIN(def);`,
         configDir: null,
         archives: {},
       });
-      const ir = graph([{ key: "slow", timeout: 1 }, { key: "quick" }], []);
+      const ir = graph(
+        [{ key: "slow", timeout: 1, env: { STUBBORN_SLEEP_MS: "3000" } }, { key: "quick" }],
+        [],
+      );
       const events: HmEvent[] = [];
       const started = performance.now();
       const result = await schedule({
@@ -310,9 +294,8 @@ HM_PLUGIN(def);`,
       expect(
         events.filter((e) => e.kind === "step_end").map((e) => e.kind === "step_end" && e.exit_code),
       ).toEqual([124, 0]);
-      await pool.close();
     } finally {
-      dir.cleanup();
+      await pool.close();
     }
   });
 });

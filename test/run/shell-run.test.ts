@@ -8,20 +8,13 @@ import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseEventStream } from "../helpers/event-schema.ts";
-import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
+import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
+import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-shell-run-");
 afterAll(() => scratch.cleanup());
-
-function runDirs() {
-  const base = join(scratch.path, crypto.randomUUID());
-  const dirs = { state: join(base, "state"), tmp: join(base, "tmp") };
-  mkdirSync(dirs.tmp, { recursive: true });
-  return dirs;
-}
 
 /** What a finished run must not leave: run records, shell directories, build-scope KV. */
 function expectNothingLeft({ state, tmp }: { state: string; tmp: string }) {
@@ -35,12 +28,7 @@ function expectNothingLeft({ state, tmp }: { state: string; tmp: string }) {
   }
 }
 
-const logLines = (stdout: string, key: string) => {
-  const events = parseEventStream(stdout);
-  const queued = events.find((e) => e.kind === "step_queued" && e.key === key);
-  const id = queued?.kind === "step_queued" ? queued.step_id : undefined;
-  return events.flatMap((e) => (e.kind === "step_log" && e.step_id === id ? [e.line] : []));
-};
+const logLines = (stdout: string, key: string) => stepLines(parseEventStream(stdout), key);
 
 test("steps see the working tree; a builds_in child sees its parent's files, a sibling does not", async () => {
   const project = makeProject({
@@ -62,7 +50,7 @@ test("steps see the working tree; a builds_in child sees its parent's files, a s
     "ignored.log": "noise",
     "src/app.txt": "uncommitted change\n",
   });
-  const dirs = runDirs();
+  const dirs = runDirs(scratch.path);
   const r = await runHm(["run", "--runner", "shell", "--format", "json", "-e", "GREETING=hello"], {
     cwd: project.root,
     env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
@@ -84,7 +72,7 @@ test("a step timeout ends it 124 with the reference's message; -k keeps the inde
       { key: "quick", cmd: "sleep 1.5 && echo done" },
     ]),
   });
-  const dirs = runDirs();
+  const dirs = runDirs(scratch.path);
   const r = await runHm(["run", "--runner", "shell", "--format", "json", "-k"], {
     cwd: project.root,
     env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
@@ -105,7 +93,7 @@ test("the pipeline's timeout stops the build: exit 124", async () => {
   const project = makeProject({
     ".hm/ci.ir.json": irJson([{ key: "a", cmd: "sleep 30" }], [], { timeout_seconds: 1 }),
   });
-  const dirs = runDirs();
+  const dirs = runDirs(scratch.path);
   const r = await runHm(["run", "--runner", "shell", "--format", "json"], {
     cwd: project.root,
     env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
@@ -122,7 +110,7 @@ test("SIGINT to a real hm run mid-step: exit 130, no stray process, no directory
       { key: "long", cmd: 'sleep 60 & echo $! > "$PIDS/bg"; echo $$ > "$PIDS/sh"; wait' },
     ]),
   });
-  const dirs = runDirs();
+  const dirs = runDirs(scratch.path);
   const pids = join(scratch.path, crypto.randomUUID());
   mkdirSync(pids);
   const proc = Bun.spawn(

@@ -1,10 +1,11 @@
+import { BUILTIN_RUNNERS } from "../../docker/names.ts";
 import { HmError } from "../../errors.ts";
 import { installPlugin, removePlugin } from "../../plugins/install.ts";
 import { userPluginDir } from "../../plugins/paths.ts";
 import { type PluginEntry, type PluginRegistry, projectPluginDirFor } from "../../plugins/registry.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { writeStdout } from "../output.ts";
-import { BUILTIN_RUNNERS, pluginRegistry } from "../plugin-registry.ts";
+import { pluginRegistry } from "../plugin-registry.ts";
 import { BUILTIN_COMMANDS } from "../root.ts";
 
 function capabilitySummary(plugin: PluginEntry): string {
