@@ -4,6 +4,7 @@ import type { CommandDef } from "citty";
 import { HM_VERSION } from "../version.ts";
 
 export const BUILTIN_COMMANDS = {
+  cache: () => import("./commands/cache.ts").then((m) => m.default),
   gc: () => import("./commands/gc.ts").then((m) => m.default),
   init: () => import("./commands/init.ts").then((m) => m.default),
   plugin: () => import("./commands/plugin.ts").then((m) => m.default),

@@ -8,11 +8,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { dockerReady, ensureTestImage, labelled, TEST_IMAGE, tagsUnder } from "../helpers/docker.ts";
+import { dockerReady, ensureTestImage, labelled, runJson, TEST_IMAGE, tagsUnder } from "../helpers/docker.ts";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson, type TestStep } from "../helpers/ir.ts";
 import { makeProject } from "../helpers/project.ts";
+import { proxyUnixSocket } from "../helpers/tcp-proxy.ts";
 
 const scratch = tempDir("hm-docker-");
 afterAll(() => scratch.cleanup());
@@ -22,10 +23,7 @@ function state(): string {
   return join(scratch.path, crypto.randomUUID());
 }
 
-async function dockerRun(root: string, args: string[] = [], stateDir = state()) {
-  const r = await runHm(["run", "--format", "json", ...args], { cwd: root, env: { HM_STATE_DIR: stateDir } });
-  return { ...r, events: r.exitCode === 2 || r.stdout === "" ? [] : parseEventStream(r.stdout) };
-}
+const dockerRun = (root: string, args: string[] = [], stateDir = state()) => runJson(root, args, stateDir);
 
 const step = (key: string, cmd: string, extra: Partial<TestStep> = {}): TestStep => ({ key, cmd, ...extra });
 
@@ -130,6 +128,27 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     project.cleanup();
   }, 90_000);
 
+  test("a 10 000-file workspace arrives whole in /workspace", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 10_000; i++) files[`src/d${i % 100}/f${i}.txt`] = `file ${i}\n`;
+    const paths = Object.keys(files).sort();
+    const expectedSum = new Bun.CryptoHasher("md5").update(paths.map((p) => files[p]).join("")).digest("hex");
+    const project = makeProject({
+      ...files,
+      ".hm/ci.ir.json": irJson([
+        step("count", "find src -type f | wc -l && find src -type f | sort | xargs cat | md5sum", {
+          image: TEST_IMAGE,
+        }),
+      ]),
+    });
+    const r = await dockerRun(project.root);
+    expect(r.exitCode).toBe(0);
+    const lines = stepLines(r.events, "count");
+    expect(lines[0]?.trim()).toBe("10000");
+    expect(lines[1]?.split(/\s+/)[0]).toBe(expectedSum);
+    project.cleanup();
+  }, 90_000);
+
   test("a step timeout kills its container: exit 124, nothing left", async () => {
     const project = makeProject({
       ".hm/ci.ir.json": irJson([step("slow", "sleep 60", { image: TEST_IMAGE, timeout_seconds: 1 })]),
@@ -206,4 +225,31 @@ test("an unreachable engine: exit 4 naming the address, with a hint", async () =
   expect(r.stderr).toContain(`docker engine unreachable at unix://${socket}`);
   expect(r.stderr).toContain("--runner shell");
   project.cleanup();
+});
+
+describe.skipIf(!dockerReady)("DOCKER_HOST", () => {
+  test("tcp://127.0.0.1:<port>: a run and hm gc go through that listener", async () => {
+    const proxy = proxyUnixSocket("/var/run/docker.sock");
+    try {
+      const project = makeProject({
+        ".hm/ci.ir.json": irJson(
+          [step("up", "echo over-tcp > f", { image: TEST_IMAGE }), step("down", "cat f")],
+          [["up", "down", "builds_in"]],
+        ),
+      });
+      const env = { HM_STATE_DIR: state(), DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}` };
+      const r = await runHm(["run", "--format", "json"], { cwd: project.root, env });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(stepLines(parseEventStream(r.stdout), "down")).toEqual(["over-tcp"]);
+      const afterRun = proxy.bytesIn();
+      expect(afterRun).toBeGreaterThan(0);
+      const gc = await runHm(["gc"], { env });
+      expect(gc.stdout).toContain("containers removed: 0");
+      expect(proxy.bytesIn()).toBeGreaterThan(afterRun);
+      project.cleanup();
+    } finally {
+      proxy.stop();
+    }
+  }, 60_000);
 });

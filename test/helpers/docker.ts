@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "./hm.ts";
+import { parseEventStream } from "./event-schema.ts";
+import { runHm, tempDir } from "./hm.ts";
 
 export const TEST_IMAGE = "hm-test/busybox:1";
 const BUSYBOX = "/bin/busybox";
@@ -87,4 +88,10 @@ export function tagsUnder(prefix: string): string[] {
     .trim()
     .split("\n")
     .filter((t) => t.startsWith(prefix));
+}
+
+/** `hm run --format json` in `root` with its own state directory, events parsed. */
+export async function runJson(root: string, args: string[], stateDir: string) {
+  const r = await runHm(["run", "--format", "json", ...args], { cwd: root, env: { HM_STATE_DIR: stateDir } });
+  return { ...r, events: r.exitCode === 2 || r.stdout === "" ? [] : parseEventStream(r.stdout) };
 }

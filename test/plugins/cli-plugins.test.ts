@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
+import { HM_VERSION } from "../../src/version.ts";
 import { runHm, tempDir } from "../helpers/hm.ts";
 import { compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
 
@@ -148,7 +149,7 @@ HM_PLUGIN(def);`,
 });
 
 describe("hm plugin list with only the bundled plugins", () => {
-  test("lists the bundled ones, then where plugins live and how to install one", async () => {
+  test("lists the built-in docker runner and the bundled plugins, then where plugins live and how to install one", async () => {
     const empty = tempDir("hm-empty-home-");
     try {
       const result = await runHm(["plugin", "list"], {
@@ -158,6 +159,7 @@ describe("hm plugin list with only the bundled plugins", () => {
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toBe(
         `${"name".padEnd(28)}${"version".padStart(10)}  capabilities\n` +
+          `${"docker".padEnd(28)}${HM_VERSION.padStart(10)}  runner:docker(*)  [built-in]\n` +
           `${"shell".padEnd(28)}${"0.1.0".padStart(10)}  runner:shell, hook  [bundled]\n\n` +
           `No plugins installed.\n\nPlugins live in:\n  ${join(empty.path, ".harmont", "plugins")}\n  <project>/.hm/plugins/\n\nInstall one with hm plugin install <path-or-url>.\n`,
       );

@@ -3,6 +3,7 @@ import { HmError } from "../../errors.ts";
 import { installPlugin, removePlugin } from "../../plugins/install.ts";
 import { userPluginDir } from "../../plugins/paths.ts";
 import { type PluginEntry, type PluginRegistry, projectPluginDirFor } from "../../plugins/registry.ts";
+import { HM_VERSION } from "../../version.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { writeStdout } from "../output.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
@@ -18,7 +19,10 @@ function capabilitySummary(plugin: PluginEntry): string {
     .join(", ");
 }
 
-/** The plugin table (reference §7.6), plus where each came from and what is shadowed or broken. */
+/**
+ * The plugin table (reference §7.6): the built-in docker runner, then each
+ * plugin with where it came from, then what is shadowed or broken.
+ */
 export function renderPluginList(registry: PluginRegistry, projectDir: string | null): string {
   const nothingInstalled =
     registry.plugins.every((p) => p.source === "bundled") &&
@@ -26,13 +30,16 @@ export function renderPluginList(registry: PluginRegistry, projectDir: string | 
     registry.shadowed.length === 0;
   const dirs = [userPluginDir(), projectPluginDirFor(projectDir)];
   const howToInstall = `No plugins installed.\n\nPlugins live in:\n${dirs.map((d) => `  ${d}\n`).join("")}\nInstall one with hm plugin install <path-or-url>.\n`;
-  if (registry.plugins.length === 0 && nothingInstalled) return howToInstall;
-  const lines = [`${"name".padEnd(28)}${"version".padStart(10)}  capabilities`];
+  const defaultRunner = registry.defaultRunner;
+  const lines = [
+    `${"name".padEnd(28)}${"version".padStart(10)}  capabilities`,
+    // The docker runner is hm's own code, not a library; it sits in the same runner registry.
+    `${"docker".padEnd(28)}${HM_VERSION.padStart(10)}  runner:docker${defaultRunner === undefined ? "(*)" : ""}  [built-in]`,
+  ];
   for (const p of registry.plugins) {
     const source = p.source === "bundled" ? "  [bundled]" : "";
     lines.push(`${p.name.padEnd(28)}${p.manifest.version.padStart(10)}  ${capabilitySummary(p)}${source}`);
   }
-  const defaultRunner = registry.defaultRunner;
   if (defaultRunner !== undefined) {
     lines.push("", `default runner: ${defaultRunner.name} (replaces the built-in docker runner)`);
   }
