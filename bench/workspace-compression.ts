@@ -22,13 +22,20 @@ const tar = join(base, "workspace.tar");
 for (let i = 0; i < 20_000; i++) {
   const dir = join(root, `pkg-${i % 40}`, `src-${i % 13}`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `file-${i}.ts`), `export function f${i}(x: number): number {\n  return x * ${i};\n}\n`.repeat(1 + (i % 40)));
+  writeFileSync(
+    join(dir, `file-${i}.ts`),
+    `export function f${i}(x: number): number {\n  return x * ${i};\n}\n`.repeat(1 + (i % 40)),
+  );
 }
 
 const engine = await connectEngine();
 
 async function upload(body: Buffer): Promise<void> {
-  const container = await engine.createContainer({ Image: IMAGE, Cmd: ["true"], Labels: { "dev.hm.bench": "1" } });
+  const container = await engine.createContainer({
+    Image: IMAGE,
+    Cmd: ["true"],
+    Labels: { "dev.hm.bench": "1" },
+  });
   try {
     await container.putArchive(body, { path: "/workspace" });
   } finally {
