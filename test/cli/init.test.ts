@@ -89,7 +89,13 @@ describe("hm init", () => {
     for (const template of TEMPLATES)
       writeFileSync(join(root, ".hm", `${template.name}.ts`), template.source);
     const tsc = Bun.spawnSync(
-      [join(REPO_ROOT, "node_modules", ".bin", "tsc"), "-p", join(root, ".hm", "tsconfig.json")],
+      // Under Bun, not node: the machine may have no node at all.
+      [
+        process.execPath,
+        join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"),
+        "-p",
+        join(root, ".hm", "tsconfig.json"),
+      ],
       {
         stdout: "pipe",
         stderr: "pipe",

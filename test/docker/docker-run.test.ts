@@ -8,7 +8,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { dockerReady, ensureTestImage, labelled, runJson, TEST_IMAGE, tagsUnder } from "../helpers/docker.ts";
+import {
+  dockerReady,
+  ensureTestImage,
+  labelled,
+  runJson,
+  startLocalRegistry,
+  TEST_IMAGE,
+  tagsUnder,
+} from "../helpers/docker.ts";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson, type TestStep } from "../helpers/ir.ts";
@@ -252,4 +260,47 @@ describe.skipIf(!dockerReady)("DOCKER_HOST", () => {
       proxy.stop();
     }
   }, 60_000);
+});
+
+describe.skipIf(!dockerReady)("pulling a missing image", () => {
+  test("from a registry on 127.0.0.1: progress in the step's log, then the step runs", async () => {
+    const registry = await startLocalRegistry();
+    if (registry === null) return;
+    const image = `${registry.address}/hm-test/pulled:${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      const docker = (...args: string[]) =>
+        Bun.spawnSync(["docker", ...args], { stdout: "pipe", stderr: "pipe" });
+      // A layer of its own, so the pull has something to download.
+      const maker = `hm-test-pull-${crypto.randomUUID().slice(0, 8)}`;
+      expect(docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", `echo ${maker} > /unique`).exitCode).toBe(
+        0,
+      );
+      expect(docker("commit", maker, image).exitCode).toBe(0);
+      docker("rm", maker);
+      const pushed = docker("push", image);
+      expect(pushed.stderr.toString()).toBe("");
+      expect(docker("rmi", image).exitCode).toBe(0);
+      const project = makeProject({ ".hm/ci.ir.json": irJson([step("pulled", "echo ran", { image })]) });
+      const r = await dockerRun(project.root);
+      expect(r.exitCode).toBe(0);
+      const log = stepLines(r.events, "pulled", "stderr");
+      expect(log[0]).toBe(`hm: pulling ${image}`);
+      expect(log.some((line) => /Pull complete|Download complete/.test(line))).toBe(true);
+      expect(stepLines(r.events, "pulled", "stdout")).toEqual(["ran"]);
+
+      const missing = `${registry.address}/hm-test/absent:1`;
+      const absent = makeProject({ ".hm/ci.ir.json": irJson([step("absent", "true", { image: missing })]) });
+      const failed = await dockerRun(absent.root);
+      expect(failed.exitCode).toBe(1);
+      expect(failed.events.find((e) => e.kind === "step_end")).toMatchObject({ exit_code: 125 });
+      expect(stepLines(failed.events, "absent", "stderr").join("\n")).toContain(
+        `cannot pull image '${missing}'`,
+      );
+      project.cleanup();
+      absent.cleanup();
+    } finally {
+      Bun.spawnSync(["docker", "rmi", "-f", image], { stdout: "ignore", stderr: "ignore" });
+      registry.stop();
+    }
+  }, 90_000);
 });

@@ -95,3 +95,43 @@ export async function runJson(root: string, args: string[], stateDir: string) {
   const r = await runHm(["run", "--format", "json", ...args], { cwd: root, env: { HM_STATE_DIR: stateDir } });
   return { ...r, events: r.exitCode === 2 || r.stdout === "" ? [] : parseEventStream(r.stdout) };
 }
+
+/**
+ * A private registry on 127.0.0.1 (Debian's docker-registry), so pulls are
+ * exercised for real without the internet; the engine trusts loopback
+ * registries over plain http. Null, with the reason printed, when the
+ * registry is not installed.
+ */
+export async function startLocalRegistry(): Promise<{ address: string; stop: () => void } | null> {
+  const binary = Bun.which("docker-registry");
+  if (binary === null) {
+    const why = "docker-registry is not installed (apt-get install docker-registry)";
+    if (process.env.HM_REQUIRE_DOCKER === "1") throw new Error(`HM_REQUIRE_DOCKER=1 but ${why}`);
+    console.error(`skipping pull tests: ${why}`);
+    return null;
+  }
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const address = `127.0.0.1:${probe.port}`;
+  probe.stop(true);
+  const dir = tempDir("hm-registry-");
+  const config = join(dir.path, "config.yml");
+  await Bun.write(
+    config,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir.path, "data")}\nhttp:\n  addr: ${address}\n`,
+  );
+  const proc = Bun.spawn([binary, "serve", config], { stdout: "ignore", stderr: "pipe" });
+  const stop = () => {
+    proc.kill();
+    dir.cleanup();
+  };
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(`http://${address}/v2/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return { address, stop };
+    await Bun.sleep(50);
+  }
+  stop();
+  throw new Error(`docker-registry did not answer on ${address}: ${await new Response(proc.stderr).text()}`);
+}

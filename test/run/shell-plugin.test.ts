@@ -150,9 +150,14 @@ async function run(ir: GraphIR, options: RunOptions = {}) {
 
 /** Alive and not a zombie (a killed child of an exited shell may wait a moment for its reaper). */
 function isRunning(pid: number): boolean {
-  const ps = Bun.spawnSync(["ps", "-o", "stat=", "-p", String(pid)]);
-  const stat = ps.stdout.toString().trim();
-  return ps.exitCode === 0 && stat !== "" && !stat.startsWith("Z");
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8"); // read directly: minimal images have no ps
+  } catch {
+    return false;
+  }
+  // "pid (comm) S …": the state follows the last ')', as comm may hold one.
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 }
 
 async function waitUntilGone(pids: number[]): Promise<number[]> {
