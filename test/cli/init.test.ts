@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { TEMPLATES } from "../../src/init/templates.ts";
 import { SDK_DECLARATIONS, TOOLCHAIN_DECLARATIONS } from "../../src/pipeline/sdk/declarations.ts";
 import * as sdk from "../../src/pipeline/sdk/index.ts";
-import * as toolchains from "../../src/pipeline/sdk/toolchains.ts";
+import * as toolchains from "../../src/pipeline/sdk/toolchains/index.ts";
 import { REPO_ROOT, runHm } from "../helpers/hm.ts";
 import { makeProject } from "../helpers/project.ts";
 
