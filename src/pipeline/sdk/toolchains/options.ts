@@ -31,7 +31,7 @@ export function checkOptions(where: string, opts: unknown, known: readonly strin
 export function checkChoice(where: string, option: string, value: unknown, allowed: readonly string[]): void {
   if (value === undefined || allowed.includes(value as string)) return;
   throw new Error(
-    `hm: ${where}: unsupported ${option} ${describe(value)}\n  → use ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+    `hm: ${where}: unsupported ${option} ${describe(value)}\n  → use one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
   );
 }
 
