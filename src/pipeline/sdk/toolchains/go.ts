@@ -2,7 +2,7 @@
 import { forever } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { installChain } from "./install.ts";
-import { ACTION_OPTIONS, type ActionOptions, checkOptions } from "./options.ts";
+import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
 
 export interface GoOptions {
   readonly path?: string;
@@ -47,8 +47,7 @@ export class GoToolchain {
   }
 
   private action(name: string, cmd: string, opts: ActionOptions | undefined): Step {
-    checkOptions(`GoToolchain.${name}`, opts, ACTION_OPTIONS);
-    return this._installed.sh(`cd ${this.path} && ${cmd}`, { label: `:go: ${name}`, ...opts });
+    return actionStep(`GoToolchain.${name}`, this._installed, this.path, cmd, `:go: ${name}`, opts);
   }
 }
 

@@ -9,7 +9,7 @@ import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { detectJs, type PackageManager, type Runtime } from "./detect.ts";
 import { installChain } from "./install.ts";
-import { ACTION_OPTIONS, type ActionOptions, checkChoice, checkOptions } from "./options.ts";
+import { type ActionOptions, actionStep, checkChoice, checkOptions } from "./options.ts";
 import { inProject } from "./project-dir.ts";
 
 /** Deno manages its own dependencies: it is a package manager only as the deno runtime. */
@@ -72,11 +72,8 @@ export class JsProject {
 
   /** Runs a `package.json` script (a `deno.json` task on deno). */
   run(script: string, opts?: ActionOptions): Step {
-    checkOptions("JsProject.run", opts, ACTION_OPTIONS);
-    return this._installed.sh(`cd ${this.path} && ${INSTALLER[this._pm].runScript} ${script}`, {
-      label: `:${this._tag}: ${script}`,
-      ...opts,
-    });
+    const cmd = `${INSTALLER[this._pm].runScript} ${script}`;
+    return actionStep("JsProject.run", this._installed, this.path, cmd, `:${this._tag}: ${script}`, opts);
   }
 }
 

@@ -4,7 +4,7 @@
  * (`runtme: "bun"`) fails where it is written rather than rendering a
  * different pipeline. The loader adds the pipeline file and line.
  */
-import type { StepOptions } from "../step.ts";
+import type { Step, StepOptions } from "../step.ts";
 
 /** Options of a toolchain action: a step's options, except `cwd` (the toolchain owns the directory). */
 export type ActionOptions = Omit<StepOptions, "cwd">;
@@ -53,4 +53,17 @@ export function partition<T extends object>(
     else rest[name] = value;
   }
   return [picked, rest];
+}
+
+/** A toolchain action: `cmd` run in `path`, forked off `parent`, labelled `label` unless `opts` says otherwise. */
+export function actionStep(
+  where: string,
+  parent: Step,
+  path: string,
+  cmd: string,
+  label: string,
+  opts: ActionOptions | undefined,
+): Step {
+  checkOptions(where, opts, ACTION_OPTIONS);
+  return parent.sh(`cd ${path} && ${cmd}`, { label, ...opts });
 }

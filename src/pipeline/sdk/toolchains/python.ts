@@ -6,7 +6,7 @@
 import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { installChain } from "./install.ts";
-import { ACTION_OPTIONS, type ActionOptions, checkOptions, partition } from "./options.ts";
+import { ACTION_OPTIONS, type ActionOptions, actionStep, checkOptions, partition } from "./options.ts";
 
 export interface PythonOptions {
   readonly path?: string;
@@ -85,8 +85,14 @@ abstract class UvActions {
   }
 
   protected uv(method: string, label: string, args: string, opts: ActionOptions | undefined): Step {
-    checkOptions(`${this.kind}.${method}`, opts, ACTION_OPTIONS);
-    return this._installed.sh(`cd ${this.path} && uv ${args}`, { label: `:python: ${label}`, ...opts });
+    return actionStep(
+      `${this.kind}.${method}`,
+      this._installed,
+      this.path,
+      `uv ${args}`,
+      `:python: ${label}`,
+      opts,
+    );
   }
 }
 

@@ -6,7 +6,7 @@
 import { forever } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { installChain } from "./install.ts";
-import { ACTION_OPTIONS, type ActionOptions, checkOptions } from "./options.ts";
+import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
 
 export interface ZigOptions {
   readonly path?: string;
@@ -69,8 +69,14 @@ export class ZigProject {
 
   /** Labels name the path: one pipeline often holds several Zig projects. */
   private action(name: string, cmd: string, opts: ActionOptions | undefined): Step {
-    checkOptions(`ZigProject.${name}`, opts, ACTION_OPTIONS);
-    return this._installed.sh(`cd ${this.path} && ${cmd}`, { label: `:zig: ${this.path} ${name}`, ...opts });
+    return actionStep(
+      `ZigProject.${name}`,
+      this._installed,
+      this.path,
+      cmd,
+      `:zig: ${this.path} ${name}`,
+      opts,
+    );
   }
 }
 
