@@ -1,7 +1,8 @@
 /**
- * `hm init` templates: one `.hm/pipeline.ts` per kind of project. Each
- * installs dependencies once in a cached root step and forks the checks off
- * it, so they run in parallel from the same snapshot.
+ * `hm init` templates: one `.hm/pipeline.ts` per kind of project. As the
+ * reference's do, the language templates use the toolchain helpers
+ * (`@harmont/hm/toolchains`): each installs its tools once in cached steps
+ * and forks the checks off them, so they run in parallel from one snapshot.
  */
 export interface Template {
   readonly name: string;
@@ -9,129 +10,104 @@ export interface Template {
   readonly source: string;
 }
 
-const header = (imports: string) => `import { ${imports} } from "@harmont/hm";\n`;
+/** A template on one toolchain: `setup` builds `project`, whose `leaves` are the pipeline's checks. */
+function toolchainTemplate(toolchain: string, setup: string, leaves: string, comment = ""): string {
+  return `import { pipeline, pullRequest, push } from "@harmont/hm";
+import { ${toolchain} } from "@harmont/hm/toolchains";
+${comment}
+const project = ${setup};
+
+export default {
+  slug: "ci",
+  name: "CI",
+  triggers: [push({ branch: "main" }), pullRequest()],
+  pipeline: pipeline(${leaves}, { env: { CI: "true" } }),
+};
+`;
+}
 
 export const TEMPLATES: readonly Template[] = [
   {
     name: "bun",
     label: "TypeScript (Bun)",
-    source: `${header("onChange, pipeline, pullRequest, push, sh")}
-// Dependencies install once, cached until the manifest or lockfile changes;
-// the checks start from that snapshot and run side by side.
-const deps = sh("bun install --frozen-lockfile", {
-  label: "install",
-  image: "oven/bun:1",
-  cache: onChange("package.json", "bun.lock"),
-});
-
-export default {
-  slug: "ci",
-  name: "CI",
-  triggers: [push({ branch: "main" }), pullRequest()],
-  pipeline: pipeline([
-    deps.sh("bunx tsc --noEmit", { label: "typecheck" }),
-    deps.sh("bun test", { label: "test" }),
-  ]),
-};
-`,
+    source: toolchainTemplate(
+      "js",
+      'js.project({ runtime: "bun" })',
+      '[project.run("build"), project.run("test"), project.run("lint")]',
+      "\n// Bun and the dependencies install once (cached until bun.lock changes);\n// each package.json script runs from that snapshot, side by side.",
+    ),
   },
   {
     name: "node",
-    label: "JavaScript / TypeScript (Node.js, npm)",
-    source: `${header("onChange, pipeline, pullRequest, push, sh")}
-const deps = sh("npm ci", {
-  label: "install",
-  image: "node:22",
-  cache: onChange("package.json", "package-lock.json"),
-});
-
-export default {
-  slug: "ci",
-  name: "CI",
-  triggers: [push({ branch: "main" }), pullRequest()],
-  pipeline: pipeline([
-    deps.sh("npm run build --if-present", { label: "build" }),
-    deps.sh("npm test", { label: "test" }),
-    deps.sh("npm run lint --if-present", { label: "lint" }),
-  ]),
-};
-`,
+    label: "JavaScript / TypeScript (Node.js)",
+    source: toolchainTemplate(
+      "js",
+      'js.project({ path: "." })',
+      '[project.run("build"), project.run("test"), project.run("lint")]',
+      "\n// The package manager (npm, pnpm, yarn or bun) is detected from package.json and the lockfile.",
+    ),
   },
   {
     name: "rust",
     label: "Rust (cargo)",
-    source: `${header("onChange, pipeline, pullRequest, push, sh, timeout")}
-// Fetch and build dependencies once; test, clippy and fmt reuse that snapshot.
-const deps = sh("cargo fetch --locked && cargo build --locked --all-targets", {
-  label: "build",
-  image: "rust:1",
-  cache: onChange("Cargo.toml", "Cargo.lock"),
-});
-
-export default {
-  slug: "ci",
-  name: "CI",
-  triggers: [push({ branch: "main" }), pullRequest()],
-  pipeline: pipeline(
-    [
-      timeout("30m", deps.sh("cargo test --locked", { label: "test" })),
-      deps.sh("rustup component add clippy && cargo clippy --locked --all-targets -- -D warnings", { label: "clippy" }),
-      deps.sh("rustup component add rustfmt && cargo fmt --all --check", { label: "fmt" }),
-    ],
-    { env: { CARGO_TERM_COLOR: "never", RUST_BACKTRACE: "1" } },
-  ),
-};
-`,
+    source: toolchainTemplate(
+      "rust",
+      'rust.project({ path: "." })',
+      "project.ci()",
+      "\n// One cached warmup build; ci() runs test, clippy and fmt off it.\n// ci({ nextest: true }) uses cargo-nextest and splits out doctests.",
+    ),
   },
   {
     name: "go",
     label: "Go",
-    source: `${header("onChange, pipeline, pullRequest, push, sh")}
-const deps = sh("go mod download", {
-  label: "download",
-  image: "golang:1",
-  cache: onChange("go.mod", "go.sum"),
-});
-
-export default {
-  slug: "ci",
-  name: "CI",
-  triggers: [push({ branch: "main" }), pullRequest()],
-  pipeline: pipeline([
-    deps.sh("go build ./...", { label: "build" }),
-    deps.sh("go test ./...", { label: "test" }),
-    deps.sh("go vet ./...", { label: "vet" }),
-    deps.sh('test -z "$(gofmt -l .)"', { label: "fmt" }),
-  ]),
-};
-`,
+    source: toolchainTemplate(
+      "go",
+      'go({ path: "." })',
+      "[project.build(), project.test(), project.vet(), project.fmt()]",
+    ),
   },
   {
     name: "python",
-    label: "Python (pip)",
-    source: `${header("onChange, pipeline, pullRequest, push, sh")}
-const deps = sh("pip install -r requirements.txt pytest ruff", {
-  label: "install",
-  image: "python:3.12",
-  cache: onChange("requirements.txt"),
-});
-
-export default {
-  slug: "ci",
-  name: "CI",
-  triggers: [push({ branch: "main" }), pullRequest()],
-  pipeline: pipeline([
-    deps.sh("python -m pytest", { label: "test" }),
-    deps.sh("ruff check .", { label: "lint" }),
-    deps.sh("ruff format --check .", { label: "fmt" }),
-  ]),
-};
-`,
+    label: "Python (uv)",
+    source: toolchainTemplate(
+      "python",
+      'python({ path: "." })',
+      "[project.test(), project.lint(), project.fmt(), project.typecheck()]",
+      "\n// uv syncs the project once (cached until uv.lock or pyproject.toml changes);\n// pytest, ruff and ty run from that snapshot.",
+    ),
+  },
+  {
+    name: "cmake",
+    label: "C / C++ (CMake)",
+    source: toolchainTemplate(
+      "cmake",
+      'cmake({ path: ".", defines: { CMAKE_BUILD_TYPE: "Release" } })',
+      "[project.test(), project.lint(), project.fmt()]",
+    ),
+  },
+  {
+    name: "zig",
+    label: "Zig",
+    source: toolchainTemplate(
+      "zig",
+      'zig({ path: "." })',
+      "[project.build(), project.test(), project.fmt()]",
+    ),
+  },
+  {
+    name: "elixir",
+    label: "Elixir (mix)",
+    source: toolchainTemplate(
+      "elixir",
+      'elixir({ path: "." })',
+      "[project.compile(), project.test(), project.format(), project.credo(), project.dialyzer()]",
+    ),
   },
   {
     name: "shell",
     label: "Plain shell",
-    source: `${header("pipeline, push, sh, wait")}
+    source: `import { pipeline, push, sh, wait } from "@harmont/hm";
+
 // Each sh() is a step; .sh() on a step runs in that step's filesystem;
 // wait() makes everything after it wait for everything before it.
 const build = sh("make build", { label: "build" });

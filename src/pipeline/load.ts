@@ -13,6 +13,7 @@ import type { GraphIR } from "../protocol/ir.ts";
 import { parseIR } from "./graph.ts";
 import { listPipelineFiles, type PipelineFile, type Project } from "./project.ts";
 import { buildEnvelope, type EnvelopePipeline, type PipelineDefinition } from "./sdk/envelope.ts";
+import { withProjectDir } from "./sdk/toolchains/project-dir.ts";
 import { registerSdkModules } from "./sdk-modules.ts";
 
 export interface LoadedPipeline {
@@ -59,7 +60,7 @@ export async function loadPipelines(project: Project, options: LoadOptions = {})
       loaded.push({ entry: entry as unknown as EnvelopePipeline, graph, source });
       continue;
     }
-    for (const definition of await moduleDefinitions(file, source)) {
+    for (const definition of await moduleDefinitions(file, source, project.root)) {
       claimSlug(slugSource, definition.slug, source);
       loaded.push(renderOne(definition, source, project.root, now));
     }
@@ -127,11 +128,16 @@ const DefinitionSchema = v.object({
   pipeline: v.looseObject({}, "pipeline must be the IR returned by pipeline([...]) (got something else)"),
 });
 
-async function moduleDefinitions(file: PipelineFile, source: string): Promise<PipelineDefinition[]> {
+async function moduleDefinitions(
+  file: PipelineFile,
+  source: string,
+  root: string,
+): Promise<PipelineDefinition[]> {
   registerSdkModules();
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(file.path)) as Record<string, unknown>;
+    // Toolchains read manifests and lockfiles from the project, not from the working directory.
+    mod = (await withProjectDir(root, () => import(file.path))) as Record<string, unknown>;
   } catch (error) {
     throw renderError(source, error, file.path);
   }

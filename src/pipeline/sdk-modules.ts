@@ -6,7 +6,7 @@
  */
 import { plugin } from "bun";
 import * as sdk from "./sdk/index.ts";
-import * as toolchains from "./sdk/toolchains.ts";
+import * as toolchains from "./sdk/toolchains/index.ts";
 
 export const SDK_MODULE_NAMES = ["@harmont/hm", "harmont", "hm"] as const;
 export const TOOLCHAIN_MODULE_NAMES = [

@@ -84,7 +84,9 @@ describe("hm CLI", () => {
   test("a bad enum value is a usage error listing the choices", async () => {
     const result = await runHm(["init", "-t", "cobol"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("Expected one of: bun, node, rust, go, python, shell");
+    expect(result.stderr).toContain(
+      "Expected one of: bun, node, rust, go, python, cmake, zig, elixir, shell",
+    );
   });
 
   test("global flags work anywhere before --", async () => {

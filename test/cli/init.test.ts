@@ -1,12 +1,13 @@
 /** hm init: every template renders to valid IR and type-checks against the declarations it writes. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TEMPLATES } from "../../src/init/templates.ts";
 import { SDK_DECLARATIONS, TOOLCHAIN_DECLARATIONS } from "../../src/pipeline/sdk/declarations.ts";
 import * as sdk from "../../src/pipeline/sdk/index.ts";
-import * as toolchains from "../../src/pipeline/sdk/toolchains.ts";
+import * as toolchains from "../../src/pipeline/sdk/toolchains/index.ts";
 import { REPO_ROOT, runHm } from "../helpers/hm.ts";
+import { parityCorpus } from "../helpers/parity.ts";
 import { makeProject } from "../helpers/project.ts";
 
 let cleanups: (() => void)[] = [];
@@ -37,6 +38,25 @@ describe("hm init", () => {
     });
   }
 
+  test("every language template builds on a toolchain helper", () => {
+    for (const template of TEMPLATES.filter((t) => t.name !== "shell")) {
+      expect(template.source).toContain('from "@harmont/hm/toolchains"');
+    }
+  });
+
+  test("the node template detects the project's package manager from its lockfile", async () => {
+    const root = emptyProject({
+      "package.json": '{ "packageManager": "pnpm@9.12.3" }',
+      "pnpm-lock.yaml": "",
+    });
+    expect((await runHm(["init", "-t", "node", "-d", root])).exitCode).toBe(0);
+    const render = await runHm(["render", "ci", "-d", root]);
+    expect(render.exitCode).toBe(0);
+    const commands = JSON.parse(render.stdout).graph.nodes.map((n: { step: { cmd: string } }) => n.step.cmd);
+    expect(commands).toContain("corepack enable pnpm && corepack install -g pnpm@9.12.3");
+    expect(commands).toContain("cd . && pnpm run test");
+  });
+
   test("without --template and without a terminal it fails with a hint", async () => {
     const root = emptyProject();
     const result = await runHm(["init", "-d", root]);
@@ -59,7 +79,7 @@ describe("hm init", () => {
 
     const forced = await runHm(["init", "-t", "go", "-d", root, "--force"]);
     expect(forced.exitCode).toBe(0);
-    expect(readFileSync(join(root, ".hm", "pipeline.ts"), "utf8")).toContain("go mod download");
+    expect(readFileSync(join(root, ".hm", "pipeline.ts"), "utf8")).toContain('go({ path: "." })');
     expect(readFileSync(join(root, ".hm", "other.ts"), "utf8")).toBe("// also mine\n");
   });
 
@@ -100,6 +120,21 @@ describe("hm init", () => {
         stdout: "pipe",
         stderr: "pipe",
       },
+    );
+    expect(tsc.stdout.toString() + tsc.stderr.toString()).toBe("");
+    expect(tsc.exitCode).toBe(0);
+  }, 60_000);
+
+  test("pipelines written for the reference's toolchains type-check against the written declarations", async () => {
+    const root = emptyProject();
+    expect((await runHm(["init", "-t", "shell", "-d", root])).exitCode).toBe(0);
+    const corpus = parityCorpus("toolchain-parity");
+    for (const name of corpus.cases) {
+      copyFileSync(join(corpus.dir(name), ".hm", "pipeline.ts"), join(root, ".hm", `${name}.ts`));
+    }
+    const tsc = Bun.spawnSync(
+      [join(REPO_ROOT, "node_modules", ".bin", "tsc"), "-p", join(root, ".hm", "tsconfig.json")],
+      { stdout: "pipe", stderr: "pipe" },
     );
     expect(tsc.stdout.toString() + tsc.stderr.toString()).toBe("");
     expect(tsc.exitCode).toBe(0);

@@ -10,7 +10,7 @@ import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { BINARY_PATH, OWN_PIPELINE_PRESENT, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { fixturePath } from "../helpers/native.ts";
-import { caseDir, expectedEnvelope, PARITY_NOW, parityCases } from "../helpers/parity.ts";
+import { caseDir, expectedEnvelope, PARITY_NOW, parityCases, parityCorpus } from "../helpers/parity.ts";
 import { makeProject } from "../helpers/project.ts";
 import { hasTmux, openTerminal } from "../helpers/tmux.ts";
 
@@ -42,6 +42,14 @@ describe("dist/hm", () => {
     for (const name of parityCases) {
       const result = await bin(["pipelines", "-d", caseDir(name)], { SOURCE_DATE_EPOCH: PARITY_NOW });
       expect(result.stdout).toBe(expectedEnvelope(name));
+    }
+  });
+
+  test("renders every toolchain parity case exactly as the reference SDK, from another directory", async () => {
+    const toolchains = parityCorpus("toolchain-parity");
+    for (const name of toolchains.cases) {
+      const result = await bin(["pipelines", "-d", toolchains.dir(name)], { SOURCE_DATE_EPOCH: PARITY_NOW });
+      expect(result.stdout).toBe(toolchains.expected(name));
     }
   });
 

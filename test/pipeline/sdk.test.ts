@@ -19,7 +19,7 @@ import {
   ttl,
   wait,
 } from "../../src/pipeline/sdk/index.ts";
-import * as toolchains from "../../src/pipeline/sdk/toolchains.ts";
+import * as toolchains from "../../src/pipeline/sdk/toolchains/index.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const edgesOf = (ir: PipelineIR) => ir.graph.edges;
@@ -144,9 +144,15 @@ describe("lowering", () => {
     expect(() => sh("a", { runnerArgs: [1] })).toThrow("'runnerArgs' must be an object");
   });
 
-  test("toolchains are named when they are not supported yet", () => {
-    expect(() => toolchains.rust()).toThrow("toolchain 'rust' is not supported by hm yet");
-    expect(() => toolchains.py.uv()).toThrow("toolchain 'py.uv' is not supported by hm yet");
+  test("a toolchain option hm does not know is named with its toolchain", () => {
+    // @ts-expect-error: deliberately wrong
+    expect(() => toolchains.rust.project({ verison: "1.81.0" })).toThrow(
+      "rust.project: unknown option 'verison'",
+    );
+    // @ts-expect-error: deliberately wrong
+    expect(() => toolchains.js.project({ runtime: "python" })).toThrow(
+      'js.project: unsupported runtime "python"',
+    );
   });
 });
 

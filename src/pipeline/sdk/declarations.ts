@@ -4,6 +4,8 @@
  * that they declare exactly what the SDK exports, and type-checks every
  * `hm init` template against them.
  */
+export { TOOLCHAIN_DECLARATIONS } from "./toolchains/declarations.ts";
+
 export const SDK_DECLARATIONS = `// Written by hm init: types of the SDK hm embeds. Regenerate with hm init --force.
 export interface CacheForever { readonly kind: "forever"; readonly envKeys: readonly string[] }
 export interface CacheTTL { readonly kind: "ttl"; readonly durationSeconds: number; readonly envKeys: readonly string[] }
@@ -81,34 +83,6 @@ export declare function renderEnvelope(definitions: readonly PipelineDefinition[
 export declare function resolvePipelineCacheKeys(graph: PipelineIR["graph"], opts: { pipelineOrg: string; pipelineSlug: string; now: number; basePath: string; env: Readonly<Record<string, string | undefined>> }): void;
 export declare function target<T>(name: string, fn: () => T): () => T;
 export declare function clearTargetCache(): void;
-/** Not supported by hm yet: throws. */
-export declare function aptBase(...args: unknown[]): never;
-`;
-
-const UNSUPPORTED_TOOLCHAINS = [
-  "js",
-  "ts",
-  "JsProject",
-  "go",
-  "GoToolchain",
-  "rust",
-  "RustToolchain",
-  "RustProject",
-  "python",
-  "PythonToolchain",
-  "cmake",
-  "CMakeToolchain",
-  "CMakeProject",
-  "zig",
-  "ZigToolchain",
-  "ZigProject",
-  "elixir",
-  "ElixirProject",
-  "aptBase",
-];
-
-export const TOOLCHAIN_DECLARATIONS = `// Written by hm init. hm does not support the toolchain helpers yet: each throws when called.
-type Unsupported = (...args: unknown[]) => never;
-${UNSUPPORTED_TOOLCHAINS.map((name) => `export declare const ${name}: Unsupported;`).join("\n")}
-export declare const py: { uv: Unsupported; UvProject: Unsupported };
+/** A cached \`apt-get install\` root step, to pass as \`base\` to toolchains. */
+export declare function aptBase(opts: { packages: readonly string[]; image?: string; label?: string }): Step;
 `;

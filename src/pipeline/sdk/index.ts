@@ -9,5 +9,5 @@ export { type PipelineDefinition, type RenderOptions, renderEnvelope } from "./e
 export { type PipelineIR, type PipelineOptions, pipeline } from "./lower.ts";
 export { Step, type StepOptions, scratch, sh, timeout, wait } from "./step.ts";
 export { clearTargetCache, target } from "./target.ts";
-export { aptBase } from "./toolchains.ts";
+export { aptBase } from "./toolchains/install.ts";
 export { PullRequestTrigger, PushTrigger, pullRequest, push, type Trigger } from "./triggers.ts";

@@ -1,0 +1,77 @@
+/** `go()`: the Go toolchain from go.dev's tarball; build, test, vet and fmt fork off the install. */
+import { forever } from "../cache.ts";
+import type { Step, StepOptions } from "../step.ts";
+import { installChain } from "./install.ts";
+import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
+
+export interface GoOptions {
+  readonly path?: string;
+  /** "1.23" or "1.23.2". */
+  readonly version?: string;
+  readonly image?: string;
+  readonly base?: Step;
+}
+
+export class GoToolchain {
+  readonly path: string;
+  private readonly _installed: Step;
+
+  constructor(path: string, installed: Step) {
+    this.path = path;
+    this._installed = installed;
+  }
+
+  install(): Step {
+    return this._installed;
+  }
+
+  /** A toolchain whose actions fork from `cmd`, run after the install (e.g. `go generate ./...`). */
+  setup(cmd: string, opts?: StepOptions): GoToolchain {
+    return new GoToolchain(this.path, this._installed.sh(cmd, opts));
+  }
+
+  build(opts?: ActionOptions): Step {
+    return this.action("build", "go build ./...", opts);
+  }
+
+  test(opts?: ActionOptions): Step {
+    return this.action("test", "go test ./...", opts);
+  }
+
+  vet(opts?: ActionOptions): Step {
+    return this.action("vet", "go vet ./...", opts);
+  }
+
+  fmt(opts?: ActionOptions): Step {
+    return this.action("fmt", 'test -z "$(gofmt -l .)"', opts);
+  }
+
+  private action(name: string, cmd: string, opts: ActionOptions | undefined): Step {
+    return actionStep(`GoToolchain.${name}`, this._installed, this.path, cmd, `:go: ${name}`, opts);
+  }
+}
+
+export function go(opts?: GoOptions): GoToolchain {
+  checkOptions("go", opts, ["path", "version", "image", "base"]);
+  const version = opts?.version ?? "1.23.2";
+  if (!/^[0-9]+\.[0-9]+(\.[0-9]+)?$/.test(version)) {
+    throw new Error(`hm: go: invalid version "${version}"\n  → give a semver such as "1.23" or "1.23.2"`);
+  }
+  const installCmd = [
+    `curl -fsSL https://go.dev/dl/go${version}.linux-amd64.tar.gz -o /tmp/go.tgz`,
+    "rm -rf /usr/local/go && tar -C /usr/local -xzf /tmp/go.tgz",
+    "ln -sf /usr/local/go/bin/go /usr/local/bin/go",
+    "ln -sf /usr/local/go/bin/gofmt /usr/local/bin/gofmt",
+    "go version",
+  ].join(" && ");
+  const installed = installChain({
+    aptPackages: ["curl", "ca-certificates", "git"],
+    installCmd,
+    installCache: forever(),
+    tag: "go",
+    installLabel: "install",
+    image: opts?.image,
+    base: opts?.base,
+  });
+  return new GoToolchain(opts?.path ?? ".", installed);
+}

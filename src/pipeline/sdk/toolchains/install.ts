@@ -1,0 +1,58 @@
+/**
+ * What every toolchain shares: an apt base step (cached for a day), then the
+ * toolchain's own install step (cached), which all its actions fork from.
+ * A `base` step replaces the apt step, so several toolchains can share one.
+ */
+import { type CachePolicy, ttl } from "../cache.ts";
+import { type Step, scratch } from "../step.ts";
+import { checkOptions } from "./options.ts";
+
+const APT_CACHE_SECONDS = 86400;
+
+export function aptInstallCmd(packages: readonly string[]): string {
+  return `apt-get update && apt-get install -y ${packages.join(" ")}`;
+}
+
+export interface AptBaseOptions {
+  readonly packages: readonly string[];
+  readonly image?: string;
+  readonly label?: string;
+}
+
+/** A cached `apt-get install` root step, to pass as `base` to toolchains. */
+export function aptBase(opts: AptBaseOptions): Step {
+  checkOptions("aptBase", opts, ["packages", "image", "label"]);
+  if (!Array.isArray(opts?.packages) || opts.packages.some((p) => typeof p !== "string")) {
+    throw new Error("hm: aptBase: option 'packages' must be an array of package names");
+  }
+  return scratch({ image: opts.image }).sh(aptInstallCmd(opts.packages), {
+    label: opts.label ?? ":apt: base",
+    cache: ttl(APT_CACHE_SECONDS),
+  });
+}
+
+export interface InstallChain {
+  /** Debian packages the install command needs (unused when `base` is given). */
+  readonly aptPackages: readonly string[];
+  readonly installCmd: string;
+  readonly installCache: CachePolicy;
+  /** The emoji-code tag of every label, `:<tag>: …`. */
+  readonly tag: string;
+  /** The install step's label after the tag. */
+  readonly installLabel: string;
+  readonly image?: string | undefined;
+  readonly base?: Step | undefined;
+}
+
+export function installChain(chain: InstallChain): Step {
+  const base =
+    chain.base ??
+    scratch({ image: chain.image }).sh(aptInstallCmd(chain.aptPackages), {
+      label: `:${chain.tag}: apt-base`,
+      cache: ttl(APT_CACHE_SECONDS),
+    });
+  return base.sh(chain.installCmd, {
+    label: `:${chain.tag}: ${chain.installLabel}`,
+    cache: chain.installCache,
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * `zig()`: Zig from ziglang.org's tarball. `zig({ path })` (or
+ * `zig().project(path)`) is a project whose build, test and fmt fork off the
+ * install; several projects may share one toolchain.
+ */
+import { forever } from "../cache.ts";
+import type { Step, StepOptions } from "../step.ts";
+import { installChain } from "./install.ts";
+import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
+
+export interface ZigOptions {
+  readonly path?: string;
+  /** "0.14.1" and the like. */
+  readonly version?: string;
+  readonly image?: string;
+  readonly base?: Step;
+}
+
+export class ZigToolchain {
+  private readonly _installed: Step;
+
+  constructor(installed: Step) {
+    this._installed = installed;
+  }
+
+  install(): Step {
+    return this._installed;
+  }
+
+  /** A toolchain whose projects' actions fork from `cmd` (e.g. `zig build gen`). */
+  setup(cmd: string, opts?: StepOptions): ZigToolchain {
+    return new ZigToolchain(this._installed.sh(cmd, opts));
+  }
+
+  project(path = "."): ZigProject {
+    return new ZigProject(path, this._installed);
+  }
+}
+
+export class ZigProject {
+  readonly path: string;
+  private readonly _installed: Step;
+
+  constructor(path: string, installed: Step) {
+    this.path = path;
+    this._installed = installed;
+  }
+
+  install(): Step {
+    return this._installed;
+  }
+
+  /** A project whose actions fork from `cmd`, run after the install. */
+  setup(cmd: string, opts?: StepOptions): ZigProject {
+    return new ZigProject(this.path, this._installed.sh(cmd, opts));
+  }
+
+  build(opts?: ActionOptions): Step {
+    return this.action("build", "zig build", opts);
+  }
+
+  test(opts?: ActionOptions): Step {
+    return this.action("test", "zig build test", opts);
+  }
+
+  fmt(opts?: ActionOptions): Step {
+    return this.action("fmt", "zig fmt --check .", opts);
+  }
+
+  /** Labels name the path: one pipeline often holds several Zig projects. */
+  private action(name: string, cmd: string, opts: ActionOptions | undefined): Step {
+    return actionStep(
+      `ZigProject.${name}`,
+      this._installed,
+      this.path,
+      cmd,
+      `:zig: ${this.path} ${name}`,
+      opts,
+    );
+  }
+}
+
+/** Zig 0.14.1 renamed its release tarballs from zig-linux-x86_64-* to zig-x86_64-linux-*. */
+function tarballOf(version: string): string {
+  const [major = 0, minor = 0, patch = 0] = version.split(".").map(Number);
+  const renamed = major !== 0 || minor > 14 || (minor === 14 && patch >= 1);
+  return renamed ? `zig-x86_64-linux-${version}.tar.xz` : `zig-linux-x86_64-${version}.tar.xz`;
+}
+
+export function zig(opts: ZigOptions & { path: string }): ZigProject;
+export function zig(opts?: ZigOptions): ZigToolchain;
+export function zig(opts?: ZigOptions): ZigToolchain | ZigProject {
+  checkOptions("zig", opts, ["path", "version", "image", "base"]);
+  const version = opts?.version ?? "0.14.1";
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) {
+    throw new Error(`hm: zig: invalid version "${version}"\n  → give a semver such as "0.14.1"`);
+  }
+  const installCmd = [
+    `curl -fsSL https://ziglang.org/download/${version}/${tarballOf(version)} -o /tmp/zig.tar.xz`,
+    "rm -rf /usr/local/zig && mkdir -p /usr/local/zig",
+    "tar -xJf /tmp/zig.tar.xz -C /usr/local/zig --strip-components=1",
+    "ln -sf /usr/local/zig/zig /usr/local/bin/zig",
+    "zig version",
+  ].join(" && ");
+  const installed = installChain({
+    aptPackages: ["curl", "ca-certificates", "xz-utils"],
+    installCmd,
+    installCache: forever(),
+    tag: "zig",
+    installLabel: "install",
+    image: opts?.image,
+    base: opts?.base,
+  });
+  const toolchain = new ZigToolchain(installed);
+  return opts?.path != null ? toolchain.project(opts.path) : toolchain;
+}

@@ -1,0 +1,42 @@
+/**
+ * Pipeline files using the reference SDK's toolchain helpers give the same
+ * envelope under hm, byte for byte (cache keys included): one case per
+ * toolchain, JS detection from real lockfiles of every package manager, and
+ * the reference's own example projects (test/fixtures/toolchain-parity).
+ * hm runs from the repository root, whose own package.json and bun.lock must
+ * not leak into detection: toolchains read files from the project (-d).
+ */
+import { describe, expect, test } from "bun:test";
+import { join, relative } from "node:path";
+import { runHm } from "../helpers/hm.ts";
+import { PARITY_NOW, parityCorpus } from "../helpers/parity.ts";
+
+const corpus = parityCorpus("toolchain-parity");
+const env = { SOURCE_DATE_EPOCH: PARITY_NOW };
+
+describe("toolchain parity with the reference SDK", () => {
+  test("the corpus covers every toolchain and every reference example", () => {
+    for (const name of ["js-detect", "js-options", "go", "rust-toolchain", "rust-project", "python-uv"]) {
+      expect(corpus.cases).toContain(name);
+    }
+    for (const name of ["cmake", "zig", "elixir", "shared-base"]) expect(corpus.cases).toContain(name);
+    expect(corpus.cases.filter((c) => c.startsWith("example-")).length).toBe(14);
+  });
+
+  for (const name of corpus.cases) {
+    test(`hm pipelines renders '${name}' exactly as the reference SDK`, async () => {
+      const result = await runHm(["pipelines", "-d", corpus.dir(name)], { env });
+      expect(result.stderr).toBe("");
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toBe(corpus.expected(name));
+    });
+  }
+
+  test("a project given with a relative -d is detected from its own files, not the working directory's", async () => {
+    // The working directory holds a bun.lock; the project's subdirectories hold other lockfiles.
+    const cwd = join(corpus.dir("js-detect"), "bun-lock");
+    const result = await runHm(["pipelines", "-d", relative(cwd, corpus.dir("js-detect"))], { cwd, env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(corpus.expected("js-detect"));
+  });
+});
