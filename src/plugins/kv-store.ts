@@ -19,7 +19,7 @@ export class KvStore {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, { create: true, strict: true });
     this.db.exec("PRAGMA busy_timeout = 10000");
-    this.db.exec("PRAGMA journal_mode = WAL");
+    this.enableWal();
     this.db.exec("PRAGMA synchronous = NORMAL");
     this.db.exec(
       "CREATE TABLE IF NOT EXISTS kv (scope TEXT NOT NULL, owner TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (scope, owner, key)) WITHOUT ROWID",
@@ -28,6 +28,27 @@ export class KvStore {
       "SELECT value FROM kv WHERE scope = ? AND owner = ? AND key = ?",
     );
     this.setStmt = this.db.query("INSERT OR REPLACE INTO kv (scope, owner, key, value) VALUES (?, ?, ?, ?)");
+  }
+
+  /**
+   * WAL is a property of the file, so it is switched on once. Switching takes
+   * a lock SQLite does not wait for (the busy timeout does not apply): when
+   * several processes open a new database at once, retry for a while.
+   */
+  private enableWal(): void {
+    const current = this.db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get();
+    if (current?.journal_mode === "wal") return;
+    const deadline = Date.now() + 10_000;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+      try {
+        this.db.exec("PRAGMA journal_mode = WAL");
+        return;
+      } catch (error) {
+        const busy = (error as { code?: unknown }).code;
+        if (typeof busy !== "string" || !busy.startsWith("SQLITE_BUSY") || Date.now() > deadline) throw error;
+        Bun.sleepSync(pause);
+      }
+    }
   }
 
   get(scope: KvScope, owner: string, key: Uint8Array): Uint8Array | null {
