@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
 const SDK_DIR = join(ROOT, "plugins", "sdk");
@@ -36,15 +36,24 @@ export class NativeBuildError extends Error {
   override readonly name = "NativeBuildError";
 }
 
-export async function buildNative(
-  options: { quiet?: boolean; kinds?: readonly Kind[] } = {},
-): Promise<NativeLibraries> {
+export interface BuildOptions {
+  quiet?: boolean;
+  kinds?: readonly Kind[];
+  /** Cross-compiling: the compiler command, where libraries go, and their extension. */
+  cross?: { compiler: string[]; outRoot: string; extension: string };
+}
+
+export async function buildNative(options: BuildOptions = {}): Promise<NativeLibraries> {
   const started = performance.now();
-  const compiler = compilerCommand();
+  const compiler = options.cross?.compiler ?? compilerCommand();
+  const layout = {
+    outRoot: options.cross?.outRoot ?? join(ROOT, "build"),
+    extension: options.cross?.extension ?? EXTENSION,
+  };
   const sdkHeaders = await filesEndingWith(SDK_DIR, ".h");
   const kinds = options.kinds ?? ["fixtures", "plugins"];
   const targets = (
-    await Promise.all(kinds.map((kind) => targetsIn(kind, join(ROOT, kind), sdkHeaders)))
+    await Promise.all(kinds.map((kind) => targetsIn(kind, join(ROOT, kind), sdkHeaders, layout)))
   ).flat();
   const outcomes = await inParallel(
     targets.map((target) => () => buildIfChanged(target, compiler)),
@@ -87,7 +96,12 @@ async function filesEndingWith(dir: string, suffix: string): Promise<string[]> {
 }
 
 /** One target per subdirectory of `parent` (none when it does not exist); `plugins/sdk` is the header. */
-async function targetsIn(kind: Kind, parent: string, sdkHeaders: string[]): Promise<Target[]> {
+async function targetsIn(
+  kind: Kind,
+  parent: string,
+  sdkHeaders: string[],
+  layout: { outRoot: string; extension: string },
+): Promise<Target[]> {
   const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
   const names = entries
     .filter((e) => e.isDirectory() && !(kind === "plugins" && e.name === "sdk"))
@@ -99,7 +113,13 @@ async function targetsIn(kind: Kind, parent: string, sdkHeaders: string[]): Prom
       const sources = await filesEndingWith(dir, ".c");
       if (sources.length === 0) throw new NativeBuildError(`${relative(ROOT, dir)}: no .c file to build`);
       const inputs = [...sources, ...(await filesEndingWith(dir, ".h")), ...sdkHeaders];
-      return { kind, name, sources, inputs, output: join(ROOT, "build", kind, `${name}.${EXTENSION}`) };
+      return {
+        kind,
+        name,
+        sources,
+        inputs,
+        output: join(layout.outRoot, kind, `${name}.${layout.extension}`),
+      };
     }),
   );
 }
@@ -115,7 +135,7 @@ async function buildIfChanged(target: Target, compiler: string[]): Promise<boole
   );
   if (present && stamp.trim() === digest) return false;
 
-  await mkdir(join(ROOT, "build", target.kind), { recursive: true });
+  await mkdir(dirname(target.output), { recursive: true });
   const temp = `${target.output}.tmp-${process.pid}-${crypto.randomUUID()}`;
   try {
     await compile(target, compiler, temp);

@@ -4,14 +4,24 @@
  */
 import { join } from "node:path";
 import { BUILTIN_RUNNERS } from "../docker/names.ts";
+import { log } from "../log.ts";
 import { findProject } from "../pipeline/project.ts";
-import { loadRegistry, type PluginRegistry, pluginDirectories } from "../plugins/registry.ts";
+import { embeddedPlugins, materializeEmbeddedPlugins } from "../plugins/embedded.ts";
+import { loadRegistry, type PluginDir, type PluginRegistry, pluginDirectories } from "../plugins/registry.ts";
 import { BUILTIN_COMMANDS } from "./root.ts";
 
-/** First-party plugins built from plugins/<name>/ (scripts/build-native.ts). */
-export function bundledPluginDir(): string | null {
-  if (import.meta.dir.startsWith("/$bunfs")) return null; // embedded plugins arrive with the compiled binary's build
-  return join(import.meta.dir, "..", "..", "build", "plugins");
+/**
+ * First-party plugins: embedded in the compiled binary, else built from
+ * plugins/<name>/ beside the sources (scripts/build-native.ts).
+ */
+export function bundledPlugins(): Omit<PluginDir, "source"> | null {
+  if (embeddedPlugins().length > 0) {
+    const { dir, files, failures } = materializeEmbeddedPlugins();
+    for (const f of failures) log().warn(`bundled plugin '${f.name}' is unavailable: ${f.reason}`);
+    return { dir, files };
+  }
+  if (import.meta.dir.startsWith("/$bunfs")) return null; // a binary built without plugins for its target
+  return { dir: join(import.meta.dir, "..", "..", "build", "plugins") };
 }
 
 let cached: { key: string; registry: PluginRegistry } | undefined;
@@ -22,7 +32,7 @@ export function pluginRegistry(dir?: string): PluginRegistry {
   const key = `${project ?? ""}`;
   if (cached?.key === key) return cached.registry;
   const registry = loadRegistry({
-    directories: pluginDirectories(project, bundledPluginDir()),
+    directories: pluginDirectories(project, bundledPlugins()),
     builtinVerbs: Object.keys(BUILTIN_COMMANDS),
     builtinRunners: BUILTIN_RUNNERS,
   });

@@ -12,6 +12,13 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg, "hm");
 }
 
+/** `${HM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hm}`: what can be rebuilt (the embedded plugins' files). */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HM_CACHE_DIR) return env.HM_CACHE_DIR;
+  const xdg = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
+  return join(xdg, "hm");
+}
+
 export function kvDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), "kv.sqlite");
 }

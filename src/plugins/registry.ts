@@ -20,6 +20,8 @@ export type PluginSource = "bundled" | "user" | "project" | "path";
 export interface PluginDir {
   readonly dir: string;
   readonly source: PluginSource;
+  /** The libraries to open, when not every library of `dir` (the compiled binary's embedded plugins). */
+  readonly files?: readonly string[];
 }
 
 export interface PluginEntry {
@@ -104,11 +106,11 @@ export function claimsOf(manifest: PluginManifest): string[] {
 
 export function pluginDirectories(
   projectRoot: string | null,
-  bundledDir: string | null,
+  bundled: Omit<PluginDir, "source"> | null,
   env = process.env,
 ): PluginDir[] {
   const dirs: PluginDir[] = [];
-  if (bundledDir !== null) dirs.push({ dir: bundledDir, source: "bundled" });
+  if (bundled !== null) dirs.push({ ...bundled, source: "bundled" });
   dirs.push({ dir: userPluginDir(env), source: "user" });
   if (projectRoot !== null) dirs.push({ dir: projectPluginDir(projectRoot), source: "project" });
   for (const dir of envPluginDirs(env)) dirs.push({ dir, source: "path" });
@@ -163,8 +165,8 @@ export function openPlugin(
 
 export function loadRegistry(options: RegistryOptions): PluginRegistry {
   const opened: Opened[] = [];
-  options.directories.forEach(({ dir, source }, dirIndex) => {
-    for (const path of libraryFiles(dir)) {
+  options.directories.forEach(({ dir, source, files }, dirIndex) => {
+    for (const path of files ?? libraryFiles(dir)) {
       const result = openPlugin(path, source);
       opened.push(
         "entry" in result

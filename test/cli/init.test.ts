@@ -108,21 +108,7 @@ describe("hm init", () => {
     expect((await runHm(["init", "-t", "shell", "-d", root])).exitCode).toBe(0);
     for (const template of TEMPLATES)
       writeFileSync(join(root, ".hm", `${template.name}.ts`), template.source);
-    const tsc = Bun.spawnSync(
-      // Under Bun, not node: the machine may have no node at all.
-      [
-        process.execPath,
-        join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"),
-        "-p",
-        join(root, ".hm", "tsconfig.json"),
-      ],
-      {
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    expect(tsc.stdout.toString() + tsc.stderr.toString()).toBe("");
-    expect(tsc.exitCode).toBe(0);
+    expectTypeChecks(join(root, ".hm", "tsconfig.json"));
   }, 60_000);
 
   test("pipelines written for the reference's toolchains type-check against the written declarations", async () => {
@@ -132,11 +118,16 @@ describe("hm init", () => {
     for (const name of corpus.cases) {
       copyFileSync(join(corpus.dir(name), ".hm", "pipeline.ts"), join(root, ".hm", `${name}.ts`));
     }
-    const tsc = Bun.spawnSync(
-      [join(REPO_ROOT, "node_modules", ".bin", "tsc"), "-p", join(root, ".hm", "tsconfig.json")],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    expect(tsc.stdout.toString() + tsc.stderr.toString()).toBe("");
-    expect(tsc.exitCode).toBe(0);
+    expectTypeChecks(join(root, ".hm", "tsconfig.json"));
   }, 60_000);
 });
+
+/** tsc on a project, run by Bun rather than node: the machine may have no node at all. */
+function expectTypeChecks(tsconfig: string): void {
+  const tsc = Bun.spawnSync(
+    [process.execPath, join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", tsconfig],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  expect(tsc.stdout.toString() + tsc.stderr.toString()).toBe("");
+  expect(tsc.exitCode).toBe(0);
+}

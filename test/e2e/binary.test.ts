@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
+import { dockerReady, ensureTestImage, TEST_IMAGE } from "../helpers/docker.ts";
+import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { BINARY_PATH, OWN_PIPELINE_PRESENT, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { fixturePath } from "../helpers/native.ts";
@@ -107,6 +109,62 @@ describe("dist/hm", () => {
       plugins.cleanup();
     }
   });
+
+  test("the embedded shell runner: written once to the cache dir, runs a step, listed as bundled", async () => {
+    const home = tempDir("hm-binary-home-");
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([{ key: "hi", cmd: "echo hello from $(basename $PWD)" }]),
+    });
+    try {
+      const env = { HOME: home.path, HM_STATE_DIR: join(home.path, "state") };
+      const run = await bin(["run", "-d", project.root, "--runner", "shell", "--format", "json"], env);
+      expect(run.stderr).toBe("");
+      expect(run.exitCode).toBe(0);
+      expect(stepLines(parseEventStream(run.stdout), "hi")).toEqual(["hello from hi"]);
+      const cached = readdirSync(join(home.path, ".cache", "hm", "plugins"));
+      expect(cached).toEqual([expect.stringMatching(new RegExp(`^[0-9a-f]{64}\\.${LIBRARY_EXTENSION}$`))]);
+      const list = await bin(["plugin", "list"], env);
+      expect(list.stdout).toContain("runner:shell, hook  [bundled]");
+      expect(readdirSync(join(home.path, ".cache", "hm", "plugins"))).toEqual(cached); // not written again
+    } finally {
+      project.cleanup();
+      home.cleanup();
+    }
+  });
+
+  test("plugin install, list and remove from the binary", async () => {
+    const home = tempDir("hm-binary-install-");
+    try {
+      const env = { HOME: home.path };
+      const installed = await bin(["plugin", "install", fixturePath("noop-executor")], env);
+      expect(installed.exitCode).toBe(0);
+      expect(installed.stdout).toContain("Installed plugin 'harmont-fixture-noop'");
+      expect((await bin(["plugin", "list"], env)).stdout).toContain("runner:noop");
+      const removed = await bin(["plugin", "remove", "harmont-fixture-noop"], env);
+      expect(removed.exitCode).toBe(0);
+      expect((await bin(["plugin", "list"], env)).stdout).not.toContain("runner:noop");
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  test.skipIf(!dockerReady)(
+    "runs a step in a container when an engine answers",
+    async () => {
+      ensureTestImage();
+      const project = makeProject({
+        ".hm/ci.ir.json": irJson([{ key: "box", cmd: "echo in-box", image: TEST_IMAGE }]),
+      });
+      try {
+        const run = await bin(["run", "-d", project.root, "--format", "json"]);
+        expect(run.exitCode).toBe(0);
+        expect(stepLines(parseEventStream(run.stdout), "box")).toEqual(["in-box"]);
+      } finally {
+        project.cleanup();
+      }
+    },
+    60_000,
+  );
 
   test("hm init works from the binary and its pipeline renders", async () => {
     const project = tempDir("hm-binary-init-");

@@ -1,0 +1,67 @@
+/**
+ * First-party plugins embedded in the compiled binary (`decisions.md` §6).
+ * `bun run build` generates a module that imports each library
+ * `with { type: "file" }` and registers it here before the CLI starts. A
+ * library inside the binary cannot be opened by the dynamic loader, and Bun's
+ * own extraction leaves a copy in `$TMPDIR` per process; hm writes each one
+ * once to `<cache dir>/plugins/<sha256>.<ext>` (content-addressed, so two hm
+ * versions never overwrite each other's) and opens that.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cacheDir, LIBRARY_EXTENSION } from "./paths.ts";
+
+export interface EmbeddedLibrary {
+  /** The plugin's directory name under plugins/ (its manifest holds the real name). */
+  readonly name: string;
+  /** Where the bundler put it: a `/$bunfs/…` path inside the binary. */
+  readonly path: string;
+}
+
+let embedded: readonly EmbeddedLibrary[] = [];
+
+export function registerEmbeddedPlugins(libraries: readonly EmbeddedLibrary[]): void {
+  embedded = libraries;
+}
+
+export function embeddedPlugins(): readonly EmbeddedLibrary[] {
+  return embedded;
+}
+
+export interface Materialized {
+  readonly dir: string;
+  readonly files: string[];
+  /** Libraries that could not be written, with why (reported as broken plugins would be). */
+  readonly failures: { name: string; reason: string }[];
+}
+
+/** Each embedded library as a file the loader can open, written only when missing. */
+export function materializeEmbeddedPlugins(env: NodeJS.ProcessEnv = process.env): Materialized {
+  const dir = join(cacheDir(env), "plugins");
+  const result: Materialized = { dir, files: [], failures: [] };
+  for (const library of embedded) {
+    try {
+      const bytes = readFileSync(library.path);
+      const digest = createHash("sha256").update(bytes).digest("hex");
+      const file = join(dir, `${digest}.${LIBRARY_EXTENSION}`);
+      if (!existsSync(file)) {
+        mkdirSync(dir, { recursive: true });
+        const temp = `${file}.${process.pid}.tmp`;
+        try {
+          writeFileSync(temp, bytes, { mode: 0o755 });
+          renameSync(temp, file); // atomic: a concurrent hm sees the whole file or none
+        } finally {
+          rmSync(temp, { force: true });
+        }
+      }
+      result.files.push(file);
+    } catch (error) {
+      result.failures.push({
+        name: library.name,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return result;
+}
