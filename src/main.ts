@@ -6,5 +6,8 @@ import { runCli } from "./cli/run-cli.ts";
 import { HM_VERSION } from "./version.ts";
 
 const argv = process.argv.slice(2);
-const code = await runCli(root, argv, { version: HM_VERSION, extra: pluginExtra(argv) });
+const code =
+  argv[0] === "__complete"
+    ? await import("./cli/commands/complete.ts").then((m) => m.printCompletions(argv.slice(1)))
+    : await runCli(root, argv, { version: HM_VERSION, extra: pluginExtra(argv) });
 process.exit(code);

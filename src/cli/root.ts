@@ -4,6 +4,7 @@ import type { CommandDef } from "citty";
 import { HM_VERSION } from "../version.ts";
 
 export const BUILTIN_COMMANDS = {
+  completions: () => import("./commands/completions.ts").then((m) => m.default),
   cache: () => import("./commands/cache.ts").then((m) => m.default),
   gc: () => import("./commands/gc.ts").then((m) => m.default),
   init: () => import("./commands/init.ts").then((m) => m.default),

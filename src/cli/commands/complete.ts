@@ -1,0 +1,42 @@
+/**
+ * `hm __complete <words…>`: the candidates the completion scripts show. It is
+ * dispatched by main.ts before the CLI frame, which would otherwise act on
+ * the words being completed (`--help`, `-v`, unknown arguments).
+ */
+import { BUILTIN_RUNNERS } from "../../docker/names.ts";
+import { complete } from "../completion.ts";
+import { writeStdout } from "../output.ts";
+import { pluginCommands } from "../plugin-commands.ts";
+import { pluginRegistry } from "../plugin-registry.ts";
+
+export async function printCompletions(words: string[]): Promise<number> {
+  const { root } = await import("../root.ts");
+  const candidates = await complete(words.length === 0 ? [""] : words, {
+    root,
+    pluginCommands: () => pluginCommands(pluginRegistry()),
+    pipelineSlugs: async (dir) => {
+      try {
+        const [{ findProject }, { loadPipelines }] = await Promise.all([
+          import("../../pipeline/project.ts"),
+          import("../../pipeline/load.ts"),
+        ]);
+        return (await loadPipelines(findProject(process.cwd(), dir))).map((p) => p.entry.slug);
+      } catch {
+        return []; // no project, or a pipeline file that does not load: nothing to offer
+      }
+    },
+    runnerNames: (dir) =>
+      [
+        ...BUILTIN_RUNNERS,
+        ...pluginRegistry(dir).plugins.flatMap((p) =>
+          p.manifest.capabilities.flatMap((c) => (c.kind === "step_executor" ? [c.runner] : [])),
+        ),
+      ].sort(),
+    pluginNames: (dir) => pluginRegistry(dir).plugins.map((p) => p.name).sort(),
+  });
+  await writeStdout(
+    candidates.map((c) => (c.description ? `${c.value}\t${c.description}` : c.value)).join("\n") +
+      (candidates.length > 0 ? "\n" : ""),
+  );
+  return 0;
+}

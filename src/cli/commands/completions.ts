@@ -1,0 +1,71 @@
+import { HmError } from "../../errors.ts";
+import { defineHmCommand } from "../command.ts";
+import { writeStdout } from "../output.ts";
+
+/** Each script asks `hm __complete` for the candidates, so plugin verbs and pipeline slugs stay current. */
+const SCRIPTS: Record<string, string> = {
+  bash: `# hm completion for bash: eval "$(hm completions bash)" in ~/.bashrc
+_hm_complete() {
+  local cur=\${COMP_WORDS[COMP_CWORD]} IFS=$'\\n' out
+  out=$(command hm __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || return 0
+  case $out in
+    :dirs) COMPREPLY=($(compgen -d -- "$cur")) ;;
+    :files) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    *) COMPREPLY=($(compgen -W "$(printf '%s\\n' "$out" | cut -f1)" -- "$cur")) ;;
+  esac
+}
+complete -o default -F _hm_complete hm
+`,
+  zsh: `#compdef hm
+# hm completion for zsh: eval "$(hm completions zsh)" in ~/.zshrc (after compinit)
+_hm() {
+  local out
+  out=$(command hm __complete "\${(@)words[2,CURRENT]}" 2>/dev/null) || return 1
+  case $out in
+    :dirs) _files -/ ;;
+    :files) _files ;;
+    *)
+      local -a candidates
+      local line
+      for line in "\${(@f)out}"; do
+        candidates+=("\${\${line%%$'\\t'*}//:/\\\\:}:\${line#*$'\\t'}")
+      done
+      _describe 'hm' candidates ;;
+  esac
+}
+compdef _hm hm
+`,
+  fish: `# hm completion for fish: hm completions fish > ~/.config/fish/completions/hm.fish
+function __hm_complete
+    set -l words (commandline -opc) (commandline -ct)
+    set -e words[1]
+    set -l out (command hm __complete $words 2>/dev/null)
+    switch "$out"
+        case :dirs
+            __fish_complete_directories (commandline -ct)
+        case :files
+            __fish_complete_path (commandline -ct)
+        case '*'
+            printf '%s\\n' $out
+    end
+end
+complete -c hm -f -a '(__hm_complete)'
+`,
+};
+
+export const completions = defineHmCommand({
+  meta: { name: "completions", description: "Print a shell completion script (bash, zsh or fish)" },
+  args: { shell: { type: "positional", description: "bash, zsh or fish", required: true } },
+  async run({ args }) {
+    const script = SCRIPTS[args.shell];
+    if (script === undefined) {
+      throw new HmError("E_USAGE", `no completion script for shell '${args.shell}'`, {
+        hint: `available: ${Object.keys(SCRIPTS).join(", ")}`,
+      });
+    }
+    await writeStdout(script);
+    return 0;
+  },
+});
+
+export default completions;
