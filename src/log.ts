@@ -55,3 +55,23 @@ let lineSink: ((line: string) => void) | null = null;
 export function routeLogLines(sink: ((line: string) => void) | null): void {
   lineSink = sink;
 }
+
+/**
+ * Where the raw text a plugin writes (`write_stdout`/`write_stderr`) goes
+ * during a run: stderr, since stdout carries the JSON stream; line by line
+ * through the live view while one owns stderr. One writer per call, so a
+ * line split across writes is put back together.
+ */
+export function pluginTextWriter(): (fd: 1 | 2, bytes: Uint8Array) => void {
+  const decoder = new TextDecoder();
+  let partial = "";
+  return (_fd, bytes) => {
+    if (lineSink === null) {
+      process.stderr.write(bytes);
+      return;
+    }
+    const lines = (partial + decoder.decode(bytes, { stream: true })).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) lineSink(line);
+  };
+}

@@ -5,12 +5,16 @@
      fork(); between fork and exec the child makes only async-signal-safe calls;
    - the child resets every signal to its default and unblocks all: a disposition of "ignored" or
      a thread's signal mask would otherwise survive exec (a step's `yes | head` relies on SIGPIPE);
-   - pipes are made with pipe() + FD_CLOEXEC (macOS has no pipe2), under fork_lock, so another
-     step of this plugin cannot fork between the two and leak our pipe ends into its child;
+   - pipes are close-on-exec from birth with pipe2(O_CLOEXEC) on Linux, so no fork anywhere in
+     the process (Bun's own spawns included) can leak them; elsewhere (macOS has no pipe2) with
+     pipe() + FD_CLOEXEC, under fork_lock, so at least no step of this plugin forks in between;
    - a write to a child's stdin blocks SIGPIPE for this thread and swallows the one it raised: the
      host process must never die because a tool exited early;
    - exec failures come back through a close-on-exec "report" pipe, as {stage, errno}. */
 #define _XOPEN_SOURCE 700
+#if defined(__linux__)
+#define _GNU_SOURCE /* pipe2 */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -110,10 +114,14 @@ static void exec_child(const child_plan *plan) {
 }
 
 static int cloexec_pipe(int fds[2]) {
+#if defined(__linux__)
+  return pipe2(fds, O_CLOEXEC) == 0;
+#else
   if (pipe(fds) != 0) return 0;
   fcntl(fds[0], F_SETFD, FD_CLOEXEC);
   fcntl(fds[1], F_SETFD, FD_CLOEXEC);
   return 1;
+#endif
 }
 
 static void set_nonblocking(int fd) {

@@ -21,10 +21,18 @@ import type { StdStream, StepResult } from "../protocol/index.ts";
 import type { CacheDecision, Executor, StepExecution, StepHints } from "../run/scheduler.ts";
 import { StreamDemuxer } from "./demux.ts";
 import { type Engine, engineAddress } from "./engine.ts";
-import { removeRunLeftovers } from "./gc.ts";
+import { ownerLabel, removeRunLeftovers } from "./gc.ts";
 import { LineSplitter } from "./lines.ts";
 import { firstFileOf, miniTar } from "./mini-tar.ts";
-import { cacheTag, containerName, DEFAULT_IMAGE, ephemeralTag, LABEL_RUN, LABEL_STEP } from "./names.ts";
+import {
+  cacheTag,
+  containerName,
+  DEFAULT_IMAGE,
+  ephemeralTag,
+  LABEL_OWNER,
+  LABEL_RUN,
+  LABEL_STEP,
+} from "./names.ts";
 
 export interface DockerRunContext {
   readonly engine: Engine;
@@ -89,7 +97,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           Cmd: ["sh", "-c", `${PRELUDE}\n${input.step.cmd}`],
           Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
           WorkingDir: "/",
-          Labels: { [LABEL_RUN]: input.run_id, [LABEL_STEP]: input.step.key },
+          Labels: { [LABEL_RUN]: input.run_id, [LABEL_STEP]: input.step.key, [LABEL_OWNER]: ownerLabel() },
           Tty: false,
           AttachStdout: true,
           AttachStderr: true,

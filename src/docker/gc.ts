@@ -3,17 +3,43 @@
  * a run id whose hm process is gone (`decisions.md` §7). Cache images are
  * kept (`hm cache clean` removes those); nothing without hm's label is touched.
  */
+
+import { hostname } from "node:os";
 import type { Engine } from "./engine.ts";
-import { EPHEMERAL_REPOSITORY, LABEL_RUN } from "./names.ts";
+import { EPHEMERAL_REPOSITORY, LABEL_OWNER, LABEL_RUN } from "./names.ts";
 
 export interface EngineReap {
   containers: number;
   images: number;
 }
 
-/** Leftovers of runs that are over: every run not in `live`. */
+/** `<pid>@<hostname>` of this process, put on everything it creates. */
+export function ownerLabel(): string {
+  return `${process.pid}@${hostname()}`;
+}
+
+/**
+ * Whether the hm that created something (by its owner label) is still
+ * running: a run recorded under another state directory (another user's
+ * shell, a test, a benchmark) is unknown to `live` but must not be reaped.
+ * Only a process on this host can be checked; one on another host sharing
+ * the engine is assumed alive.
+ */
+function ownerAlive(owner: string | undefined): boolean {
+  const match = /^(\d+)@(.*)$/.exec(owner ?? "");
+  if (match === null) return false;
+  if (match[2] !== hostname()) return true;
+  try {
+    process.kill(Number(match[1]), 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM"; // alive, someone else's
+  }
+}
+
+/** Leftovers of runs that are over: not in `live`, and their hm process gone. */
 export function reapEngine(engine: Engine, live: ReadonlySet<string>): Promise<EngineReap> {
-  return removeRunLeftovers(engine, (runId) => !live.has(runId));
+  return removeRunLeftovers(engine, (runId, labels) => !live.has(runId) && !ownerAlive(labels[LABEL_OWNER]));
 }
 
 /**
@@ -22,13 +48,13 @@ export function reapEngine(engine: Engine, live: ReadonlySet<string>): Promise<E
  */
 export async function removeRunLeftovers(
   engine: Engine,
-  isOver: (runId: string) => boolean,
+  isOver: (runId: string, labels: Record<string, string>) => boolean,
   runId?: string,
 ): Promise<EngineReap> {
   const filters = JSON.stringify({ label: [runId === undefined ? LABEL_RUN : `${LABEL_RUN}=${runId}`] });
   const dead = (labels: Record<string, string> | undefined) => {
     const run = labels?.[LABEL_RUN];
-    return run !== undefined && run !== "" && isOver(run);
+    return run !== undefined && run !== "" && labels !== undefined && isOver(run, labels);
   };
   let containers = 0;
   for (const c of await engine.listContainers({ all: true, filters })) {

@@ -6,6 +6,8 @@
  */
 export const LABEL_RUN = "dev.hm.run";
 export const LABEL_STEP = "dev.hm.step";
+/** The hm process that owns a container or snapshot, as `<pid>@<hostname>`: runs recorded under another state directory are told apart by it. */
+export const LABEL_OWNER = "dev.hm.owner";
 export const CACHE_REPOSITORY = "hm-cache";
 export const EPHEMERAL_REPOSITORY = "hm-ephemeral";
 export const DEFAULT_IMAGE = "ubuntu:24.04";

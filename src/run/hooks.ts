@@ -14,6 +14,7 @@
  * Hooks see the protocol-2 event; `step_skipped` is not sent to them.
  */
 import { messageOf } from "../errors.ts";
+import { pluginTextWriter } from "../log.ts";
 import { callPlugin, type PluginCall } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
@@ -153,6 +154,7 @@ export class HookDispatcher {
         input,
         { ...this.context, stepId: null },
         decodeHookOutcome,
+        { onWrite: pluginTextWriter() },
       );
     } catch (error) {
       return { failure: `hook '${hook.plugin.name}' could not be called on ${kind}: ${messageOf(error)}` };

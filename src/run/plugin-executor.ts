@@ -1,7 +1,7 @@
 /** A step executor backed by a native plugin's `execute_step`, called on the worker pool. */
 
 import { messageOf } from "../errors.ts";
-import { log } from "../log.ts";
+import { log, pluginTextWriter } from "../log.ts";
 import { callPlugin } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
 import type { WorkerPool } from "../plugins/worker-pool.ts";
@@ -49,8 +49,7 @@ export function pluginExecutor(
           // One line per call; a trailing newline from the plugin is not part of the line.
           onStepLog: (stream, line) =>
             onLog(stream === 0 ? "stdout" : "stderr", utf8.decode(line).replace(/\r?\n$/, "")),
-          // stdout carries the JSON stream during a run: a runner's own output goes to stderr.
-          onWrite: (_fd, bytes) => process.stderr.write(bytes),
+          onWrite: pluginTextWriter(),
           onEvent: (bytes) => {
             // A runner may report its step's log lines as events; anything else is the scheduler's to say.
             let event: BuildEvent;

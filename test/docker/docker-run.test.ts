@@ -304,3 +304,39 @@ describe.skipIf(!dockerReady)("pulling a missing image", () => {
     }
   }, 90_000);
 });
+
+describe.skipIf(!dockerReady)("hm gc and runs of other state directories", () => {
+  test("a container whose hm is alive is kept; one whose hm is gone is removed", async () => {
+    const host = (await import("node:os")).hostname();
+    const gone = Bun.spawnSync(["true"]).pid; // exited and reaped: its pid names no live hm
+    const create = (owner: string) =>
+      Bun.spawnSync(
+        [
+          "docker",
+          "create",
+          "--label",
+          `dev.hm.run=${crypto.randomUUID()}`,
+          "--label",
+          `dev.hm.owner=${owner}`,
+          TEST_IMAGE,
+          "true",
+        ],
+        { stdout: "pipe" },
+      )
+        .stdout.toString()
+        .trim();
+    const alive = create(`${process.pid}@${host}`);
+    const dead = create(`${gone}@${host}`);
+    try {
+      const gc = await runHm(["gc"], { env: { HM_STATE_DIR: state() } });
+      expect(gc.exitCode).toBe(0);
+      const exists = (id: string) =>
+        Bun.spawnSync(["docker", "container", "inspect", id], { stdout: "ignore", stderr: "ignore" })
+          .exitCode === 0;
+      expect(exists(alive)).toBe(true);
+      expect(exists(dead)).toBe(false);
+    } finally {
+      Bun.spawnSync(["docker", "rm", "-f", alive, dead], { stdout: "ignore", stderr: "ignore" });
+    }
+  }, 30_000);
+});

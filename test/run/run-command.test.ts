@@ -102,6 +102,27 @@ describe("hm run with the noop runner", () => {
     project.cleanup();
   });
 
+  test("text a runner writes with write_stdout goes to stderr, a line above the view, never into the JSON", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([{ key: "talk", runner: "noop", env: { NOOP_WRITE: "raw words" } }]),
+    });
+    try {
+      const json = await hmRun(project.root, ["--format", "json"], noop);
+      expect(json.exitCode).toBe(0);
+      expect(parseEventStream(json.stdout).length).toBeGreaterThan(0);
+      expect(json.stdout).not.toContain("raw words");
+      expect(json.stderr).toContain("raw words\n");
+      const human = await hmRun(project.root, ["--logs"], noop);
+      expect(human.exitCode).toBe(0);
+      const lines = human.stderr.split("\n");
+      expect(lines).toContain("raw words");
+      // Routed through the renderer: before the step's end line, not after the build's.
+      expect(lines.indexOf("raw words")).toBeLessThan(lines.findIndex((l) => l.startsWith("[talk] end")));
+    } finally {
+      project.cleanup();
+    }
+  });
+
   test("-e values reach every step's env, over the pipeline's", async () => {
     const project = makeProject({
       ".hm/ci.ir.json": irJson([{ key: "only", env: { FOO: "pipeline", KEEP: "1" } }]),

@@ -32,7 +32,10 @@ export async function printCompletions(words: string[]): Promise<number> {
           p.manifest.capabilities.flatMap((c) => (c.kind === "step_executor" ? [c.runner] : [])),
         ),
       ].sort(),
-    pluginNames: (dir) => pluginRegistry(dir).plugins.map((p) => p.name).sort(),
+    pluginNames: (dir) =>
+      pluginRegistry(dir)
+        .plugins.map((p) => p.name)
+        .sort(),
   });
   await writeStdout(
     candidates.map((c) => (c.description ? `${c.value}\t${c.description}` : c.value)).join("\n") +
