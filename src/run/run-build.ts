@@ -56,7 +56,8 @@ const SCHEDULER_GATED: ReadonlySet<HmEventKind> = new Set(["build_start", "step_
 
 export async function runBuild(options: RunBuildOptions): Promise<number> {
   const { graph } = options.pipeline;
-  reapDeadRuns();
+  // A killed run never dropped its build-scope KV rows: they go with its directory.
+  for (const deadRun of reapDeadRuns()) dropRunScopes(kvDatabasePath(), deadRun, []);
   const choices = resolveRunners(graph, options.registry, {
     runnerFlag: options.runnerFlag,
     builtins: BUILTIN_RUNNERS,

@@ -7,6 +7,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { KvStore } from "../../src/plugins/kv-store.ts";
 import { decodeExecutorInput } from "../../src/protocol/index.ts";
 import { parseEventStream } from "../helpers/event-schema.ts";
 import { runDirs, runHm, tempDir } from "../helpers/hm.ts";
@@ -483,6 +484,10 @@ test("a dead run's leftovers are reaped by the next run", async () => {
       paths: [join(tmp, "hm-shell-dead-run")],
     }),
   );
+  const seeded = new KvStore(join(state, "kv.sqlite"));
+  seeded.set("build", "dead-run", new TextEncoder().encode("k"), new Uint8Array([1]));
+  seeded.set("build", "live-run", new TextEncoder().encode("k"), new Uint8Array([2]));
+  seeded.close();
   const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], pluginDir("noop-executor"), {
     state,
     tmp,
@@ -490,5 +495,9 @@ test("a dead run's leftovers are reaped by the next run", async () => {
   expect(r.exitCode).toBe(0);
   expect(existsSync(deadRun)).toBe(false);
   expect(existsSync(join(tmp, "hm-shell-dead-run"))).toBe(false);
+  const kv = new KvStore(join(state, "kv.sqlite"));
+  expect(kv.get("build", "dead-run", new TextEncoder().encode("k"))).toBeNull(); // its build-scope rows went too
+  expect(kv.get("build", "live-run", new TextEncoder().encode("k"))).toEqual(new Uint8Array([2]));
+  kv.close();
   project.cleanup();
 });
