@@ -5,7 +5,7 @@
  */
 import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
-import { installChain } from "./install.ts";
+import { InstalledIn, installChain } from "./install.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkOptions, partition } from "./options.ts";
 
 export interface ElixirOptions {
@@ -20,19 +20,8 @@ export interface ElixirOptions {
 
 const ELIXIR_ENV = { ELIXIR_ERL_OPTIONS: "+fnu" } as const;
 
-export class ElixirProject {
-  readonly path: string;
-  private readonly _installed: Step;
+export class ElixirProject extends InstalledIn {
   private _plt: Step | null = null;
-
-  constructor(path: string, installed: Step) {
-    this.path = path;
-    this._installed = installed;
-  }
-
-  install(): Step {
-    return this._installed;
-  }
 
   /** A project whose actions fork from `cmd`, run after the dependencies. */
   setup(cmd: string, opts?: StepOptions): ElixirProject {

@@ -1,7 +1,7 @@
 /** `go()`: the Go toolchain from go.dev's tarball; build, test, vet and fmt fork off the install. */
 import { forever } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
-import { installChain } from "./install.ts";
+import { InstalledIn, installChain } from "./install.ts";
 import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
 
 export interface GoOptions {
@@ -12,19 +12,7 @@ export interface GoOptions {
   readonly base?: Step;
 }
 
-export class GoToolchain {
-  readonly path: string;
-  private readonly _installed: Step;
-
-  constructor(path: string, installed: Step) {
-    this.path = path;
-    this._installed = installed;
-  }
-
-  install(): Step {
-    return this._installed;
-  }
-
+export class GoToolchain extends InstalledIn {
   /** A toolchain whose actions fork from `cmd`, run after the install (e.g. `go generate ./...`). */
   setup(cmd: string, opts?: StepOptions): GoToolchain {
     return new GoToolchain(this.path, this._installed.sh(cmd, opts));

@@ -31,6 +31,21 @@ export function aptBase(opts: AptBaseOptions): Step {
   });
 }
 
+/** A toolchain or project in a directory: the install step all its actions fork from. */
+export abstract class InstalledIn {
+  readonly path: string;
+  protected readonly _installed: Step;
+
+  constructor(path: string, installed: Step) {
+    this.path = path;
+    this._installed = installed;
+  }
+
+  install(): Step {
+    return this._installed;
+  }
+}
+
 export interface InstallChain {
   /** Debian packages the install command needs (unused when `base` is given). */
   readonly aptPackages: readonly string[];

@@ -8,7 +8,7 @@
 import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { detectJs, type PackageManager, type Runtime } from "./detect.ts";
-import { installChain } from "./install.ts";
+import { InstalledIn, installChain } from "./install.ts";
 import { type ActionOptions, actionStep, checkChoice, checkOptions } from "./options.ts";
 import { inProject } from "./project-dir.ts";
 
@@ -47,22 +47,15 @@ const INSTALLER: Record<Installer, InstallerFacts> = {
   deno: { lockfile: "deno.lock", installDeps: "deno install", runScript: "deno task" },
 };
 
-export class JsProject {
-  readonly path: string;
-  private readonly _installed: Step;
+export class JsProject extends InstalledIn {
   private readonly _pm: Installer;
   private readonly _tag: string;
 
+  /** `installed` is the dependency-install step every action forks from. */
   constructor(path: string, installed: Step, pm: Installer, tag: string) {
-    this.path = path;
-    this._installed = installed;
+    super(path, installed);
     this._pm = pm;
     this._tag = tag;
-  }
-
-  /** The dependency-install step every action forks from. */
-  install(): Step {
-    return this._installed;
   }
 
   /** A project whose actions fork from `cmd`, run after the dependencies (codegen, fixtures…). */

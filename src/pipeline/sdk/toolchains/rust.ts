@@ -25,7 +25,7 @@ import {
   type TestOptions,
   testStep,
 } from "./cargo-actions.ts";
-import { installChain } from "./install.ts";
+import { InstalledIn, installChain } from "./install.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkOptions, partition } from "./options.ts";
 
 export type { FeaturePowersetOptions } from "./cargo-actions.ts";
@@ -49,19 +49,7 @@ const TOOLCHAIN_OPTIONS = ["path", "version", "image", "components", "base"];
 const WARMUP_CMD = "cargo build --workspace --tests --locked";
 const CARGO_ENV = ". $HOME/.cargo/env";
 
-export class RustToolchain {
-  readonly path: string;
-  private readonly _installed: Step;
-
-  constructor(path: string, installed: Step) {
-    this.path = path;
-    this._installed = installed;
-  }
-
-  install(): Step {
-    return this._installed;
-  }
-
+export class RustToolchain extends InstalledIn {
   /** A toolchain whose actions fork from `cmd`, run after the install (e.g. `cargo install sqlx-cli`). */
   setup(cmd: string, opts?: StepOptions): RustToolchain {
     return new RustToolchain(this.path, this._installed.sh(cmd, opts));

@@ -5,7 +5,7 @@
  */
 import { forever } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
-import { installChain } from "./install.ts";
+import { InstalledIn, installChain } from "./install.ts";
 import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
 
 export interface ZigOptions {
@@ -37,19 +37,7 @@ export class ZigToolchain {
   }
 }
 
-export class ZigProject {
-  readonly path: string;
-  private readonly _installed: Step;
-
-  constructor(path: string, installed: Step) {
-    this.path = path;
-    this._installed = installed;
-  }
-
-  install(): Step {
-    return this._installed;
-  }
-
+export class ZigProject extends InstalledIn {
   /** A project whose actions fork from `cmd`, run after the install. */
   setup(cmd: string, opts?: StepOptions): ZigProject {
     return new ZigProject(this.path, this._installed.sh(cmd, opts));
