@@ -20,7 +20,7 @@ const argv = process.argv.slice(2);
 const small = argv.includes("--small");
 const outIndex = argv.indexOf("--out");
 const outArg = outIndex >= 0 ? argv[outIndex + 1] : undefined;
-const names = argv.filter((a, i) => !a.startsWith("--") && i !== outIndex + 1);
+const names = argv.filter((a, i) => !a.startsWith("--") && (outIndex < 0 || i !== outIndex + 1));
 const unknown = names.filter((n) => !benchmarks.some((b) => b.name === n));
 if (unknown.length > 0) {
   console.error(

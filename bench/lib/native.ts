@@ -47,6 +47,26 @@ export function benchPlugin(name: "noop-step" | "host-loop"): string {
   ]);
 }
 
+/**
+ * `count` copies of the start-up hook plugin with distinct names (hm-bench-startup-<i>) in
+ * build/bench/startup/ (each compiled once); returns their paths.
+ */
+export function startupPlugins(count: number): string[] {
+  const dir = join(BENCH_BUILD, "startup");
+  mkdirSync(dir, { recursive: true });
+  return Array.from({ length: count }, (_, i) =>
+    build(join(dir, `hm-bench-startup-${i}.${LIBRARY_EXTENSION}`), ["startup-hook.c"], (out) => [
+      ...cc(),
+      ...WARNINGS,
+      "-shared",
+      "-fPIC",
+      `-DBENCH_PLUGIN_NAME="hm-bench-startup-${i}"`,
+      "-o",
+      out,
+    ]),
+  );
+}
+
 /** The noop-step plugin linked into the stdio host (exec-per-call, or `--serve` over a pipe). */
 export function stdioHost(): string {
   return build(join(BENCH_BUILD, "stdio-host"), ["stdio-host.c", "noop-step.c"], (out) => [

@@ -1,6 +1,8 @@
 /** Every benchmark `bun run bench` knows, in the order RESULTS.md shows them. */
 import codec from "../codec.ts";
+import hostApi from "../host-api.ts";
 import pluginCall from "../plugin-call.ts";
+import startup from "../startup.ts";
 import type { Benchmark } from "./report.ts";
 
-export const benchmarks: readonly Benchmark[] = [pluginCall, codec];
+export const benchmarks: readonly Benchmark[] = [pluginCall, hostApi, codec, startup];
