@@ -1,5 +1,7 @@
 /** Whole commands timed from outside: wall time from spawn to exit, and the child's peak RSS. */
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface Command {
   readonly name: string;
@@ -24,6 +26,9 @@ export interface CommandSamples {
 export async function runOnce(command: Command): Promise<{ ms: number; rssMiB: number; exitCode: number }> {
   await command.before?.();
   const stdout = openSync(command.stdout ?? "/dev/null", "w");
+  // stderr goes to a file, not a pipe: a command may print a great deal there (the plain renderer).
+  const stderrPath = join(tmpdir(), `hm-bench-stderr-${process.pid}-${crypto.randomUUID()}`);
+  const stderr = openSync(stderrPath, "w");
   try {
     const started = performance.now();
     const proc = Bun.spawn([...command.argv], {
@@ -31,15 +36,20 @@ export async function runOnce(command: Command): Promise<{ ms: number; rssMiB: n
       env: command.env ?? (process.env as Record<string, string>),
       stdin: "ignore",
       stdout,
-      stderr: "pipe",
+      stderr,
     });
-    const [stderr, exitCode] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    const exitCode = await proc.exited;
     const ms = performance.now() - started;
     if (command.check) command.check(exitCode);
-    else if (exitCode !== 0) throw new Error(`${command.name} exited ${exitCode}: ${stderr.slice(-2000)}`);
+    else if (exitCode !== 0) {
+      const tail = readFileSync(stderrPath, "utf8").slice(-2000);
+      throw new Error(`${command.name} exited ${exitCode}: ${tail}`);
+    }
     return { ms, rssMiB: (proc.resourceUsage()?.maxRSS ?? 0) / 2 ** 20, exitCode };
   } finally {
     closeSync(stdout);
+    closeSync(stderr);
+    rmSync(stderrPath, { force: true });
   }
 }
 

@@ -1,0 +1,95 @@
+/**
+ * Benchmark 8: log throughput. One step printing N lines (`seq N`), through the `shell` runner
+ * and the `docker` runner, to the JSON renderer (`--format json`, stdout to /dev/null) and to
+ * the plain renderer (`--logs`, stderr to a file), with and without a hook plugin subscribed to
+ * `step_log` (phase after, doing nothing): lines per second and hm's peak RSS.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dockerReady, ensureTestImage, TEST_IMAGE } from "../test/helpers/docker.ts";
+import { compileHookPlugin } from "../test/helpers/native.ts";
+import { type Command, timeCommands } from "./lib/commands.ts";
+import { REPO_ROOT } from "./lib/native.ts";
+import { hmEnv, writeProject } from "./lib/project.ts";
+import type { Benchmark, Section } from "./lib/report.ts";
+import { fmt, spread, summarize } from "./lib/stats.ts";
+
+export default {
+  name: "log-throughput",
+  title: "8. Log throughput",
+  async run({ small }): Promise<Section> {
+    const lines = small ? 2_000 : 1_000_000;
+    const runs = small ? 1 : 2;
+    const scratch = mkdtempSync(join(tmpdir(), "hm-bench-logs-"));
+    const hookDir = join(scratch, "hook");
+    compileHookPlugin(hookDir, "bench-step-log-hook", {
+      kinds: ["HM_HOOK_STEP_LOG"],
+      phase: "after",
+      timeoutMs: 10_000,
+      body: "return 1;",
+    });
+    const noHooks = join(scratch, "no-plugins");
+    mkdirSync(noHooks);
+    const runners = dockerReady ? ["shell", "docker"] : ["shell"];
+    if (dockerReady) ensureTestImage();
+    const root = writeProject(join(scratch, "project"), [
+      { key: "print", cmd: `seq ${lines}`, ...(dockerReady ? { image: TEST_IMAGE } : {}) },
+    ]);
+    const commands: Command[] = [];
+    for (const runner of runners) {
+      for (const renderer of ["json", "plain"] as const) {
+        for (const hook of [false, true]) {
+          const base = join(scratch, `run-${runner}-${renderer}-${hook}`);
+          commands.push({
+            name: `${runner} → ${renderer === "json" ? "JSON" : "plain"}${hook ? " + step_log hook" : ""}`,
+            argv: [
+              process.execPath,
+              join(REPO_ROOT, "src", "main.ts"),
+              "run",
+              "--runner",
+              runner,
+              ...(renderer === "json" ? ["--format", "json"] : ["--logs"]),
+            ],
+            cwd: root,
+            before: () => rmSync(base, { recursive: true, force: true }),
+            get env() {
+              return hmEnv(base, { HM_PLUGIN_PATH: hook ? hookDir : noHooks });
+            },
+          });
+        }
+      }
+    }
+    try {
+      const samples = await timeCommands(commands, runs);
+      const rates = samples.map((s) => summarize(s.ms.map((ms) => lines / (ms / 1000))));
+      const rss = samples.map((s) => summarize(s.rssMiB));
+      const slowest = Math.min(...rates.map((r) => r.median));
+      const maxRss = Math.max(...rss.map((r) => r.max));
+      return {
+        tables: [
+          {
+            caption: `${lines.toLocaleString("en-US")} lines of \`seq\` in one step; whole \`hm run\` from source, start-up included; median (min–max) of ${runs} runs in rounds.`,
+            columns: ["path", "wall s", "lines/s", "peak RSS MiB"],
+            rows: commands.map((c, i) => [
+              c.name,
+              spread(summarize(samples[i]?.ms ?? []), 1 / 1000),
+              spread(rates[i] as ReturnType<typeof summarize>),
+              spread(rss[i] as ReturnType<typeof summarize>),
+            ]),
+          },
+        ],
+        targets: [
+          {
+            target: "≥ 300 000 log lines/s with bounded memory",
+            measured: `slowest path ${fmt(slowest)} lines/s; peak RSS at most ${fmt(maxRss)} MiB`,
+            met: slowest >= 300_000,
+          },
+        ],
+        notes: [],
+      };
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  },
+} satisfies Benchmark;
