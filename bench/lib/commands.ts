@@ -14,6 +14,8 @@ export interface Command {
   readonly before?: () => void | Promise<void>;
   /** Checks a finished run (exit code, output); throws to fail the benchmark. */
   readonly check?: (exitCode: number) => void;
+  /** Failed runs to retry before giving up (each retry is reported). */
+  readonly retries?: number;
 }
 
 export interface CommandSamples {
@@ -21,6 +23,8 @@ export interface CommandSamples {
   readonly ms: number[];
   /** Peak RSS in MiB of the process itself (not its children), one per run. */
   readonly rssMiB: number[];
+  /** Why runs that were retried failed. */
+  readonly retried: string[];
 }
 
 export async function runOnce(command: Command): Promise<{ ms: number; rssMiB: number; exitCode: number }> {
@@ -55,14 +59,34 @@ export async function runOnce(command: Command): Promise<{ ms: number; rssMiB: n
 
 /**
  * Runs every command `runs` times in rounds (A B C, A B C, ...) after one untimed warm-up
- * round, so ratios between them can be taken run by run.
+ * round (unless `warmUp` is false), so ratios between them can be taken run by run.
  */
-export async function timeCommands(commands: readonly Command[], runs: number): Promise<CommandSamples[]> {
-  for (const c of commands) await runOnce(c);
-  const samples = commands.map(() => ({ ms: [] as number[], rssMiB: [] as number[] }));
+export async function timeCommands(
+  commands: readonly Command[],
+  runs: number,
+  { warmUp = true } = {},
+): Promise<CommandSamples[]> {
+  const samples = commands.map(() => ({
+    ms: [] as number[],
+    rssMiB: [] as number[],
+    retried: [] as string[],
+  }));
+  const attempt = async (i: number, c: Command) => {
+    for (let failures = 0; ; failures++) {
+      try {
+        return await runOnce(c);
+      } catch (error) {
+        if (failures >= (c.retries ?? 0)) throw error;
+        samples[i]?.retried.push(
+          String(error instanceof Error ? error.message : error).split("\n")[0] as string,
+        );
+      }
+    }
+  };
+  if (warmUp) for (const [i, c] of commands.entries()) await attempt(i, c);
   for (let r = 0; r < runs; r++) {
     for (const [i, c] of commands.entries()) {
-      const { ms, rssMiB } = await runOnce(c);
+      const { ms, rssMiB } = await attempt(i, c);
       samples[i]?.ms.push(ms);
       samples[i]?.rssMiB.push(rssMiB);
     }
