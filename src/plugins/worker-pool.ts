@@ -10,8 +10,9 @@
  * (bun-notes §2: that crashes the process); `close()` waits for calls to end.
  */
 import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
-import type { CallContext, CallRequest, WorkerMessage } from "./call-context.ts";
+import type { CallContext, CallRequest } from "./call-context.ts";
 import type { CallOutcome } from "./host-table.ts";
+import type { HostMessage } from "./worker-host.ts";
 
 export interface CallHandlers {
   onLog?(level: number, message: string): void;
@@ -168,14 +169,14 @@ export class WorkerPool {
       channel: channel.buffers,
     };
     worker.postMessage(init);
-    worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.receive(worker, event.data);
+    worker.onmessage = (event: MessageEvent<HostMessage>) => this.receive(worker, event.data);
     // An uncaught error leaves the worker unusable: drop it (it runs no native code at that point).
     worker.onerror = (event) =>
       this.finish(worker, new Error(`plugin worker failed: ${event.message}`), false);
     return worker;
   }
 
-  private receive(worker: Worker, message: WorkerMessage): void {
+  private receive(worker: Worker, message: HostMessage): void {
     if (this.retired.has(worker)) {
       // The abandoned call has returned: nothing can call back into this worker any more.
       if (message.type === "done" || message.type === "failed") {
@@ -196,6 +197,11 @@ export class WorkerPool {
         break;
       case "step_log":
         h.onStepLog?.(message.stream, message.line);
+        break;
+      case "step_logs":
+        if (h.onStepLog)
+          for (let i = 0, start = 0; i < message.ends.length; start = message.ends[i++] as number)
+            h.onStepLog(message.streams[i] as number, message.bytes.subarray(start, message.ends[i]));
         break;
       case "write":
         h.onWrite?.(message.fd, message.bytes);

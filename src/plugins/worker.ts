@@ -9,7 +9,7 @@ import type { CallRequest, WorkerMessage } from "./call-context.ts";
 import type { CallOutcome } from "./host-table.ts";
 import { HostTable } from "./host-table.ts";
 import { openLibrary } from "./native-library.ts";
-import { workerHost } from "./worker-host.ts";
+import { type HostMessage, workerHost } from "./worker-host.ts";
 
 declare const self: Worker;
 
@@ -18,7 +18,7 @@ let table: HostTable | undefined;
 /** Messages posted during the current call: the reply says how many, so the pool waits for them. */
 let posted = 0;
 
-function post(message: WorkerMessage): void {
+function post(message: HostMessage): void {
   posted++;
   self.postMessage(message);
 }
