@@ -119,7 +119,9 @@ export default {
             met: !small && worst <= 1000,
           },
         ],
-        notes: [],
+        notes: [
+          "Per step hm decides the order, sends one `execute_step` call through the worker pool's shared-memory channel, publishes `step_queued`/`step_start`/`step_end` on the event bus and renders them as JSON; the noop fixture itself writes its input to the KV store (one SQLite commit, ~10 µs) and logs one record, both inside the figure. The wall time includes start-up (~80 ms, the `one step` row) and packing the (tiny) project.",
+        ],
       };
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -77,6 +77,7 @@ export default {
           },
         ],
         notes: [
+          "There is no target here. The compiled binary (`--bytecode`) starts in about a third of the source run's time; each installed plugin costs about 0.1 ms (dlopen, ABI check, manifest call and validation on the main thread), so 100 plugins add ~10 ms. Closing that, if it mattered: cache manifests keyed by the library's path, size and mtime, and open a library only when a command needs it.",
           "Plugins are lifecycle-hook libraries (bench/plugins/startup-hook.c compiled with distinct names) copied into `$HOME/.harmont/plugins`; every start-up opens each one (dlopen), checks its ABI and reads and validates its manifest on the main thread, because `--help` lists plugin commands and `version` counts plugins.",
         ],
       };
