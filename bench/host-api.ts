@@ -80,7 +80,8 @@ export default {
             {
               should_cancel: "JSCallback, one Atomics.load of the call's cancel flag",
               log: "JSCallback, copy the message, UTF-8 decode, postMessage to the main thread",
-              emit_step_log: "JSCallback, copy the line, postMessage to the main thread",
+              emit_step_log:
+                "JSCallback, copy the line into the call's batch (one postMessage per 512 lines)",
               kv_get: "JSCallback, SQLite SELECT (prepared), result lent to the plugin",
               kv_set: "JSCallback, SQLite INSERT OR REPLACE, one WAL commit per call",
             }[fn],
@@ -90,7 +91,10 @@ export default {
       targets: [
         {
           target: "host API call ≤ 150 ns (kv_set, a durable write, excepted)",
-          measured: `slowest median ${fmt(worst)} ns`,
+          measured: summaries
+            .filter(([fn]) => fn !== "kv_set")
+            .map(([fn, s]) => `${fn} ${fmt(s.median)} ns`)
+            .join(", "),
           met: worst <= 150,
         },
       ],

@@ -15,7 +15,7 @@ import { type Command, timeCommands } from "./lib/commands.ts";
 import { REPO_ROOT } from "./lib/native.ts";
 import { hmEnv, writeProject } from "./lib/project.ts";
 import type { Benchmark, Section } from "./lib/report.ts";
-import { fmt, spread, summarize } from "./lib/stats.ts";
+import { fmt, type Summary, spread, summarize } from "./lib/stats.ts";
 
 export default {
   name: "log-throughput",
@@ -72,8 +72,16 @@ export default {
         summarize(s.ms.map((ms) => (commands[i]?.lines ?? 0) / (ms / 1000))),
       );
       const rss = samples.map((s) => summarize(s.rssMiB));
-      const slowest = Math.min(...rates.map((r) => r.median));
-      const maxRss = Math.max(...rss.map((r) => r.max));
+      const target = (hooked: boolean) => {
+        const picked = commands.flatMap((c, i) => (c.name.includes("hook") === hooked ? [i] : []));
+        const slowest = Math.min(...picked.map((i) => (rates[i] as Summary).median));
+        const peak = Math.max(...picked.map((i) => (rss[i] as Summary).max));
+        return {
+          target: `≥ 300 000 log lines/s with bounded memory (${hooked ? "with" : "no"} step_log hook)`,
+          measured: `slowest path ${fmt(slowest)} lines/s; peak RSS at most ${fmt(peak)} MiB`,
+          met: slowest >= 300_000,
+        };
+      };
       return {
         tables: [
           {
@@ -88,15 +96,9 @@ export default {
             ]),
           },
         ],
-        targets: [
-          {
-            target: "≥ 300 000 log lines/s with bounded memory",
-            measured: `slowest path ${fmt(slowest)} lines/s; peak RSS at most ${fmt(maxRss)} MiB`,
-            met: slowest >= 300_000,
-          },
-        ],
+        targets: [target(false), target(true)],
         notes: [
-          "Without a hook, every path clears 300 000 lines/s. Shell-runner lines cross from the plugin's worker in batches of up to 512 lines per message; docker-runner lines are split on the main thread from dockerode's stream. Memory stays bounded: the event bus queues per consumer and spills to a temp file past its bound, so peak RSS does not grow with the line count.",
+          "Without a hook, every path clears 300 000 lines/s. Shell-runner lines cross from the plugin's worker in batches of up to 512 lines per message; docker-runner lines are split on the main thread from dockerode's stream (which is why that path peaks higher). Memory is bounded by design: the event bus queues per consumer and spills to a temp file past its bound; the hooked rows print a tenth of the lines and peak about as high as the unhooked ones, so RSS does not follow the line count.",
           "With a `step_log` hook the target is missed: protocol 2 sends a hook one event per call (`decisions.md` §3), so each line costs a plugin call on the hook's worker (encode the HookEvent, the channel round trip, decode the HookOutcome), about 12–17 µs. Closing it: a hook method that takes a batch of step_log events (a protocol addition), or letting hooks subscribe to step logs at a sampled or coalesced rate.",
         ],
       };
