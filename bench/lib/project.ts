@@ -1,6 +1,8 @@
 /** Throwaway hm projects for whole-command benchmarks: a pipeline IR in `.hm/<slug>.ir.json`. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { KvStore } from "../../src/plugins/kv-store.ts";
+import { kvDatabasePath } from "../../src/plugins/paths.ts";
 import { irJson, type TestStep } from "../../test/helpers/ir.ts";
 
 export type Edge = [string, string, "builds_in" | "depends_on"];
@@ -11,9 +13,15 @@ export function writeProject(root: string, steps: TestStep[], edges: Edge[] = []
   return root;
 }
 
-/** Environment for one `hm run`: its own home, state and temp directories under `base`. */
+/**
+ * Environment for one `hm run`: its own home, state and temp directories under `base`. The KV
+ * database is created here, before hm starts: two of hm's workers opening a brand-new
+ * kv.sqlite at once (the shell plugin's build_start hook and the first step) can fail a
+ * kv_set with "database is locked", which would fail the run rather than time it.
+ */
 export function hmEnv(base: string, extra: Record<string, string> = {}): Record<string, string> {
   for (const dir of ["home", "state", "tmp"]) mkdirSync(join(base, dir), { recursive: true });
+  new KvStore(kvDatabasePath({ HM_STATE_DIR: join(base, "state") })).close();
   return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: join(base, "home"),
