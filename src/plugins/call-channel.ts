@@ -7,11 +7,14 @@
  *
  * Both sides poll briefly before they sleep: waking a thread that sleeps on
  * the other core costs 50-70 µs on a small VM (the idle vCPU has to be woken),
- * against 3-9 µs for a round trip where both sides are still polling. The
- * worker polls for the next request for WORKER_POLL_NS after each reply (it
- * has nothing else to do); the pool polls for the reply for at most
- * POOL_POLL_NS after sending (bounded: the main thread never waits longer
- * than that synchronously).
+ * against 3-9 µs for a round trip where both sides are still polling. But
+ * when the two threads share a core, polling only delays the other side. So
+ * each side adapts its window: fully open after a poll that caught the other
+ * side's answer, halved after four misses in a row, between a small floor and
+ * a cap (worker 50 µs after each reply; pool 20 µs after sending, so the main
+ * thread never waits longer than that synchronously). Back-to-back calls on
+ * two cores keep the windows open; sparse calls, or one shared core, close
+ * them.
  *
  * What the channel does not carry goes by postMessage as before: a request or
  * a reply too large for the buffer, and everything a plugin produces during
@@ -44,8 +47,8 @@ const SLOTS = 8;
 /** Requests and replies up to this size take the channel; larger ones go by postMessage. */
 export const CHANNEL_CAPACITY = 1 << 20;
 
-const WORKER_POLL_NS = 50_000;
-const POOL_POLL_NS = 20_000;
+const WORKER_POLL = { floor: 5_000, cap: 50_000 };
+const POOL_POLL = { floor: 2_000, cap: 20_000 };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -53,6 +56,9 @@ const decoder = new TextDecoder();
 export class CallChannel {
   private readonly control: Int32Array;
   private readonly data: Uint8Array;
+  /** This side's current poll window (only one side uses each channel object). */
+  private pollNs = Number.POSITIVE_INFINITY;
+  private misses = 0;
 
   constructor(readonly buffers: ChannelBuffers = newBuffers()) {
     this.control = new Int32Array(buffers.control);
@@ -85,7 +91,7 @@ export class CallChannel {
    */
   async reply(stillWaiting: () => boolean): Promise<ChannelReply | null> {
     const c = this.control;
-    poll(c, (state) => state === State.request, POOL_POLL_NS);
+    this.poll((state) => state === State.request, POOL_POLL);
     for (;;) {
       const state = Atomics.load(c, Slot.state);
       if (state !== State.request) break;
@@ -128,7 +134,7 @@ export class CallChannel {
   /** The next request the pool sends through the channel. */
   async receive(): Promise<CallRequest> {
     const c = this.control;
-    poll(c, (state) => state !== State.request, WORKER_POLL_NS);
+    this.poll((state) => state !== State.request, WORKER_POLL);
     for (;;) {
       const state = Atomics.load(c, Slot.state);
       if (state === State.request) break;
@@ -172,17 +178,32 @@ export class CallChannel {
     this.wake(State.inMessage, 0);
   }
 
+  /**
+   * Polls the state while `waiting(state)` holds, for the current window. A
+   * poll that catches the answer opens the window fully; four misses in a row
+   * halve it, down to the floor.
+   */
+  private poll(waiting: (state: number) => boolean, bounds: { floor: number; cap: number }): void {
+    const ns = Math.min(bounds.cap, Math.max(bounds.floor, this.pollNs));
+    const until = Bun.nanoseconds() + ns;
+    while (waiting(Atomics.load(this.control, Slot.state))) {
+      if (Bun.nanoseconds() >= until) {
+        if (++this.misses >= 4) {
+          this.pollNs = ns / 2;
+          this.misses = 0;
+        }
+        return;
+      }
+    }
+    this.pollNs = bounds.cap;
+    this.misses = 0;
+  }
+
   private wake(state: number, posted: number): void {
     this.control[Slot.posted] = posted;
     Atomics.store(this.control, Slot.state, state);
     Atomics.notify(this.control, Slot.state);
   }
-}
-
-/** Polls the state while `waiting(state)` holds, for at most `ns` nanoseconds. */
-function poll(control: Int32Array, waiting: (state: number) => boolean, ns: number): void {
-  const until = Bun.nanoseconds() + ns;
-  while (waiting(Atomics.load(control, Slot.state)) && Bun.nanoseconds() < until);
 }
 
 function newBuffers(): ChannelBuffers {
