@@ -169,7 +169,7 @@ export default {
     ];
 
     try {
-      const samples = await interleaved(contenders, small ? 2 : 15);
+      const samples = await interleaved(contenders, small ? 2 : 25);
       const hm = samples[0] as number[];
       const hmMedian = summarize(hm).median;
       const exec = samples[contenders.findIndex((c) => c.name === "exec per call")] as number[];
@@ -182,7 +182,7 @@ export default {
       return {
         tables: [
           {
-            caption: `µs per call, median (min–max) of ${small ? 2 : 15} interleaved batches; input ${input.length} B.`,
+            caption: `µs per call, median (min–max) of ${small ? 2 : 25} interleaved batches; input ${input.length} B.`,
             columns: ["design", "µs per call", "÷ hm (per-batch ratio)"],
             rows,
           },
@@ -204,7 +204,7 @@ export default {
             "The worker pool, postMessage and direct rows use hm's own HostTable and worker host functions. " +
             "The WebAssembly module is wasm32-wasi built with clang/wasi-libc; the host copies the input into its memory and copies the result out (Extism's model); it runs on the main thread, so it is comparable to the direct call, not to a dispatched one. " +
             "exec per call spawns `build/bench/stdio-host` with the input on stdin; the pipe server is the same executable with `--serve`, framed by a length prefix.",
-          "Why the channel wins: on this 2-vCPU VM, waking a thread that sleeps on the other core costs 50–70 µs (the idle vCPU must be woken), and a postMessage round trip pays it on most calls. hm's channel has the worker poll for 50 µs after each reply and the pool poll for at most 20 µs after sending, before either sleeps in Atomics.waitAsync, so back-to-back calls meet a thread that is still awake. A call that outlasts the polls costs one wake-up, as before.",
+          "Why the channel wins: on this 2-vCPU VM, waking a thread that sleeps on the other core costs 50–70 µs (the idle vCPU must be woken), and a postMessage round trip pays it on most calls. hm's channel has the worker poll for up to 50 µs after each reply and the pool for up to 20 µs after sending, before either sleeps in Atomics.waitAsync, so back-to-back calls meet a thread that is still awake; the windows shrink to a few µs when polls keep missing (sparse calls, or both threads on one core, where polling only delays the other side). A call that outlasts the polls costs one wake-up, as a message does.",
           hmMedian <= 15
             ? "Target met: dispatch stays under 15 µs as long as calls come back to back; the spread's upper end is the calls where a thread had gone to sleep (or shared its core with another job)."
             : "Target missed in this run: the batches where a thread had gone to sleep or shared a core with another job on this busy machine pull the median up. What would close it: a longer poll on the worker side (costs CPU on an idle worker), or pinning the worker to its own core.",

@@ -15,9 +15,8 @@ export function writeProject(root: string, steps: TestStep[], edges: Edge[] = []
 
 /**
  * Environment for one `hm run`: its own home, state and temp directories under `base`. The KV
- * database is created here, before hm starts: two of hm's workers opening a brand-new
- * kv.sqlite at once (the shell plugin's build_start hook and the first step) can fail a
- * kv_set with "database is locked", which would fail the run rather than time it.
+ * database is created here, before hm starts, so a timed run never includes hm's workers
+ * racing to create it (the loser retries, see src/plugins/worker-host.ts).
  */
 export function hmEnv(base: string, extra: Record<string, string> = {}): Record<string, string> {
   for (const dir of ["home", "state", "tmp"]) mkdirSync(join(base, dir), { recursive: true });
