@@ -207,7 +207,7 @@ export default {
           "Why the channel wins: on this 2-vCPU VM, waking a thread that sleeps on the other core costs 50–70 µs (the idle vCPU must be woken), and a postMessage round trip pays it on most calls. hm's channel has the worker poll for up to 50 µs after each reply and the pool for up to 20 µs after sending, before either sleeps in Atomics.waitAsync, so back-to-back calls meet a thread that is still awake; the windows shrink to a few µs when polls keep missing (sparse calls, or both threads on one core, where polling only delays the other side). A call that outlasts the polls costs one wake-up, as a message does.",
           hmMedian <= 15
             ? "Target met: dispatch stays under 15 µs as long as calls come back to back; the spread's upper end is the calls where a thread had gone to sleep (or shared its core with another job)."
-            : "Target missed in this run: the batches where a thread had gone to sleep or shared a core with another job on this busy machine pull the median up. What would close it: a longer poll on the worker side (costs CPU on an idle worker), or pinning the worker to its own core.",
+            : "Target missed in this run: batches run at 5–8 µs while the main thread and the worker sit on different cores and at 15–25 µs while they share one (or another job takes one), and on this shared machine the median lands between; across runs it has been 11–19 µs. The ≥ 60× ratio to exec per call follows the same median. What would close it: keeping each pool worker on a core of its own (Bun has no affinity API; a native helper calling pthread_setaffinity_np from the worker could), or longer poll windows, which cost CPU on an idle worker.",
         ],
       };
     } finally {
