@@ -1,14 +1,18 @@
 /**
  * Runs plugin calls on worker threads, at most `size` at once. The main
- * thread only posts requests and receives what the plugin produced (logs,
+ * thread only sends requests and receives what the plugin produced (logs,
  * events, output), so it keeps rendering and handling signals while native
- * code blocks. Cancellation reaches `keep_going` through shared memory.
+ * code blocks. Requests and replies take each worker's shared-memory channel
+ * (call-channel.ts; postMessage when they do not fit); cancellation reaches
+ * `keep_going` through shared memory too.
  *
  * A worker is never terminated while a plugin may still call into it
  * (bun-notes §2: that crashes the process); `close()` waits for calls to end.
  */
-import type { CallContext, CallRequest, WorkerMessage } from "./call-context.ts";
+import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
+import type { CallContext, CallRequest } from "./call-context.ts";
 import type { CallOutcome } from "./host-table.ts";
+import type { HostMessage } from "./worker-host.ts";
 
 export interface CallHandlers {
   onLog?(level: number, message: string): void;
@@ -34,6 +38,11 @@ interface Job {
   request: Omit<CallRequest, "context"> & { context: Omit<CallContext, "cancelSlot"> };
   handlers: CallHandlers;
   slot: number;
+  /** Messages received for this call, and how many the worker posted (known once it replied). */
+  received: number;
+  posted: number;
+  /** The channel's reply, held until every message the call posted has arrived. */
+  reply: CallOutcome | Error | null;
   resolve(outcome: CallOutcome): void;
   reject(error: Error): void;
 }
@@ -54,6 +63,7 @@ export class WorkerPool {
   private readonly cancelFlags = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
   private readonly freeSlots: number[] = Array.from({ length: CANCEL_SLOTS }, (_, i) => CANCEL_SLOTS - 1 - i);
   private readonly idle: Worker[] = [];
+  private readonly channels = new Map<Worker, CallChannel>();
   private readonly busy = new Map<Worker, Job>();
   /** Workers whose call was abandoned; each is terminated once its plugin call returns. */
   private readonly retired = new Set<Worker>();
@@ -84,6 +94,9 @@ export class WorkerPool {
         request: { id: this.nextId++, libraryPath, method, input, context },
         handlers,
         slot,
+        received: 0,
+        posted: 0,
+        reply: null,
         resolve,
         reject,
       };
@@ -103,7 +116,10 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     while (this.busy.size > 0 || this.queue.length > 0) await Bun.sleep(5);
-    for (const worker of this.idle.splice(0)) worker.terminate();
+    for (const worker of this.idle.splice(0)) {
+      this.channels.delete(worker);
+      worker.terminate();
+    }
   }
 
   private dispatch(): void {
@@ -116,23 +132,51 @@ export class WorkerPool {
         ...job.request,
         context: { ...job.request.context, cancelSlot: job.slot },
       };
-      worker.postMessage(request);
+      const channel = this.channels.get(worker);
+      if (channel?.send(request)) void this.awaitReply(worker, channel, job);
+      else worker.postMessage(request);
     }
+  }
+
+  private async awaitReply(worker: Worker, channel: CallChannel, job: Job): Promise<void> {
+    const reply = await channel.reply(() => this.busy.get(worker) === job || this.retired.has(worker));
+    if (reply === null) return;
+    if (this.retired.delete(worker)) {
+      // The abandoned call has returned: nothing can call back into this worker any more.
+      worker.terminate();
+      return;
+    }
+    if (this.busy.get(worker) !== job || reply.kind === "in_message") return;
+    job.posted = reply.posted;
+    job.reply = reply.kind === "done" ? reply.outcome : new Error(reply.error);
+    this.finishWhenComplete(worker, job);
+  }
+
+  /** Finishes a call the channel answered once its posted messages have all been handled. */
+  private finishWhenComplete(worker: Worker, job: Job): void {
+    if (job.reply !== null && job.received >= job.posted) this.finish(worker, job.reply);
   }
 
   private spawn(): Worker | null {
     if (this.workerCount >= this.size) return null;
     this.workerCount++;
     const worker = new Worker(workerEntry());
-    worker.postMessage({ type: "init", cancelFlags: this.cancelFlags.buffer });
-    worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.receive(worker, event.data);
+    const channel = new CallChannel();
+    this.channels.set(worker, channel);
+    const init: ChannelWorkerInit = {
+      type: "init",
+      cancelFlags: this.cancelFlags.buffer,
+      channel: channel.buffers,
+    };
+    worker.postMessage(init);
+    worker.onmessage = (event: MessageEvent<HostMessage>) => this.receive(worker, event.data);
     // An uncaught error leaves the worker unusable: drop it (it runs no native code at that point).
     worker.onerror = (event) =>
       this.finish(worker, new Error(`plugin worker failed: ${event.message}`), false);
     return worker;
   }
 
-  private receive(worker: Worker, message: WorkerMessage): void {
+  private receive(worker: Worker, message: HostMessage): void {
     if (this.retired.has(worker)) {
       // The abandoned call has returned: nothing can call back into this worker any more.
       if (message.type === "done" || message.type === "failed") {
@@ -147,16 +191,21 @@ export class WorkerPool {
     switch (message.type) {
       case "log":
         h.onLog?.(message.level, message.message);
-        return;
+        break;
       case "event":
         h.onEvent?.(message.bytes);
-        return;
+        break;
       case "step_log":
         h.onStepLog?.(message.stream, message.line);
-        return;
+        break;
+      case "step_logs":
+        if (h.onStepLog)
+          for (let i = 0, start = 0; i < message.ends.length; start = message.ends[i++] as number)
+            h.onStepLog(message.streams[i] as number, message.bytes.subarray(start, message.ends[i]));
+        break;
       case "write":
         h.onWrite?.(message.fd, message.bytes);
-        return;
+        break;
       case "done":
         this.finish(worker, {
           status: message.status,
@@ -168,6 +217,8 @@ export class WorkerPool {
         this.finish(worker, new Error(message.error));
         return;
     }
+    job.received++;
+    this.finishWhenComplete(worker, job);
   }
 
   private abandon(job: Job): void {
@@ -181,6 +232,7 @@ export class WorkerPool {
     } else {
       this.busy.delete(worker);
       this.retired.add(worker);
+      this.channels.delete(worker);
       this.workerCount--;
     }
     job.reject(new Error("the call did not stop and was abandoned"));
@@ -194,7 +246,11 @@ export class WorkerPool {
     this.busy.delete(worker);
     this.freeSlots.push(job.slot);
     if (reusable) this.idle.push(worker);
-    else this.workerCount--;
+    else {
+      this.channels.get(worker)?.wakeWaiter();
+      this.channels.delete(worker);
+      this.workerCount--;
+    }
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
     this.dispatch();

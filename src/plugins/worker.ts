@@ -1,39 +1,70 @@
 /**
  * A plugin worker: runs one `hm_plugin_call` at a time on its own thread, so
  * blocking native code never stalls the main thread. Bundled as a second
- * entry point of the compiled binary.
+ * entry point of the compiled binary. Requests arrive through its shared-memory
+ * channel (call-channel.ts), or as messages when they do not fit there.
  */
-import type { CallRequest, WorkerInit, WorkerMessage } from "./call-context.ts";
+import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
+import type { CallRequest, WorkerMessage } from "./call-context.ts";
+import type { CallOutcome } from "./host-table.ts";
 import { HostTable } from "./host-table.ts";
 import { openLibrary } from "./native-library.ts";
-import { workerHost } from "./worker-host.ts";
+import { type HostMessage, workerHost } from "./worker-host.ts";
 
 declare const self: Worker;
 
 let cancelFlags = new Int32Array(new SharedArrayBuffer(4));
 let table: HostTable | undefined;
+/** Messages posted during the current call: the reply says how many, so the pool waits for them. */
+let posted = 0;
 
-function post(message: WorkerMessage): void {
+function post(message: HostMessage): void {
+  posted++;
   self.postMessage(message);
 }
 
-self.onmessage = (event: MessageEvent<WorkerInit | CallRequest>) => {
-  const message = event.data;
-  if ("type" in message && message.type === "init") {
-    cancelFlags = new Int32Array(message.cancelFlags);
-    return;
-  }
-  const request = message as CallRequest;
+/** Runs one call on this thread; an error is the call's failure. */
+function run(request: CallRequest): CallOutcome {
   let host: ReturnType<typeof workerHost> | undefined;
   try {
     const library = openLibrary(request.libraryPath);
     table ??= new HostTable();
     host = workerHost(request.id, request.context, cancelFlags, post);
-    const outcome = table.invoke(library, request.method, request.input, host.fns);
-    post({ type: "done", id: request.id, ...outcome });
-  } catch (error) {
-    post({ type: "failed", id: request.id, error: error instanceof Error ? error.message : String(error) });
+    return table.invoke(library, request.method, request.input, host.fns);
   } finally {
     host?.release();
+  }
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function serve(channel: CallChannel): Promise<never> {
+  for (;;) {
+    const request = await channel.receive();
+    posted = 0;
+    try {
+      const outcome = run(request);
+      if (!channel.replyDone(outcome, posted)) {
+        self.postMessage({ type: "done", id: request.id, ...outcome } satisfies WorkerMessage);
+        channel.repliedInMessage();
+      }
+    } catch (error) {
+      channel.replyFailed(errorText(error), posted);
+    }
+  }
+}
+
+self.onmessage = (event: MessageEvent<ChannelWorkerInit | CallRequest>) => {
+  const message = event.data;
+  if ("type" in message && message.type === "init") {
+    cancelFlags = new Int32Array(message.cancelFlags);
+    void serve(new CallChannel(message.channel));
+    return;
+  }
+  const request = message as CallRequest;
+  try {
+    post({ type: "done", id: request.id, ...run(request) });
+  } catch (error) {
+    post({ type: "failed", id: request.id, error: errorText(error) });
   }
 };
