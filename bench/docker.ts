@@ -41,8 +41,6 @@ export default {
           String(p),
         ],
         cwd: root,
-        // Another hm on this engine (with its own state directory) may reap this run's containers.
-        retries: 2,
         before: () => rmSync(base, { recursive: true, force: true }),
         get env() {
           return hmEnv(base);
@@ -109,7 +107,7 @@ export default {
           ...(retried.length === 0
             ? []
             : [
-                `Retried runs: ${retried.length}, because ${retried.map((r) => `\`${r.slice(0, 200)}\``).join("; ")}. An \`hm run\` reaps the containers of every run its own state directory does not know to be alive, so on a shared engine another hm (other tests, with their own HM_STATE_DIR) can remove a running step's container.`,
+                `Retried runs: ${retried.length}, because ${retried.map((r) => `\`${r.slice(0, 200)}\``).join("; ")}.`,
               ]),
           `hm's time over the dockerode script: ${modes.map((p, i) => `${fmt(extraMs[i] as number)} ms per run (${fmt((extraMs[i] as number) / n)} ms per step) at parallelism ${p}`).join(", ")}.`,
           worst <= 1.1

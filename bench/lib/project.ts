@@ -16,7 +16,7 @@ export function writeProject(root: string, steps: TestStep[], edges: Edge[] = []
 /**
  * Environment for one `hm run`: its own home, state and temp directories under `base`. The KV
  * database is created here, before hm starts, so a timed run never includes hm's workers
- * racing to create it (the loser retries, see src/plugins/worker-host.ts).
+ * racing to create it (the loser retries: src/plugins/kv-store.ts).
  */
 export function hmEnv(base: string, extra: Record<string, string> = {}): Record<string, string> {
   for (const dir of ["home", "state", "tmp"]) mkdirSync(join(base, dir), { recursive: true });

@@ -37,26 +37,9 @@ let kv: KvStore | undefined;
 function kvStore(path: string): KvStore {
   if (kv === undefined || kv.path !== path) {
     kv?.close();
-    kv = openKvStore(path);
+    kv = new KvStore(path); // a race to create the file is retried inside KvStore
   }
   return kv;
-}
-
-/**
- * Two workers opening a brand-new kv.sqlite at once (a hook's and a step's,
- * at the start of a run) fail about one time in ten with "database is
- * locked": switching the new file to WAL does not wait on the busy timeout.
- * The loser retries after a short sleep (this is a worker, it may block).
- */
-function openKvStore(path: string): KvStore {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return new KvStore(path);
-    } catch (error) {
-      if (attempt >= 20 || !String(error).includes("database is locked")) throw error;
-      Bun.sleepSync(attempt * 5);
-    }
-  }
 }
 
 export function workerHost(
