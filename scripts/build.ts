@@ -94,6 +94,7 @@ async function compile(target: Target, outfile: string): Promise<void> {
     `--target=bun-${target.name}`,
     "--bytecode",
     "--format=esm",
+    "--splitting",
     "--minify",
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
