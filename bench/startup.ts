@@ -25,6 +25,26 @@ export default {
     });
     if (build.exitCode !== 0) throw new Error(`bun run build failed: ${build.stderr.toString()}`);
     const binary = join(REPO_ROOT, "dist", "hm");
+    // The floor of any compiled Bun program: one line, built with the flags dist/hm is built with.
+    const hello = join(REPO_ROOT, "build", "bench", "hello");
+    mkdirSync(join(REPO_ROOT, "build", "bench"), { recursive: true });
+    await Bun.write(`${hello}.ts`, "console.log(1);\n");
+    const helloBuild = Bun.spawnSync(
+      [
+        process.execPath,
+        "build",
+        "--compile",
+        "--bytecode",
+        "--format=esm",
+        "--minify",
+        `${hello}.ts`,
+        "--outfile",
+        hello,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    if (helloBuild.exitCode !== 0)
+      throw new Error(`compiling ${hello}.ts failed: ${helloBuild.stderr.toString()}`);
     const scratch = mkdtempSync(join(tmpdir(), "hm-bench-startup-"));
     const homes = new Map<number, string>();
     for (const count of counts) {
@@ -40,7 +60,10 @@ export default {
       HM_STATE_DIR: join(homes.get(count) as string, "state"),
       NO_COLOR: "1",
     });
-    const commands: Command[] = [{ name: 'bun -e ""', argv: [process.execPath, "-e", ""], env: env(0) }];
+    const commands: Command[] = [
+      { name: 'bun -e ""', argv: [process.execPath, "-e", ""], env: env(0) },
+      { name: "compiled one-line Bun program", argv: [hello], env: env(0) },
+    ];
     for (const args of [["--help"], ["version"]]) {
       for (const [how, argv] of [
         ["source", [process.execPath, join(REPO_ROOT, "src", "main.ts")]],
@@ -77,7 +100,7 @@ export default {
           },
         ],
         notes: [
-          "There is no target here. The compiled binary (`--bytecode`) starts in about a third of the source run's time; each installed plugin costs about 0.1 ms (dlopen, ABI check, manifest call and validation on the main thread), so 100 plugins add ~10 ms. Closing that, if it mattered: cache manifests keyed by the library's path, size and mtime, and open a library only when a command needs it.",
+          budgetNote(samples, commands, counts),
           "Plugins are lifecycle-hook libraries (bench/plugins/startup-hook.c compiled with distinct names) copied into `$HOME/.harmont/plugins`; every start-up opens each one (dlopen), checks its ABI and reads and validates its manifest on the main thread, because `--help` lists plugin commands and `version` counts plugins.",
         ],
       };
@@ -86,3 +109,25 @@ export default {
     }
   },
 } satisfies Benchmark;
+
+/**
+ * Issue 8's budget: compiled start-up with 20 plugins at most 2× `bun -e ""`. That baseline
+ * exits before most of Bun's runtime starts, so the note sets the figure against the floor of
+ * a compiled program as well.
+ */
+function budgetNote(samples: { ms: number[] }[], commands: Command[], counts: number[]): string {
+  const median = (name: string) => {
+    const i = commands.findIndex((c) => c.name === name);
+    return summarize((samples[i] as { ms: number[] }).ms).median;
+  };
+  const plugins = counts.includes(20) ? 20 : Math.max(...counts);
+  const help = median(`hm --help, compiled, ${plugins} plugins`);
+  const bunE = median('bun -e ""');
+  const floor = median("compiled one-line Bun program");
+  return (
+    `Budget (issue 8): compiled \`hm --help\` with ${plugins} plugins at most 2× \`bun -e ""\`: **missed**, ${fmt(help)} ms is ${fmt(help / bunE)}× it. ` +
+    `No compiled program can meet it here: a one-line program built the same way takes ${fmt(floor)} ms (${fmt(floor / bunE)}× \`bun -e ""\`, which exits before most of Bun's runtime starts), so hm's own start-up work is ${fmt(help - floor)} ms (${fmt(help / floor)}× that floor). ` +
+    "It is split (`--splitting`): dockerode, the SDK and each command's module load only when used, which took `--help` from 16 to 10 ms. " +
+    "Each installed plugin costs about 0.1 ms (dlopen, ABI check, manifest call and validation on the main thread); closing that: cache manifests keyed by the library's path, size and mtime, and open a library only when a command needs it."
+  );
+}
