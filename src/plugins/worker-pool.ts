@@ -65,12 +65,20 @@ export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly channels = new Map<Worker, CallChannel>();
   private readonly busy = new Map<Worker, Job>();
-  /** Workers whose call was abandoned; each is terminated once its plugin call returns. */
-  private readonly retired = new Set<Worker>();
+  /**
+   * Workers whose call was abandoned, with that call's cancel slot; each is
+   * terminated, and its slot given back, once its plugin call returns.
+   */
+  private readonly retired = new Map<Worker, number>();
   private readonly queue: Job[] = [];
   private workerCount = 0;
   private nextId = 1;
   private closed = false;
+
+  /** Cancel slots not held by a call (a call abandoned while running holds its slot until it returns). */
+  get freeCancelSlots(): number {
+    return this.freeSlots.length;
+  }
 
   constructor(private readonly size: number) {
     if (size < 1) throw new Error("worker pool size must be at least 1");
@@ -141,9 +149,8 @@ export class WorkerPool {
   private async awaitReply(worker: Worker, channel: CallChannel, job: Job): Promise<void> {
     const reply = await channel.reply(() => this.busy.get(worker) === job || this.retired.has(worker));
     if (reply === null) return;
-    if (this.retired.delete(worker)) {
-      // The abandoned call has returned: nothing can call back into this worker any more.
-      worker.terminate();
+    if (this.retired.has(worker)) {
+      this.releaseRetired(worker);
       return;
     }
     if (this.busy.get(worker) !== job || reply.kind === "in_message") return;
@@ -179,10 +186,7 @@ export class WorkerPool {
   private receive(worker: Worker, message: HostMessage): void {
     if (this.retired.has(worker)) {
       // The abandoned call has returned: nothing can call back into this worker any more.
-      if (message.type === "done" || message.type === "failed") {
-        this.retired.delete(worker);
-        worker.terminate();
-      }
+      if (message.type === "done" || message.type === "failed") this.releaseRetired(worker);
       return;
     }
     const job = this.busy.get(worker);
@@ -221,6 +225,15 @@ export class WorkerPool {
     this.finishWhenComplete(worker, job);
   }
 
+  /** The abandoned call has returned: nothing can call back into this worker, or poll its slot, any more. */
+  private releaseRetired(worker: Worker): void {
+    const slot = this.retired.get(worker);
+    if (slot === undefined) return;
+    this.retired.delete(worker);
+    worker.terminate();
+    this.freeSlots.push(slot);
+  }
+
   private abandon(job: Job): void {
     if (job.done) return;
     const worker = [...this.busy].find(([, j]) => j === job)?.[0];
@@ -231,7 +244,7 @@ export class WorkerPool {
       this.freeSlots.push(job.slot);
     } else {
       this.busy.delete(worker);
-      this.retired.add(worker);
+      this.retired.set(worker, job.slot);
       this.channels.delete(worker);
       this.workerCount--;
     }

@@ -294,8 +294,12 @@ describe("a step that ignores cancellation", () => {
       expect(
         events.filter((e) => e.kind === "step_end").map((e) => e.kind === "step_end" && e.exit_code),
       ).toEqual([124, 0]);
+      // Once the abandoned call returns, its cancel slot is free again (none leaks per abandoned call).
+      expect(pool.freeCancelSlots).toBe(4095); // still sleeping in the plugin
+      for (let i = 0; i < 100 && pool.freeCancelSlots < 4096; i++) await Bun.sleep(50);
+      expect(pool.freeCancelSlots).toBe(4096);
     } finally {
       await pool.close();
     }
-  });
+  }, 15_000);
 });
