@@ -122,6 +122,38 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     project.cleanup();
   }, 90_000);
 
+  test("a new cache key for a step evicts that step's older cache tag, and only that step's", async () => {
+    const step1 = `evict-${crypto.randomUUID().slice(0, 8)}`;
+    const other = `keep-${crypto.randomUUID().slice(0, 8)}`;
+    const key = () => crypto.randomUUID().replaceAll("-", "");
+    const pipeline = (k: string, otherKey: string) =>
+      makeProject({
+        ".hm/ci.ir.json": irJson([
+          step(step1, "echo x > f", { image: TEST_IMAGE, cache: { policy: "forever", key: k } }),
+          step(other, "echo y > g", { image: TEST_IMAGE, cache: { policy: "forever", key: otherKey } }),
+        ]),
+      });
+    const [first, second, otherKey] = [key(), key(), key()];
+    const a = pipeline(first, otherKey);
+    const b = pipeline(second, otherKey);
+    try {
+      expect((await dockerRun(a.root)).exitCode).toBe(0);
+      expect((await dockerRun(b.root)).exitCode).toBe(0);
+      expect(tagsUnder(`hm-cache/${step1}:`)).toEqual([`hm-cache/${step1}:${second.slice(0, 16)}`]);
+      expect(tagsUnder(`hm-cache/${other}:`)).toEqual([`hm-cache/${other}:${otherKey.slice(0, 16)}`]);
+    } finally {
+      Bun.spawnSync([
+        "docker",
+        "rmi",
+        "-f",
+        ...tagsUnder(`hm-cache/${step1}:`),
+        ...tagsUnder(`hm-cache/${other}:`),
+      ]);
+      a.cleanup();
+      b.cleanup();
+    }
+  }, 60_000);
+
   test("100 000 lines per stream arrive complete and in order", async () => {
     const project = makeProject({
       ".hm/ci.ir.json": irJson([
