@@ -92,7 +92,7 @@ export default {
         notes: [
           hmVsTar <= 1
             ? "Target met: hm packs no slower than `tar cf`, while also applying gitignore rules."
-            : "Target missed: hm walks the tree in JS with synchronous calls (readdir, then open, fstat, read and close per file) and builds each tar header in JS, a few µs per file more than GNU tar's C loop; it also reads every `.gitignore` and matches each path against the rules. `git ls-files | tar -T -` shows what a native walk with ignore rules costs. Closing it: hand tar (or a small C packer through bun:ffi) the list of paths hm's walk selects, so the per-file work is native; or cache the last archive and repack only changed files.",
+            : "Target missed: hm walks the tree in JS with synchronous calls (readdir, then open, fstat, read and close per file) and builds each tar header in JS, a few µs per file more than GNU tar's C loop; it also reads every `.gitignore` and matches each path against the rules. A CPU profile of the 20 000-file pack (`bun --cpu-prof`) puts 42 % of it in `openSync` (about 4.4 µs per file: node:fs resolves the whole absolute path each time, where tar opens relative to the directory it is in), 25 % in `readSync` and under 3 % in the ignore rules. `git ls-files | tar -T -` shows what a native walk with ignore rules costs. Closing it: open files relative to a directory descriptor (`openat` through bun:ffi), or hand tar (or a small C packer) the list of paths hm's walk selects, so the per-file work is native; or cache the last archive and repack only changed files.",
           "`tar cf` and `tar czf` pack everything (node_modules/ too) with no ignore rules; hm and the git pipeline leave the ignored files out, as `hm run` must.",
         ],
       };
