@@ -25,6 +25,7 @@ export interface CallRequest {
 
 /** Messages a worker posts while a call runs; `done` is always last for a call id. */
 export type WorkerMessage =
+  | { type: "log"; id: number; level: number; message: string }
   | { type: "event"; id: number; bytes: Uint8Array }
   | { type: "step_log"; id: number; stream: number; line: Uint8Array }
   | { type: "write"; id: number; fd: 1 | 2; bytes: Uint8Array }
@@ -32,6 +33,3 @@ export type WorkerMessage =
   | { type: "failed"; id: number; error: string };
 
 export type WorkerInit = { type: "init"; cancelFlags: SharedArrayBuffer };
-
-/** In a step-log batch, a `streams` entry at or above this is a log record of level `entry - LOG_RECORD`. */
-export const LOG_RECORD = 16;

@@ -3,16 +3,15 @@
  * answered here (synchronously, on the calling thread), everything that
  * reaches the user (logs, events, output) posted to the main thread in order.
  *
- * Step log lines, and log records, cross in batches (one message for up to
- * STEP_LOG_BATCH entries instead of one per entry: a message costs ~2 µs on
- * each side; the two share a batch so their order is kept). A batch goes
+ * Step log lines cross in batches (one message for up to STEP_LOG_BATCH lines
+ * instead of one per line: a message costs ~2 µs on each side). A batch goes
  * out when it is full, before any other message (order is kept), whenever the
  * plugin polls keep_going (so a quiet step's lines wait at most one poll), when
  * a line comes STEP_LOG_MAX_DELAY_MS after the batch's first, and at the end
  * of the call.
  */
 import { ArchiveReader } from "./archive-reader.ts";
-import { type CallContext, LOG_RECORD, type WorkerMessage } from "./call-context.ts";
+import type { CallContext, WorkerMessage } from "./call-context.ts";
 import { readConfigFile } from "./config-files.ts";
 import type { HostFunctions } from "./host-table.ts";
 import { type KvScope, KvStore } from "./kv-store.ts";
@@ -21,11 +20,7 @@ const SCOPES: readonly KvScope[] = ["plugin", "build", "step"];
 const STEP_LOG_BATCH = 512;
 const STEP_LOG_MAX_DELAY_MS = 20;
 
-/**
- * Step log lines and log records in one message: entry i is
- * `bytes[ends[i - 1] ?? 0 .. ends[i]]`, a line on stream `streams[i]`, or a
- * log record (UTF-8) when `streams[i] >= LOG_RECORD`.
- */
+/** Step log lines in one message: line i is `bytes[ends[i - 1] ?? 0 .. ends[i]]` on stream `streams[i]`. */
 export interface StepLogBatch {
   type: "step_logs";
   id: number;
@@ -68,14 +63,6 @@ export function workerHost(
     lines = [];
     streams = [];
   };
-  /** A step log line (`kind` 0 or 1, its stream) or a log record (`LOG_RECORD + level`) into the batch. */
-  const batch = (kind: number, bytes: Uint8Array) => {
-    const now = performance.now();
-    if (lines.length === 0) firstLineAt = now;
-    lines.push(bytes);
-    streams.push(kind);
-    if (lines.length >= STEP_LOG_BATCH || now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
-  };
   const send = (message: WorkerMessage) => {
     flushLines();
     post(message);
@@ -89,7 +76,7 @@ export function workerHost(
     return null;
   };
   const fns: HostFunctions = {
-    log: (level, message) => batch(LOG_RECORD + Math.min(Math.max(level, 0), 255 - LOG_RECORD), message),
+    log: (level, message) => send({ type: "log", id, level, message: utf8.decode(message) }),
     kvGet: (scope, key) => {
       const o = owner(scope);
       return o === null ? null : kvStore(context.kvPath).get(o[0], o[1], key);
@@ -100,7 +87,13 @@ export function workerHost(
       kvStore(context.kvPath).set(o[0], o[1], key, value);
     },
     emitEvent: (bytes) => send({ type: "event", id, bytes }),
-    emitStepLog: batch,
+    emitStepLog: (stream, line) => {
+      const now = performance.now();
+      if (lines.length === 0) firstLineAt = now;
+      lines.push(line);
+      streams.push(stream);
+      if (lines.length >= STEP_LOG_BATCH || now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
+    },
     keepGoing: () => {
       flushLines();
       return Atomics.load(cancelFlags, context.cancelSlot) === 0;

@@ -10,11 +10,9 @@
  * (bun-notes §2: that crashes the process); `close()` waits for calls to end.
  */
 import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
-import { type CallContext, type CallRequest, LOG_RECORD } from "./call-context.ts";
+import type { CallContext, CallRequest } from "./call-context.ts";
 import type { CallOutcome } from "./host-table.ts";
 import type { HostMessage } from "./worker-host.ts";
-
-const utf8 = new TextDecoder("utf-8", { fatal: false });
 
 export interface CallHandlers {
   onLog?(level: number, message: string): void;
@@ -195,6 +193,9 @@ export class WorkerPool {
     if (job === undefined || job.request.id !== message.id) return;
     const h = job.handlers;
     switch (message.type) {
+      case "log":
+        h.onLog?.(message.level, message.message);
+        break;
       case "event":
         h.onEvent?.(message.bytes);
         break;
@@ -202,12 +203,9 @@ export class WorkerPool {
         h.onStepLog?.(message.stream, message.line);
         break;
       case "step_logs":
-        for (let i = 0, start = 0; i < message.ends.length; start = message.ends[i++] as number) {
-          const kind = message.streams[i] as number;
-          const bytes = message.bytes.subarray(start, message.ends[i]);
-          if (kind >= LOG_RECORD) h.onLog?.(kind - LOG_RECORD, utf8.decode(bytes));
-          else h.onStepLog?.(kind, bytes);
-        }
+        if (h.onStepLog)
+          for (let i = 0, start = 0; i < message.ends.length; start = message.ends[i++] as number)
+            h.onStepLog(message.streams[i] as number, message.bytes.subarray(start, message.ends[i]));
         break;
       case "write":
         h.onWrite?.(message.fd, message.bytes);
