@@ -107,6 +107,26 @@ describe("plugin runtime", () => {
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i + 1}`));
   });
 
+  test("log records and step log lines share one ordered stream", async () => {
+    pool = new WorkerPool(1);
+    const seen: string[] = [];
+    const input = executorInput("mixed", { env: { NOOP_LOG_LINES: "3" } });
+    await callPlugin(
+      pool,
+      plugin("noop-executor"),
+      "executeStep",
+      encodeExecutorInput(input),
+      { runId: input.run_id, stepId: input.step_id, configDir: null, archives: {}, kvPath },
+      decodeStepResult,
+      {
+        onLog: (level, message) => seen.push(`log ${level} ${message}`),
+        onStepLog: (_stream, line) => seen.push(new TextDecoder().decode(line)),
+      },
+    ).result;
+    // The fixture logs, then emits its lines: the record arrives first, decoded, with its level.
+    expect(seen).toEqual(["log 2 noop ran step 'mixed'", "line 1", "line 2", "line 3"]);
+  });
+
   test("a call that blocks for 2 s leaves the main thread's timer ticking", async () => {
     pool = new WorkerPool(1);
     let ticks = 0;
