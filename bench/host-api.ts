@@ -100,7 +100,7 @@ export default {
       ],
       notes: [
         "`should_cancel` is the floor: one non-threadsafe JSCallback from C into the worker's JS and an Atomics.load. The others add their work on top, which is where the ≤ 150 ns target is missed:",
-        "- `log`: copies the message, decodes it as UTF-8 and posts one message to the main thread per record. Closing it: batch log records the way step log lines are batched (they are rare in practice, so this has not been worth it).\n" +
+        "- `log`: copies the message, decodes it as UTF-8 and posts one message to the main thread per record. Batching records with step log lines was tried: 521 ns, but a record then waits for the plugin's next keep_going poll, which a blocked plugin may not make for seconds; hm keeps records immediate.\n" +
           "- `emit_step_log`: lines are batched into one message per 512 (see the commit that added it), so what is left is the JSCallback, copying the line out of C memory and packing it. Closing it: an `emit_step_logs` slot taking many lines in one buffer (one callback per read() of the child's output instead of one per line).\n" +
           "- `kv_get`: one SQLite SELECT per call on the worker's connection. Closing it: a per-call read cache (reads after the first answered from memory; plugin-scope values are shared with other workers, so the cache must end with the call).\n" +
           "- `kv_set` is a durable write (one WAL commit per call) by design and is not held to the target.",
