@@ -59,19 +59,30 @@ export function routeLogLines(sink: ((line: string) => void) | null): void {
 /**
  * Where the raw text a plugin writes (`write_stdout`/`write_stderr`) goes
  * during a run: stderr, since stdout carries the JSON stream; line by line
- * through the live view while one owns stderr. One writer per call, so a
- * line split across writes is put back together.
+ * through the live view while one owns stderr. One per call: each stream
+ * keeps its own partial line (so the two are never glued together), and
+ * `flush` writes what is left when the call ends.
  */
-export function pluginTextWriter(): (fd: 1 | 2, bytes: Uint8Array) => void {
-  const decoder = new TextDecoder();
-  let partial = "";
-  return (_fd, bytes) => {
-    if (lineSink === null) {
-      process.stderr.write(bytes);
-      return;
-    }
-    const lines = (partial + decoder.decode(bytes, { stream: true })).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) lineSink(line);
+export function pluginTextWriter(): { write: (fd: 1 | 2, bytes: Uint8Array) => void; flush: () => void } {
+  const streams = new Map<1 | 2, { decoder: TextDecoder; partial: string }>();
+  return {
+    write(fd, bytes) {
+      if (lineSink === null) {
+        process.stderr.write(bytes);
+        return;
+      }
+      const stream = streams.get(fd) ?? { decoder: new TextDecoder(), partial: "" };
+      streams.set(fd, stream);
+      const lines = (stream.partial + stream.decoder.decode(bytes, { stream: true })).split("\n");
+      stream.partial = lines.pop() ?? "";
+      for (const line of lines) lineSink(line);
+    },
+    flush() {
+      for (const stream of streams.values()) {
+        const rest = stream.partial + stream.decoder.decode();
+        stream.partial = "";
+        if (rest !== "") (lineSink ?? ((line: string) => process.stderr.write(`${line}\n`)))(rest);
+      }
+    },
   };
 }

@@ -65,8 +65,10 @@ function optionNamed(options: Option[], token: string): Option | undefined {
 
 /** Candidates for the last word of `words` (the words after `hm`). */
 export async function complete(words: string[], sources: CompletionSources): Promise<Candidate[]> {
-  const current = words[words.length - 1] ?? "";
-  const before = words.slice(0, -1);
+  // bash splits `--runner=sh` into `--runner`, `=`, `sh`: the `=` only joins an option to its value.
+  const last = words[words.length - 1] ?? "";
+  const current = last === "=" ? "" : last;
+  const before = words.slice(0, -1).filter((word, i, all) => !(word === "=" && all[i - 1]?.startsWith("-")));
   const path: string[] = [];
   let command = sources.root;
   let dir: string | undefined;
@@ -93,7 +95,9 @@ export async function complete(words: string[], sources: CompletionSources): Pro
     } else positionals.push(word);
   }
 
-  if (pendingValue !== undefined) return valuesOf(path, pendingValue.name, dir, sources);
+  const matching = (c: Candidate) =>
+    c.value.startsWith(current) || c.value === DIRECTORIES || c.value === FILES;
+  if (pendingValue !== undefined) return valuesOf(path, pendingValue.name, dir, sources).filter(matching);
   const options = [...(await optionsOf(command)), ...GLOBAL_OPTIONS];
   if (current.startsWith("-")) {
     return options
@@ -110,7 +114,7 @@ export async function complete(words: string[], sources: CompletionSources): Pro
     Object.keys(subs).length > 0 || path.length === 0
       ? await subcommandCandidates(subs, path.length === 0 ? sources.pluginCommands() : {})
       : await positionalValues(path, positionals.length, dir, sources);
-  return names.filter((c) => c.value.startsWith(current) || c.value === DIRECTORIES || c.value === FILES);
+  return names.filter(matching);
 }
 
 async function subcommandCandidates(

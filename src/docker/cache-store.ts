@@ -25,15 +25,22 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import * as v from "valibot";
 import { HmError, messageOf } from "../errors.ts";
+import { processAlive } from "../process-alive.ts";
 import type { Engine } from "./engine.ts";
 import { CACHE_REPOSITORY } from "./names.ts";
 
 const MANIFEST = "manifest.json";
 const PREFIX = `${CACHE_REPOSITORY}/`;
 
+const TAR_FILE = /^([a-z0-9][a-z0-9_.-]*)--([a-z0-9_.-]+)\.tar$/;
+
 const ManifestSchema = v.object({
   version: v.literal(1),
-  images: v.record(v.string(), v.pipe(v.string(), v.startsWith(PREFIX))),
+  // A file name of this directory (never a path), and a cache tag.
+  images: v.record(
+    v.pipe(v.string(), v.regex(TAR_FILE, "not a <step>--<key>.tar file name")),
+    v.pipe(v.string(), v.startsWith(PREFIX)),
+  ),
 });
 export type CacheManifest = v.InferOutput<typeof ManifestSchema>;
 
@@ -64,7 +71,7 @@ export function fileForTag(tag: string): string {
 
 /** The inverse of fileForTag, for directories without a manifest; null when the name does not parse. */
 export function tagForFile(file: string): string | null {
-  const match = /^([a-z0-9][a-z0-9_.-]*)--([a-z0-9_.-]+)\.tar$/.exec(file);
+  const match = TAR_FILE.exec(file);
   return match === null ? null : `${PREFIX}${match[1]}:${match[2]}`;
 }
 
@@ -111,6 +118,15 @@ async function writeAtomically(path: string, write: (tmp: string) => Promise<voi
   }
 }
 
+/** Temporary files a save killed mid-write left (their writer's pid is gone). */
+function removeAbandonedPartials(dir: string): void {
+  for (const file of readdirSync(dir)) {
+    const pid = /\.(\d+)\.partial$/.exec(file)?.[1];
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    rmSync(join(dir, file), { force: true });
+  }
+}
+
 export interface SaveResult {
   hash: string;
   saved: string[];
@@ -121,6 +137,7 @@ export interface SaveResult {
 /** Exports every cache image not already in `dir`, writes the manifest, and drops tars no image claims. */
 export async function saveCache(engine: Engine, dir: string): Promise<SaveResult> {
   mkdirSync(dir, { recursive: true });
+  removeAbandonedPartials(dir);
   const manifest: CacheManifest = { version: 1, images: {} };
   const result: SaveResult = { hash: "", saved: [], kept: [], removed: [] };
   for (const image of await cacheImages(engine)) {
@@ -179,6 +196,19 @@ export async function restoreCache(engine: Engine, dir: string): Promise<Restore
     if (!existsSync(path))
       throw new HmError("E_USAGE", `${join(dir, MANIFEST)} lists ${file}, which is missing`);
     await loadImage(engine, path);
+    if (
+      !(await engine
+        .getImage(tag)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ))
+    ) {
+      throw new HmError("E_USAGE", `${path} did not hold ${tag} (the manifest says it does)`, {
+        hint: "remove the directory, or run hm cache save into it again",
+      });
+    }
     result.loaded++;
   }
   return result;

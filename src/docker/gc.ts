@@ -5,6 +5,7 @@
  */
 
 import { hostname } from "node:os";
+import { processAlive } from "../process-alive.ts";
 import type { Engine } from "./engine.ts";
 import { EPHEMERAL_REPOSITORY, LABEL_OWNER, LABEL_RUN } from "./names.ts";
 
@@ -28,13 +29,7 @@ export function ownerLabel(): string {
 function ownerAlive(owner: string | undefined): boolean {
   const match = /^(\d+)@(.*)$/.exec(owner ?? "");
   if (match === null) return false;
-  if (match[2] !== hostname()) return true;
-  try {
-    process.kill(Number(match[1]), 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM"; // alive, someone else's
-  }
+  return match[2] !== hostname() || processAlive(Number(match[1]));
 }
 
 /** Leftovers of runs that are over: not in `live`, and their hm process gone. */

@@ -4,6 +4,7 @@
  * the file (with line when a pipeline file throws), the pipeline slug and,
  * where it applies, the step key and field.
  */
+
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import * as v from "valibot";
@@ -15,6 +16,7 @@ import { listPipelineFiles, type PipelineFile, type Project } from "./project.ts
 import { buildEnvelope, type EnvelopePipeline, type PipelineDefinition } from "./sdk/envelope.ts";
 import { withProjectDir } from "./sdk/toolchains/project-dir.ts";
 import { registerSdkModules } from "./sdk-modules.ts";
+import { stdoutToStderr } from "./stdout-guard.ts";
 
 export interface LoadedPipeline {
   /** The envelope entry, exactly as the SDK rendered it (printed byte for byte). */
@@ -137,7 +139,10 @@ async function moduleDefinitions(
   let mod: Record<string, unknown>;
   try {
     // Toolchains read manifests and lockfiles from the project, not from the working directory.
-    mod = (await withProjectDir(root, () => import(file.path))) as Record<string, unknown>;
+    mod = (await stdoutToStderr(() => withProjectDir(root, () => import(file.path)))) as Record<
+      string,
+      unknown
+    >;
   } catch (error) {
     throw renderError(source, error, file.path);
   }

@@ -152,7 +152,7 @@ export class CallChannel {
 
   /**
    * Answers the request with its outcome; false (nothing written) when it does
-   * not fit: post a `done` message, then call `repliedInMessage`.
+   * not fit: call `repliedInMessage`, then post a `done` message (in that order).
    */
   replyDone(outcome: CallOutcome, posted: number): boolean {
     const text = JSON.stringify(outcome.hostErrors);

@@ -8,7 +8,7 @@
  * versions never overwrite each other's) and opens that.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir, LIBRARY_EXTENSION } from "./paths.ts";
 
@@ -45,7 +45,8 @@ export function materializeEmbeddedPlugins(env: NodeJS.ProcessEnv = process.env)
       const bytes = readFileSync(library.path);
       const digest = createHash("sha256").update(bytes).digest("hex");
       const file = join(dir, `${digest}.${LIBRARY_EXTENSION}`);
-      if (!existsSync(file)) {
+      // Written when missing, or rewritten when damaged (a truncated library crashes the loader).
+      if (!existsSync(file) || statSync(file).size !== bytes.length) {
         mkdirSync(dir, { recursive: true });
         const temp = `${file}.${process.pid}.tmp`;
         try {

@@ -45,8 +45,10 @@ async function serve(channel: CallChannel): Promise<never> {
     try {
       const outcome = run(request);
       if (!channel.replyDone(outcome, posted)) {
-        self.postMessage({ type: "done", id: request.id, ...outcome } satisfies WorkerMessage);
+        // The channel says "in a message" before the message goes: posted first, the pool could
+        // finish the call and send the next request before this store, which would then erase it.
         channel.repliedInMessage();
+        self.postMessage({ type: "done", id: request.id, ...outcome } satisfies WorkerMessage);
       }
     } catch (error) {
       channel.replyFailed(errorText(error), posted);

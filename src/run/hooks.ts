@@ -146,6 +146,7 @@ export class HookDispatcher {
     input: Uint8Array,
   ): Promise<HookOutcome | { failure: string }> {
     let call: PluginCall<HookOutcome>;
+    const text = pluginTextWriter();
     try {
       call = callPlugin(
         this.pool(hook.plugin),
@@ -154,8 +155,9 @@ export class HookDispatcher {
         input,
         { ...this.context, stepId: null },
         decodeHookOutcome,
-        { onWrite: pluginTextWriter() },
+        { onWrite: text.write },
       );
+      call.result.then(text.flush, text.flush); // a last line without a newline still shows
     } catch (error) {
       return { failure: `hook '${hook.plugin.name}' could not be called on ${kind}: ${messageOf(error)}` };
     }

@@ -32,6 +32,7 @@ export function pluginExecutor(
   return {
     name: runner,
     execute(input, onLog) {
+      const text = pluginTextWriter();
       const call = callPlugin(
         context.pool,
         plugin,
@@ -49,7 +50,7 @@ export function pluginExecutor(
           // One line per call; a trailing newline from the plugin is not part of the line.
           onStepLog: (stream, line) =>
             onLog(stream === 0 ? "stdout" : "stderr", utf8.decode(line).replace(/\r?\n$/, "")),
-          onWrite: pluginTextWriter(),
+          onWrite: text.write,
           onEvent: (bytes) => {
             // A runner may report its step's log lines as events; anything else is the scheduler's to say.
             let event: BuildEvent;
@@ -66,6 +67,7 @@ export function pluginExecutor(
           },
         },
       );
+      call.result.then(text.flush, text.flush); // a last line without a newline still shows
       return call;
     },
   };

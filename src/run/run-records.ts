@@ -6,6 +6,7 @@
  * run removes all of it at the end; after a `kill -9` the next `hm run` (or
  * `hm gc`) finds the pid gone and removes it.
  */
+
 import {
   existsSync,
   mkdirSync,
@@ -20,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { stateDir } from "../plugins/paths.ts";
+import { processAlive } from "../process-alive.ts";
 
 const Owner = v.object({
   pid: v.number(),
@@ -62,16 +64,6 @@ function removeRun(path: string, owner: Owner | null): void {
   rmSync(path, { recursive: true, force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the pid exists, owned by someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Removes what runs whose hm process is gone left behind; returns the run ids
  * reaped. A run directory without an owner file is left alone for an hour
@@ -84,7 +76,7 @@ export function reapDeadRuns(env: NodeJS.ProcessEnv = process.env, limit = 100):
   for (const runId of readdirSync(dir).slice(0, limit)) {
     const path = join(dir, runId);
     const owner = readOwner(path);
-    if (owner === "starting" || (owner !== null && alive(owner.pid))) continue;
+    if (owner === "starting" || (owner !== null && processAlive(owner.pid))) continue;
     removeRun(path, owner);
     reaped.push(runId);
   }
@@ -98,7 +90,7 @@ export function liveRunIds(env: NodeJS.ProcessEnv = process.env): Set<string> {
   return new Set(
     readdirSync(dir).filter((runId) => {
       const owner = readOwner(join(dir, runId));
-      return owner === "starting" || (owner !== null && alive(owner.pid));
+      return owner === "starting" || (owner !== null && processAlive(owner.pid));
     }),
   );
 }

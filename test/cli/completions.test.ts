@@ -4,7 +4,7 @@
  * slugs of the project, runners and plugin verbs with their flags.
  */
 import { afterAll, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
@@ -26,6 +26,15 @@ mkdirSync(plugins);
 copyFileSync(fixturePath("host-fn-probe"), join(plugins, `host-fn-probe.${LIBRARY_EXTENSION}`));
 copyFileSync(fixturePath("noop-executor"), join(plugins, `noop-executor.${LIBRARY_EXTENSION}`));
 const env = { HM_PLUGIN_PATH: plugins };
+
+/** `hm` on the PATH the completion scripts call: the sources under Bun. */
+const bin = join(scratch.path, "bin");
+mkdirSync(bin, { recursive: true });
+writeFileSync(
+  join(bin, "hm"),
+  `#!/bin/sh\nexec "${process.execPath}" "${join(REPO_ROOT, "src", "main.ts")}" "$@"\n`,
+);
+chmodSync(join(bin, "hm"), 0o755);
 
 async function candidates(...words: string[]): Promise<string[]> {
   const r = await runHm(["__complete", ...words], { cwd: project.root, env });
@@ -52,6 +61,37 @@ test("commands, including plugin verbs; flags of a command; values of its option
   expect(await candidates("completions", "")).toEqual(["bash", "zsh", "fish"]);
 });
 
+test("--opt=value, as bash splits it (`--runner`, `=`, `sh`)", async () => {
+  expect(await candidates("run", "--runner", "=")).toEqual(["docker", "noop", "shell"]);
+  expect(await candidates("run", "--runner", "=", "sh")).toEqual(["shell"]);
+  expect(await candidates("run", "--runner", "=", "shell", "")).toEqual(["alpha", "beta"]);
+});
+
+test("bash quotes candidates and never expands them (a slug holding $(…) or a quote)", async () => {
+  const marker = join(scratch.path, "EXPANDED");
+  const tricky = makeProject({
+    ".hm/ci.ts": `import { pipeline, sh } from "@harmont/hm";
+export default [
+  { slug: "x$(touch\${IFS}${marker})", pipeline: pipeline([sh("true", { label: "a" })]) },
+  { slug: "it's", pipeline: pipeline([sh("true", { label: "b" })]) },
+];
+`,
+  });
+  try {
+    const script = await runHm(["completions", "bash"]);
+    // Each reply, read back by bash as a word, must give the slug itself.
+    const driver = `${script.stdout}\nCOMP_WORDS=(hm run ""); COMP_CWORD=2; _hm_complete; for w in "\${COMPREPLY[@]}"; do eval "printf '%s\\n' $w"; done`;
+    const r = Bun.spawnSync(["bash", "-c", driver], {
+      cwd: tricky.root,
+      env: { PATH: `${bin}:${process.env.PATH}`, HOME: scratch.path },
+    });
+    expect(r.stdout.toString()).toBe(`x$(touch\${IFS}${marker})\nit's\n`);
+    expect(existsSync(marker)).toBe(false);
+  } finally {
+    tricky.cleanup();
+  }
+}, 20_000);
+
 test("pipeline slugs of the project in the working directory, or of -d", async () => {
   expect(await candidates("run", "")).toEqual(["alpha", "beta"]);
   expect(await candidates("render", "b")).toEqual(["beta"]);
@@ -77,13 +117,6 @@ test("a plugin verb's own flags, and installed plugin names", async () => {
 test("bash: the script completes through hm itself", async () => {
   const script = await runHm(["completions", "bash"]);
   expect(script.exitCode).toBe(0);
-  const bin = join(scratch.path, "bin");
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(
-    join(bin, "hm"),
-    `#!/bin/sh\nexec "${process.execPath}" "${join(REPO_ROOT, "src", "main.ts")}" "$@"\n`,
-  );
-  chmodSync(join(bin, "hm"), 0o755);
   const driver = `${script.stdout}
 COMP_WORDS=(hm run --runner ""); COMP_CWORD=3; _hm_complete; echo "runners: \${COMPREPLY[*]}"
 COMP_WORDS=(hm ru); COMP_CWORD=1; _hm_complete; echo "commands: \${COMPREPLY[*]}"

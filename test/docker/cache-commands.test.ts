@@ -5,7 +5,7 @@
  * engine holds no cache worth keeping.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dockerReady, ensureTestImage, runJson, TEST_IMAGE, tagsUnder } from "../helpers/docker.ts";
 import { stepLines } from "../helpers/event-schema.ts";
@@ -106,9 +106,41 @@ describe.skipIf(!dockerReady)("hm cache", () => {
     project.cleanup();
   });
 
-  test("--older-than-days must be a number", async () => {
+  test("--older-than-days must be a number; an empty value (an unset variable) is not 0", async () => {
     const r = await hm(["cache", "clean", "--older-than-days", "soon"]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("--older-than-days must be a number of days ≥ 0, got 'soon'");
+    const empty = await hm(["cache", "clean", "--older-than-days="]);
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain("got ''");
   });
+
+  test("a manifest naming a path outside its directory, or a tar without its tag, is refused", async () => {
+    const outside = makeProject({
+      "manifest.json": JSON.stringify({ version: 1, images: { "../other/x--y.tar": "hm-cache/x:y" } }),
+    });
+    const escaped = await hm(["cache", "restore", outside.root]);
+    expect(escaped.exitCode).toBe(2);
+    expect(escaped.stderr).toContain("not a <step>--<key>.tar file name");
+    outside.cleanup();
+
+    const mislabelled = makeProject({
+      "manifest.json": JSON.stringify({ version: 1, images: { "x--y.tar": "hm-cache/x:y" } }),
+    });
+    Bun.spawnSync(["docker", "save", "-o", join(mislabelled.root, "x--y.tar"), TEST_IMAGE]);
+    const r = await hm(["cache", "restore", mislabelled.root]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("did not hold hm-cache/x:y");
+    mislabelled.cleanup();
+  }, 60_000);
+
+  test("a save killed mid-write leaves a .partial file; the next save removes it", async () => {
+    const dir = join(scratch.path, "interrupted");
+    mkdirSync(dir, { recursive: true });
+    // pid 2^22 + 1 is above Linux's default pid_max: no live process owns this file.
+    writeFileSync(join(dir, "deps--0123456789abcdef.tar.4194305.partial"), "half");
+    const save = await hm(["cache", "save", dir]);
+    expect(save.exitCode).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".partial"))).toEqual([]);
+  }, 120_000);
 });

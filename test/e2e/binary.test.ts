@@ -4,7 +4,7 @@
  * never read the user's .env or bunfig.toml.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { dockerReady, ensureTestImage, TEST_IMAGE } from "../helpers/docker.ts";
@@ -126,6 +126,14 @@ describe("dist/hm", () => {
       const list = await bin(["plugin", "list"], env);
       expect(list.stdout).toContain("runner:shell, hook  [bundled]");
       expect(readdirSync(join(home.path, ".cache", "hm", "plugins"))).toEqual(cached); // not written again
+      // A damaged copy (truncated) is written again, not loaded.
+      const library = join(home.path, ".cache", "hm", "plugins", cached[0] as string);
+      const size = statSync(library).size;
+      truncateSync(library, 1000);
+      const repaired = await bin(["plugin", "list"], env);
+      expect(repaired.exitCode).toBe(0);
+      expect(repaired.stdout).toContain("runner:shell, hook  [bundled]");
+      expect(statSync(library).size).toBe(size);
     } finally {
       project.cleanup();
       home.cleanup();

@@ -37,6 +37,16 @@ describe("discovery", () => {
     expect(result.stdout).toBe('{"schema_version":"1","pipelines":[]}\n');
   });
 
+  test("what a pipeline file prints goes to stderr: stdout stays the envelope alone", async () => {
+    const root = project({
+      ".hm/ci.ts": `console.log("from console.log");\nprocess.stdout.write("from stdout.write\\n");\n${one("ci")}`,
+    });
+    const result = await runHm(["pipelines", "-d", root]);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).pipelines.map((p: { slug: string }) => p.slug)).toEqual(["ci"]);
+    expect(result.stderr).toBe("from console.log\nfrom stdout.write\n");
+  });
+
   test("without -d the nearest ancestor holding .hm/ is the project", async () => {
     const root = project({ ".hm/ci.ts": one("ci"), "src/deep/file.txt": "x" });
     expect(await slugs([], join(root, "src", "deep"))).toEqual(["ci"]);

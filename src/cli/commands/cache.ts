@@ -51,7 +51,8 @@ const clean = defineHmCommand({
   },
   async run({ args }) {
     const raw = args["older-than-days"];
-    const days = raw === undefined ? undefined : Number(raw);
+    // Digits only: Number("") is 0, and `--older-than-days=$UNSET` must not mean "everything".
+    const days = raw === undefined ? undefined : /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
     if (days !== undefined && !(Number.isFinite(days) && days >= 0)) {
       throw new HmError("E_USAGE", `--older-than-days must be a number of days ≥ 0, got '${raw}'`);
     }

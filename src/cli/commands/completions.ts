@@ -5,13 +5,21 @@ import { writeStdout } from "../output.ts";
 /** Each script asks `hm __complete` for the candidates, so plugin verbs and pipeline slugs stay current. */
 const SCRIPTS: Record<string, string> = {
   bash: `# hm completion for bash: eval "$(hm completions bash)" in ~/.bashrc
+# Candidates are matched and quoted here (printf %q), never given to compgen -W,
+# which would expand $(…) or quotes in a pipeline slug or plugin name.
 _hm_complete() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} IFS=$'\\n' out
+  local cur=\${COMP_WORDS[COMP_CWORD]} out line
+  [[ $cur == "=" ]] && cur=""
   out=$(command hm __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || return 0
+  COMPREPLY=()
   case $out in
-    :dirs) COMPREPLY=($(compgen -d -- "$cur")) ;;
-    :files) COMPREPLY=($(compgen -f -- "$cur")) ;;
-    *) COMPREPLY=($(compgen -W "$(printf '%s\\n' "$out" | cut -f1)" -- "$cur")) ;;
+    :dirs) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+    :files) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+    *)
+      while IFS= read -r line; do
+        line=\${line%%$'\t'*}
+        [[ -n $line && $line == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$line")")
+      done <<<"$out" ;;
   esac
 }
 complete -o default -F _hm_complete hm
