@@ -127,7 +127,7 @@ function budgetNote(samples: { ms: number[] }[], commands: Command[], counts: nu
   return (
     `Budget (issue 8): compiled \`hm --help\` with ${plugins} plugins at most 2× \`bun -e ""\`: **missed**, ${fmt(help)} ms is ${fmt(help / bunE)}× it. ` +
     `No compiled program can meet it here: a one-line program built the same way takes ${fmt(floor)} ms (${fmt(floor / bunE)}× \`bun -e ""\`, which exits before most of Bun's runtime starts), so hm's own start-up work is ${fmt(help - floor)} ms (${fmt(help / floor)}× that floor). ` +
-    "It is split (`--splitting`): dockerode, the SDK and each command's module load only when used, which took `--help` from 16 to 10 ms. " +
+    "It is split (`--splitting`): dockerode, the SDK and each command's module load only when used, which took `--help` from about 16 ms to 10–12 ms. " +
     "Each installed plugin costs about 0.1 ms (dlopen, ABI check, manifest call and validation on the main thread); closing that: cache manifests keyed by the library's path, size and mtime, and open a library only when a command needs it."
   );
 }
