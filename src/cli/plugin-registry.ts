@@ -7,6 +7,7 @@ import { BUILTIN_RUNNERS } from "../docker/names.ts";
 import { log } from "../log.ts";
 import { findProject } from "../pipeline/project.ts";
 import { embeddedPlugins, materializeEmbeddedPlugins } from "../plugins/embedded.ts";
+import { ManifestCache } from "../plugins/manifest-cache.ts";
 import { loadRegistry, type PluginDir, type PluginRegistry, pluginDirectories } from "../plugins/registry.ts";
 import { BUILTIN_COMMANDS } from "./root.ts";
 
@@ -35,6 +36,7 @@ export function pluginRegistry(dir?: string): PluginRegistry {
     directories: pluginDirectories(project, bundledPlugins()),
     builtinVerbs: Object.keys(BUILTIN_COMMANDS),
     builtinRunners: BUILTIN_RUNNERS,
+    manifestCache: ManifestCache.open(),
   });
   cached = { key, registry };
   return registry;

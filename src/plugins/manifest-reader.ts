@@ -37,15 +37,20 @@ function manifestHost(path: string): HostFunctions {
   };
 }
 
-export function readManifest(library: NativeLibrary): PluginManifest {
+/** The manifest, and the bytes it was decoded from (what the manifest cache keeps). */
+export function readManifest(library: NativeLibrary): { manifest: PluginManifest; bytes: Uint8Array } {
   table ??= new HostTable();
   const outcome = table.invoke(library, Method.manifest, new Uint8Array(0), manifestHost(library.path));
   if (outcome.output === null) throw new LibraryError(`returned no manifest (status ${outcome.status})`);
   if (outcome.status !== HM_OK) {
     throw new LibraryError(`manifest call failed: ${describePluginError(outcome.output)}`);
   }
+  return { manifest: decodeManifestBytes(outcome.output), bytes: outcome.output };
+}
+
+export function decodeManifestBytes(bytes: Uint8Array): PluginManifest {
   try {
-    return decodePluginManifest(outcome.output);
+    return decodePluginManifest(bytes);
   } catch (error) {
     if (error instanceof DecodeError)
       throw new LibraryError(`manifest could not be decoded: ${error.message}`);

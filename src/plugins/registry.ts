@@ -7,12 +7,13 @@
  * built-ins and the plugins accepted before it. A plugin that fails any of
  * this is listed as broken with its path and reason; the others still work.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, type Stats, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type PluginManifest, validateManifest } from "../protocol/index.ts";
 import { HM_PLUGIN_API_VERSION } from "../version.ts";
-import { readManifest } from "./manifest-reader.ts";
-import { LibraryError, type NativeLibrary, openLibrary } from "./native-library.ts";
+import type { ManifestCache } from "./manifest-cache.ts";
+import { decodeManifestBytes, readManifest } from "./manifest-reader.ts";
+import { LibraryError, openLibrary } from "./native-library.ts";
 import { envPluginDirs, LIBRARY_EXTENSION, projectPluginDir, userPluginDir } from "./paths.ts";
 
 export type PluginSource = "bundled" | "user" | "project" | "path";
@@ -29,7 +30,6 @@ export interface PluginEntry {
   readonly path: string;
   readonly source: PluginSource;
   readonly manifest: PluginManifest;
-  readonly library: NativeLibrary;
 }
 
 export interface BrokenPlugin {
@@ -49,6 +49,8 @@ export interface ShadowedPlugin {
 
 export interface RegistryOptions {
   readonly directories: readonly PluginDir[];
+  /** Manifests of files seen before, so they need not be opened again (the CLI passes one). */
+  readonly manifestCache?: ManifestCache;
   readonly builtinVerbs: readonly string[];
   readonly builtinRunners: readonly string[];
 }
@@ -140,16 +142,28 @@ function libraryFiles(dir: string): string[] {
 
 type Opened = { ok: true; entry: PluginEntry; dirIndex: number } | { ok: false; broken: BrokenPlugin };
 
-/** Opens one file as a plugin: ABI, manifest, static validation. */
+/**
+ * Opens one file as a plugin: ABI, manifest, static validation. With a
+ * manifest cache, a file seen before (same size, times and inode) is not
+ * opened at all: its recorded manifest is decoded and validated again.
+ */
 export function openPlugin(
   path: string,
   source: PluginSource,
+  cache?: ManifestCache,
 ): { entry: PluginEntry } | { broken: BrokenPlugin } {
-  let library: NativeLibrary;
   let manifest: PluginManifest;
+  let stats: Stats | undefined;
   try {
-    library = openLibrary(path);
-    manifest = readManifest(library);
+    stats = cache === undefined ? undefined : statSync(path);
+    const recorded = stats === undefined ? null : (cache?.get(path, stats) ?? null);
+    if (recorded !== null) manifest = decodeManifestBytes(recorded);
+    else {
+      const read = readManifest(openLibrary(path));
+      manifest = read.manifest;
+      if (stats !== undefined && validateManifest(manifest, HM_PLUGIN_API_VERSION) === null)
+        cache?.set(path, stats, read.bytes);
+    }
   } catch (error) {
     const reason = error instanceof LibraryError ? error.message : `failed to load: ${String(error)}`;
     return {
@@ -160,14 +174,16 @@ export function openPlugin(
   if (invalid !== null) {
     return { broken: { path, source, name: manifest.name, reason: invalid, claims: claimsOf(manifest) } };
   }
-  return { entry: { name: manifest.name, path, source, manifest, library } };
+  return { entry: { name: manifest.name, path, source, manifest } };
 }
 
 export function loadRegistry(options: RegistryOptions): PluginRegistry {
   const opened: Opened[] = [];
+  const seen = new Set<string>();
   options.directories.forEach(({ dir, source, files }, dirIndex) => {
     for (const path of files ?? libraryFiles(dir)) {
-      const result = openPlugin(path, source);
+      seen.add(path);
+      const result = openPlugin(path, source, options.manifestCache);
       opened.push(
         "entry" in result
           ? { ok: true, entry: result.entry, dirIndex }
@@ -175,6 +191,9 @@ export function loadRegistry(options: RegistryOptions): PluginRegistry {
       );
     }
   });
+
+  options.manifestCache?.keepOnly(seen);
+  options.manifestCache?.save();
 
   // A name seen again in a later directory shadows the earlier plugin.
   const shadowed: ShadowedPlugin[] = [];
