@@ -74,6 +74,14 @@ export class KvStore {
     return tx.immediate();
   }
 
+  /** Drops a run's build-scope rows and its steps' step-scope rows (at its end, or when a dead run is reaped). */
+  dropRun(runId: string, stepIds: readonly string[]): void {
+    this.db.transaction(() => {
+      this.dropOwner("build", runId);
+      for (const stepId of stepIds) this.dropOwner("step", stepId);
+    })();
+  }
+
   /** Drops a finished build's or step's rows. */
   dropOwner(scope: "build" | "step", owner: string): void {
     this.db.query("DELETE FROM kv WHERE scope = ? AND owner = ?").run(scope, owner);

@@ -15,7 +15,6 @@ import { ExitCode, HmError, messageOf } from "../errors.ts";
 import { log, routeLogLines } from "../log.ts";
 import type { LoadedPipeline } from "../pipeline/load.ts";
 import type { Project } from "../pipeline/project.ts";
-import { KvStore } from "../plugins/kv-store.ts";
 import { kvDatabasePath } from "../plugins/paths.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
@@ -29,7 +28,7 @@ import { jsonRenderer } from "./render/json-renderer.ts";
 import { type HumanRenderer, plainRenderer } from "./render/plain-renderer.ts";
 import { progressRenderer } from "./render/progress-renderer.ts";
 import { streamSink } from "./render/sink.ts";
-import { createRunDirectory, liveRunIds, reapDeadRuns } from "./run-records.ts";
+import { createRunDirectory, forgetRuns, liveRunIds, reapDeadRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
 import { resolveRunners } from "./runners.ts";
 import { type Executor, schedule } from "./scheduler.ts";
@@ -56,8 +55,8 @@ const SCHEDULER_GATED: ReadonlySet<HmEventKind> = new Set(["build_start", "step_
 
 export async function runBuild(options: RunBuildOptions): Promise<number> {
   const { graph } = options.pipeline;
-  // A killed run never dropped its build-scope KV rows: they go with its directory.
-  for (const deadRun of reapDeadRuns()) dropRunScopes(kvDatabasePath(), deadRun, []);
+  // A killed run never dropped its KV rows: they go with its directory.
+  forgetRuns(kvDatabasePath(), reapDeadRuns());
   const choices = resolveRunners(graph, options.registry, {
     runnerFlag: options.runnerFlag,
     builtins: BUILTIN_RUNNERS,
@@ -159,7 +158,10 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       defaultRunner: choices[0]?.runner ?? options.runnerFlag ?? "docker",
       executors,
       extraEnv: options.extraEnv,
-      emit: (event: HmEvent) => eventBus.publish(event),
+      emit: (event: HmEvent) => {
+        if (event.kind === "step_start") runDir.recordStep(event.step_id);
+        eventBus.publish(event);
+      },
       signal: userCancel.signal,
       abortSignal: hookAbort.signal,
       ...(beforeKinds.size > 0
@@ -174,7 +176,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     });
     await bus.drained();
     // After the hooks: a build_end hook may still read the build scope (the shell runner does).
-    dropRunScopes(context.kvPath, runId, result.stepIds);
+    forgetRuns(context.kvPath, [{ runId, stepIds: [...result.stepIds] }]);
     renderer?.close();
     routeLogLines(null);
     for (const error of result.errors) log().error(error);
@@ -192,16 +194,6 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     await Promise.all([pool.close(), hooks?.close(), docker?.finish().catch(() => {})]);
     bus?.dispose();
     runDir.remove();
-  }
-}
-
-function dropRunScopes(kvPath: string, runId: string, stepIds: readonly string[]): void {
-  const kv = new KvStore(kvPath);
-  try {
-    kv.dropOwner("build", runId);
-    for (const stepId of stepIds) kv.dropOwner("step", stepId);
-  } finally {
-    kv.close();
   }
 }
 

@@ -8,6 +8,7 @@
  */
 
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -20,6 +21,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
+import { KvStore } from "../plugins/kv-store.ts";
 import { stateDir } from "../plugins/paths.ts";
 import { processAlive } from "../process-alive.ts";
 
@@ -41,9 +43,19 @@ export function pluginRunPaths(runId: string): string[] {
 
 export interface RunDirectory {
   readonly path: string;
+  /** Notes a step that started, so its step-scope KV rows can be dropped if hm is killed. */
+  recordStep(stepId: string): void;
   /** Removes the run directory and every path recorded for it. */
   remove(): void;
 }
+
+/** A dead run the reaper removed: its id and the steps it had started. */
+export interface ReapedRun {
+  readonly runId: string;
+  readonly stepIds: string[];
+}
+
+const STEPS_FILE = "steps";
 
 export function createRunDirectory(runId: string, env: NodeJS.ProcessEnv = process.env): RunDirectory {
   const path = join(runsDir(env), runId);
@@ -56,7 +68,11 @@ export function createRunDirectory(runId: string, env: NodeJS.ProcessEnv = proce
   // Written whole then renamed, so the reaper never reads half a record.
   writeFileSync(join(path, "owner.json.tmp"), `${JSON.stringify(owner)}\n`);
   renameSync(join(path, "owner.json.tmp"), join(path, "owner.json"));
-  return { path, remove: () => removeRun(path, owner) };
+  return {
+    path,
+    recordStep: (stepId) => appendFileSync(join(path, STEPS_FILE), `${stepId}\n`),
+    remove: () => removeRun(path, owner),
+  };
 }
 
 function removeRun(path: string, owner: Owner | null): void {
@@ -69,18 +85,27 @@ function removeRun(path: string, owner: Owner | null): void {
  * reaped. A run directory without an owner file is left alone for an hour
  * (its run may be starting right now).
  */
-export function reapDeadRuns(env: NodeJS.ProcessEnv = process.env, limit = 100): string[] {
+export function reapDeadRuns(env: NodeJS.ProcessEnv = process.env, limit = 100): ReapedRun[] {
   const dir = runsDir(env);
   if (!existsSync(dir)) return [];
-  const reaped: string[] = [];
+  const reaped: ReapedRun[] = [];
   for (const runId of readdirSync(dir).slice(0, limit)) {
     const path = join(dir, runId);
     const owner = readOwner(path);
     if (owner === "starting" || (owner !== null && processAlive(owner.pid))) continue;
+    const stepIds = readSteps(path);
     removeRun(path, owner);
-    reaped.push(runId);
+    reaped.push({ runId, stepIds });
   }
   return reaped;
+}
+
+function readSteps(runPath: string): string[] {
+  try {
+    return readFileSync(join(runPath, STEPS_FILE), "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 /** Runs whose hm process is still alive (their containers and images must be left alone). */
@@ -104,5 +129,16 @@ function readOwner(runPath: string): Owner | null | "starting" {
     return parsed.success ? parsed.output : null;
   } catch {
     return null;
+  }
+}
+
+/** Drops the KV rows of runs that are over (no-op for none, so no database is opened). */
+export function forgetRuns(kvPath: string, runs: readonly ReapedRun[]): void {
+  if (runs.length === 0) return;
+  const kv = new KvStore(kvPath);
+  try {
+    for (const run of runs) kv.dropRun(run.runId, run.stepIds);
+  } finally {
+    kv.close();
   }
 }

@@ -5,12 +5,12 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KvStore } from "../../src/plugins/kv-store.ts";
 import { decodeExecutorInput } from "../../src/protocol/index.ts";
 import { parseEventStream } from "../helpers/event-schema.ts";
-import { runDirs, runHm, tempDir } from "../helpers/hm.ts";
+import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { compileHookPlugin, compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
 import { makeProject } from "../helpers/project.ts";
@@ -469,7 +469,7 @@ describe("lifecycle hooks", () => {
   });
 });
 
-test("a dead run's leftovers are reaped by the next run", async () => {
+test("a dead run's leftovers, and its build and step KV rows, are reaped by the next run", async () => {
   const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a" }]) });
   const { state, tmp } = runDirs(scratch.path);
   // A run whose hm died (pid 2^22 + 1 is above Linux's pid_max default of 4194304).
@@ -484,8 +484,11 @@ test("a dead run's leftovers are reaped by the next run", async () => {
       paths: [join(tmp, "hm-shell-dead-run")],
     }),
   );
+  await Bun.write(join(deadRun, "steps"), "dead-step-1\ndead-step-2\n"); // the steps it had started
   const seeded = new KvStore(join(state, "kv.sqlite"));
   seeded.set("build", "dead-run", new TextEncoder().encode("k"), new Uint8Array([1]));
+  seeded.set("step", "dead-step-2", new TextEncoder().encode("k"), new Uint8Array([3]));
+  seeded.set("step", "other-step", new TextEncoder().encode("k"), new Uint8Array([4]));
   seeded.set("build", "live-run", new TextEncoder().encode("k"), new Uint8Array([2]));
   seeded.close();
   const r = await hmRun(project.root, ["--runner", "noop", "--format", "json"], pluginDir("noop-executor"), {
@@ -498,6 +501,45 @@ test("a dead run's leftovers are reaped by the next run", async () => {
   const kv = new KvStore(join(state, "kv.sqlite"));
   expect(kv.get("build", "dead-run", new TextEncoder().encode("k"))).toBeNull(); // its build-scope rows went too
   expect(kv.get("build", "live-run", new TextEncoder().encode("k"))).toEqual(new Uint8Array([2]));
+  expect(kv.get("step", "dead-step-2", new TextEncoder().encode("k"))).toBeNull(); // its steps' rows too
+  expect(kv.get("step", "other-step", new TextEncoder().encode("k"))).toEqual(new Uint8Array([4]));
   kv.close();
   project.cleanup();
 });
+
+test("a run records each step as it starts, for the reaper, and a killed run's record is reaped by hm gc", async () => {
+  const project = makeProject({
+    ".hm/ci.ir.json": irJson([{ key: "long", runner: "noop", env: { NOOP_SLEEP_MS: "20000" } }]),
+  });
+  const { state, tmp } = runDirs(scratch.path);
+  const proc = Bun.spawn([process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--format", "json"], {
+    cwd: project.root,
+    env: { ...baseEnv(), HM_STATE_DIR: state, TMPDIR: tmp, HM_PLUGIN_PATH: pluginDir("noop-executor") },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const reader = proc.stdout.getReader();
+    let out = "";
+    while (!out.includes('"kind":"step_start"')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`hm ended early: ${await new Response(proc.stderr).text()}`);
+      out += new TextDecoder().decode(value);
+    }
+    const start = parseEventStream(out.slice(0, out.lastIndexOf("\n") + 1)).find(
+      (e) => e.kind === "step_start",
+    );
+    const runs = readdirSync(join(state, "runs"));
+    expect(runs).toHaveLength(1);
+    const stepId = start?.kind === "step_start" ? start.step_id : "";
+    expect(readFileSync(join(state, "runs", runs[0] as string, "steps"), "utf8")).toBe(`${stepId}\n`);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    const gc = await runHm(["gc"], { env: { HM_STATE_DIR: state, TMPDIR: tmp } });
+    expect(gc.stdout).toContain("run directories removed: 1");
+    expect(readdirSync(join(state, "runs"))).toEqual([]);
+  } finally {
+    proc.kill("SIGKILL");
+    project.cleanup();
+  }
+}, 30_000);

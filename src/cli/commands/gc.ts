@@ -1,7 +1,8 @@
 import { connectEngine } from "../../docker/engine.ts";
 import { reapEngine } from "../../docker/gc.ts";
 import { isHmError } from "../../errors.ts";
-import { liveRunIds, reapDeadRuns } from "../../run/run-records.ts";
+import { kvDatabasePath } from "../../plugins/paths.ts";
+import { forgetRuns, liveRunIds, reapDeadRuns } from "../../run/run-records.ts";
 import { defineHmCommand } from "../command.ts";
 import { writeStdout } from "../output.ts";
 
@@ -13,6 +14,7 @@ export default defineHmCommand({
   args: {},
   async run() {
     const runs = reapDeadRuns(process.env, Number.POSITIVE_INFINITY);
+    forgetRuns(kvDatabasePath(), runs);
     const lines = [`run directories removed: ${runs.length}`];
     try {
       const engine = await connectEngine();
