@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import * as v from "valibot";
 import { HmError, messageOf } from "../errors.ts";
+import { removeIfInterrupted } from "../interrupt-cleanup.ts";
 import { processAlive } from "../process-alive.ts";
 import type { Engine } from "./engine.ts";
 import { CACHE_REPOSITORY } from "./names.ts";
@@ -106,15 +107,18 @@ function readManifest(dir: string): CacheManifest | null {
   return result.output;
 }
 
-/** Writes `path` atomically: to a temporary sibling first, renamed on success, removed on failure. */
+/** Writes `path` atomically: to a temporary sibling first, renamed on success, removed on failure or Ctrl-C. */
 async function writeAtomically(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${path}.${process.pid}.partial`;
+  const done = removeIfInterrupted(tmp);
   try {
     await write(tmp);
     renameSync(tmp, path);
   } catch (error) {
     rmSync(tmp, { force: true });
     throw error;
+  } finally {
+    done();
   }
 }
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { dockerReady, ensureTestImage, runJson, TEST_IMAGE, tagsUnder } from "../helpers/docker.ts";
 import { stepLines } from "../helpers/event-schema.ts";
-import { runHm, tempDir } from "../helpers/hm.ts";
+import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { makeProject } from "../helpers/project.ts";
 
@@ -133,6 +133,36 @@ describe.skipIf(!dockerReady)("hm cache", () => {
     expect(r.stderr).toContain("did not hold hm-cache/x:y");
     mislabelled.cleanup();
   }, 60_000);
+
+  test("Ctrl-C during a save: exit 130, no .partial file left", async () => {
+    // A cache image big enough (200 MB) that the export is still running when the signal comes.
+    const tag = `hm-cache/big-${crypto.randomUUID().slice(0, 8)}:1`;
+    const maker = `hm-test-big-${crypto.randomUUID().slice(0, 8)}`;
+    const docker = (...args: string[]) =>
+      Bun.spawnSync(["docker", ...args], { stdout: "pipe", stderr: "pipe" });
+    expect(
+      docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", "head -c 200000000 /dev/urandom > /big")
+        .exitCode,
+    ).toBe(0);
+    expect(docker("commit", maker, tag).exitCode).toBe(0);
+    docker("rm", maker);
+    const dir = join(scratch.path, "ctrl-c");
+    try {
+      const proc = Bun.spawn([process.execPath, join(REPO_ROOT, "src", "main.ts"), "cache", "save", dir], {
+        env: { ...baseEnv(), HM_STATE_DIR: join(scratch.path, "state") },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const partial = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".partial")) : []);
+      for (let i = 0; i < 400 && partial().length === 0; i++) await Bun.sleep(10);
+      expect(partial().length).toBe(1);
+      proc.kill("SIGINT");
+      expect(await proc.exited).toBe(130);
+      expect(partial()).toEqual([]);
+    } finally {
+      docker("rmi", "-f", tag);
+    }
+  }, 120_000);
 
   test("a save killed mid-write leaves a .partial file; the next save removes it", async () => {
     const dir = join(scratch.path, "interrupted");
