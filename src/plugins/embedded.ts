@@ -17,6 +17,9 @@ export interface EmbeddedLibrary {
   readonly name: string;
   /** Where the bundler put it: a `/$bunfs/…` path inside the binary. */
   readonly path: string;
+  /** SHA-256 (hex) and size of its bytes, computed by the build so a start-up need not read them. */
+  readonly sha256: string;
+  readonly size: number;
 }
 
 let embedded: readonly EmbeddedLibrary[] = [];
@@ -36,17 +39,19 @@ export interface Materialized {
   readonly failures: { name: string; reason: string }[];
 }
 
-/** Each embedded library as a file the loader can open, written only when missing. */
+/** Each embedded library as a file the loader can open; its bytes are read only when that file is missing. */
 export function materializeEmbeddedPlugins(env: NodeJS.ProcessEnv = process.env): Materialized {
   const dir = join(cacheDir(env), "plugins");
   const result: Materialized = { dir, files: [], failures: [] };
   for (const library of embedded) {
     try {
-      const bytes = readFileSync(library.path);
-      const digest = createHash("sha256").update(bytes).digest("hex");
-      const file = join(dir, `${digest}.${LIBRARY_EXTENSION}`);
+      const file = join(dir, `${library.sha256}.${LIBRARY_EXTENSION}`);
       // Written when missing, or rewritten when damaged (a truncated library crashes the loader).
-      if (!existsSync(file) || statSync(file).size !== bytes.length) {
+      if (!existsSync(file) || statSync(file).size !== library.size) {
+        const bytes = readFileSync(library.path);
+        const digest = createHash("sha256").update(bytes).digest("hex");
+        if (digest !== library.sha256)
+          throw new Error(`embedded ${library.name} does not match its build digest`);
         mkdirSync(dir, { recursive: true });
         const temp = `${file}.${process.pid}.tmp`;
         try {
