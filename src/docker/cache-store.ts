@@ -20,6 +20,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
 } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -31,6 +32,7 @@ import type { Engine } from "./engine.ts";
 import { CACHE_REPOSITORY } from "./names.ts";
 
 const MANIFEST = "manifest.json";
+const RESAVE = "remove the directory, or run hm cache save into it again";
 const PREFIX = `${CACHE_REPOSITORY}/`;
 
 const TAR_FILE = /^([a-z0-9][a-z0-9_.-]*)--([a-z0-9_.-]+)\.tar$/;
@@ -94,15 +96,13 @@ function readManifest(dir: string): CacheManifest | null {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new HmError("E_USAGE", `${path}: not valid JSON (${messageOf(error)})`);
+    throw new HmError("E_USAGE", `${path}: not valid JSON (${messageOf(error)})`, { hint: RESAVE });
   }
   const result = v.safeParse(ManifestSchema, parsed);
   if (!result.success) {
     const issue = result.issues[0];
     const where = issue.path?.map((p) => String(p.key)).join(".") ?? "(root)";
-    throw new HmError("E_USAGE", `${path}: ${where}: ${issue.message}`, {
-      hint: "remove the directory, or run hm cache save into it again",
-    });
+    throw new HmError("E_USAGE", `${path}: ${where}: ${issue.message}`, { hint: RESAVE });
   }
   return result.output;
 }
@@ -139,8 +139,20 @@ export interface SaveResult {
 }
 
 /** Exports every cache image not already in `dir`, writes the manifest, and drops tars no image claims. */
+/** `dir` as a cache directory (created for a save), or a usage error saying why it cannot be one. */
+function cacheDirectory(dir: string, create: boolean): void {
+  try {
+    if (create) mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+  } catch (error) {
+    throw new HmError("E_USAGE", `cannot use ${dir} as a cache directory: ${messageOf(error)}`, {
+      hint: "give a directory path (it is created when missing)",
+    });
+  }
+}
+
 export async function saveCache(engine: Engine, dir: string): Promise<SaveResult> {
-  mkdirSync(dir, { recursive: true });
+  cacheDirectory(dir, true);
   removeAbandonedPartials(dir);
   const manifest: CacheManifest = { version: 1, images: {} };
   const result: SaveResult = { hash: "", saved: [], kept: [], removed: [] };
@@ -181,6 +193,7 @@ export interface RestoreResult {
 /** Loads every image of `dir` the engine lacks; the manifest names the tags, or else the file names do. */
 export async function restoreCache(engine: Engine, dir: string): Promise<RestoreResult> {
   if (!existsSync(dir)) return { total: 0, loaded: 0, present: 0, missingDir: true };
+  cacheDirectory(dir, false);
   const manifest = readManifest(dir);
   const entries: [string, string][] =
     manifest !== null
@@ -198,7 +211,9 @@ export async function restoreCache(engine: Engine, dir: string): Promise<Restore
     }
     const path = join(dir, file);
     if (!existsSync(path))
-      throw new HmError("E_USAGE", `${join(dir, MANIFEST)} lists ${file}, which is missing`);
+      throw new HmError("E_USAGE", `${join(dir, MANIFEST)} lists ${file}, which is missing`, {
+        hint: RESAVE,
+      });
     await loadImage(engine, path);
     if (
       !(await engine
@@ -210,7 +225,7 @@ export async function restoreCache(engine: Engine, dir: string): Promise<Restore
         ))
     ) {
       throw new HmError("E_USAGE", `${path} did not hold ${tag} (the manifest says it does)`, {
-        hint: "remove the directory, or run hm cache save into it again",
+        hint: RESAVE,
       });
     }
     result.loaded++;
@@ -224,7 +239,7 @@ async function loadImage(engine: Engine, path: string): Promise<void> {
     engine.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
       const failed = error?.message ?? output.find((o) => o.error !== undefined)?.error;
       if (failed === undefined) resolve();
-      else reject(new HmError("E_USAGE", `cannot load ${path}: ${failed}`));
+      else reject(new HmError("E_USAGE", `cannot load ${path}: ${failed}`, { hint: RESAVE }));
     });
   });
 }

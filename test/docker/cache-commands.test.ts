@@ -106,6 +106,18 @@ describe.skipIf(!dockerReady)("hm cache", () => {
     project.cleanup();
   });
 
+  test("a file where the cache directory should be: exit 2 naming it, for save and restore", async () => {
+    const file = join(scratch.path, "not-a-dir");
+    writeFileSync(file, "x");
+    for (const command of ["save", "restore"]) {
+      const r = await hm(["cache", command, file]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(`cannot use ${file} as a cache directory`);
+      expect(r.stderr).toContain("→ give a directory path");
+    }
+    expect(readFileSync(file, "utf8")).toBe("x");
+  });
+
   test("--older-than-days must be a number; an empty value (an unset variable) is not 0", async () => {
     const r = await hm(["cache", "clean", "--older-than-days", "soon"]);
     expect(r.exitCode).toBe(2);

@@ -54,7 +54,9 @@ const clean = defineHmCommand({
     // Digits only: Number("") is 0, and `--older-than-days=$UNSET` must not mean "everything".
     const days = raw === undefined ? undefined : /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
     if (days !== undefined && !(Number.isFinite(days) && days >= 0)) {
-      throw new HmError("E_USAGE", `--older-than-days must be a number of days ≥ 0, got '${raw}'`);
+      throw new HmError("E_USAGE", `--older-than-days must be a number of days ≥ 0, got '${raw}'`, {
+        hint: "e.g. --older-than-days 7, or leave it out to remove every cache image",
+      });
     }
     const { cleanCache } = await import("../../docker/cache-store.ts");
     const result = await cleanCache(await connectEngine(), days);
