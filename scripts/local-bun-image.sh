@@ -13,7 +13,7 @@ BUN=$(command -v bun)
 CACHE=${BUN_INSTALL_CACHE_DIR:-$HOME/.bun/install/cache}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ROOTFS=$(mktemp -d "${TMPDIR:-/tmp}/hm-bun-rootfs-XXXXXX")
-trap 'rm -rf "$ROOTFS"' EXIT
+trap 'rm -rf "$ROOTFS" "$ROOTFS.log"' EXIT
 
 command -v debootstrap >/dev/null || { echo "debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
 echo "debootstrap bookworm into $ROOTFS…" >&2
