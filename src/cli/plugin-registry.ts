@@ -9,7 +9,7 @@ import { findProject } from "../pipeline/project.ts";
 import { embeddedPlugins, materializeEmbeddedPlugins } from "../plugins/embedded.ts";
 import { ManifestCache } from "../plugins/manifest-cache.ts";
 import { loadRegistry, type PluginDir, type PluginRegistry, pluginDirectories } from "../plugins/registry.ts";
-import { BUILTIN_COMMANDS } from "./root.ts";
+import { BUILTIN_VERBS } from "./root.ts";
 
 /**
  * First-party plugins: embedded in the compiled binary, else built from
@@ -34,7 +34,7 @@ export function pluginRegistry(dir?: string): PluginRegistry {
   if (cached?.key === key) return cached.registry;
   const registry = loadRegistry({
     directories: pluginDirectories(project, bundledPlugins()),
-    builtinVerbs: Object.keys(BUILTIN_COMMANDS),
+    builtinVerbs: BUILTIN_VERBS,
     builtinRunners: BUILTIN_RUNNERS,
     manifestCache: ManifestCache.open(),
   });

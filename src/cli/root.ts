@@ -15,6 +15,12 @@ export const BUILTIN_COMMANDS = {
   version: () => import("./commands/version.ts").then((m) => m.default),
 };
 
+/** The completion scripts' entry, dispatched by main.ts before the CLI frame (not a listed command). */
+export const COMPLETE_VERB = "__complete";
+
+/** Verbs no plugin may claim (decisions §6): the built-in commands and the completion entry. */
+export const BUILTIN_VERBS: readonly string[] = [...Object.keys(BUILTIN_COMMANDS), COMPLETE_VERB];
+
 export const root: CommandDef = {
   meta: {
     name: "hm",

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { BUILTIN_COMMANDS } from "../../src/cli/root.ts";
+import { BUILTIN_VERBS } from "../../src/cli/root.ts";
 import { BUILTIN_RUNNERS } from "../../src/docker/names.ts";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { loadRegistry, type PluginDir } from "../../src/plugins/registry.ts";
@@ -31,7 +31,7 @@ function pluginDir(files: Record<string, FixtureName>): string {
 function load(...dirs: PluginDir[]) {
   return loadRegistry({
     directories: dirs,
-    builtinVerbs: Object.keys(BUILTIN_COMMANDS),
+    builtinVerbs: BUILTIN_VERBS,
     builtinRunners: BUILTIN_RUNNERS,
   });
 }
@@ -139,11 +139,22 @@ HM_PLUGIN(def);`,
     executor("claims-docker", "docker", false);
     executor("first-default", "one", true);
     executor("second-default", "two", true);
+    // The completion scripts' entry is dispatched before any command: a plugin verb could never run.
+    manifestOnlyPlugin(
+      plugins,
+      "claims-complete",
+      `static int verb(hm_ctx *ctx, const hm_subcommand_input *in, hm_exit_info *out) { (void)ctx; (void)in; (void)out; return 1; }
+static const hm_capability caps[] = { {.kind = HM_CAP_SUBCOMMAND, .as.subcommand = {.verb = "__complete", .about = "x"}} };
+static const hm_manifest manifest = { .name = "claims-complete", .version = "0.1.0", .description = "test", .capabilities = caps, .capability_count = 1 };
+static const hm_plugin_def def = { .manifest = &manifest, .run_subcommand = verb };
+HM_PLUGIN(def);`,
+    );
     const registry = load({ dir: plugins, source: "user" });
     expect(registry.plugins.map((p) => p.name)).toEqual(["first-default"]);
     const reasons = registry.broken.map((b) => b.reason).sort();
     expect(reasons).toEqual([
       "plugin conflict: both 'first-default' and 'second-default' claim 'default-runner'",
+      "plugin conflict: both 'hm' (built-in) and 'claims-complete' claim '__complete'",
       "plugin conflict: both 'hm' (built-in) and 'claims-docker' claim 'runner:docker'",
     ]);
     expect(registry.defaultRunner?.name).toBe("first-default");

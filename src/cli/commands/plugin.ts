@@ -7,7 +7,7 @@ import { HM_VERSION } from "../../version.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { writeStdout } from "../output.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
-import { BUILTIN_COMMANDS } from "../root.ts";
+import { BUILTIN_VERBS } from "../root.ts";
 
 function capabilitySummary(plugin: PluginEntry): string {
   return plugin.manifest.capabilities
@@ -102,7 +102,7 @@ const install = defineHmCommand({
       pin: args.pin,
       targetDir: userPluginDir(),
       registry: pluginRegistry(),
-      builtinVerbs: Object.keys(BUILTIN_COMMANDS),
+      builtinVerbs: BUILTIN_VERBS,
       builtinRunners: BUILTIN_RUNNERS,
     });
     await writeStdout(
