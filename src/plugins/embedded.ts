@@ -8,8 +8,9 @@
  * versions never overwrite each other's) and opens that.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomically } from "../atomic-file.ts";
 import { cacheDir, LIBRARY_EXTENSION } from "./paths.ts";
 
 export interface EmbeddedLibrary {
@@ -53,13 +54,7 @@ export function materializeEmbeddedPlugins(env: NodeJS.ProcessEnv = process.env)
         if (digest !== library.sha256)
           throw new Error(`embedded ${library.name} does not match its build digest`);
         mkdirSync(dir, { recursive: true });
-        const temp = `${file}.${process.pid}.tmp`;
-        try {
-          writeFileSync(temp, bytes, { mode: 0o755 });
-          renameSync(temp, file); // atomic: a concurrent hm sees the whole file or none
-        } finally {
-          rmSync(temp, { force: true });
-        }
+        writeFileAtomically(file, bytes, 0o755); // a concurrent hm sees the whole file or none
       }
       result.files.push(file);
     } catch (error) {

@@ -6,19 +6,10 @@
  * copy is atomic (temp file + rename) so a failure leaves nothing behind.
  */
 import { createHash } from "node:crypto";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { writeFileAtomically } from "../atomic-file.ts";
 import { HmError } from "../errors.ts";
 import type { PluginManifest } from "../protocol/index.ts";
 import { LIBRARY_EXTENSION } from "./paths.ts";
@@ -55,9 +46,7 @@ export async function installPlugin(options: InstallOptions): Promise<Installed>
     checkConflicts(manifest, options);
     mkdirSync(options.targetDir, { recursive: true });
     const target = join(options.targetDir, `${manifest.name}.${LIBRARY_EXTENSION}`);
-    const temporary = join(options.targetDir, `.${manifest.name}.${process.pid}.tmp`);
-    copyFileSync(staged, temporary);
-    renameSync(temporary, target);
+    writeFileAtomically(target, readFileSync(staged));
     // An older copy of the same plugin under another file name would now conflict with this one.
     for (const old of options.registry.plugins) {
       if (old.name === manifest.name && old.path !== target && dirname(old.path) === options.targetDir)

@@ -7,9 +7,10 @@
  * microseconds). The file is per hm version: a new hm re-reads every plugin.
  * It lives in the cache directory; losing it costs one slow start, nothing else.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, type Stats, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
+import { writeFileAtomically } from "../atomic-file.ts";
 import { HM_VERSION } from "../version.ts";
 import { cacheDir } from "./paths.ts";
 
@@ -68,14 +69,12 @@ export class ManifestCache {
   /** Writes the file if anything changed (atomically); a failure only means a slower next start. */
   save(): void {
     if (!this.changed) return;
-    const temp = `${this.path}.${process.pid}.tmp`;
     try {
       mkdirSync(join(this.path, ".."), { recursive: true });
-      writeFileSync(temp, JSON.stringify(this.entries));
-      renameSync(temp, this.path);
+      writeFileAtomically(this.path, JSON.stringify(this.entries));
       this.changed = false;
     } catch {
-      rmSync(temp, { force: true });
+      // not writable: the next start opens the plugins again
     }
   }
 }

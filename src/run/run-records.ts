@@ -7,20 +7,11 @@
  * `hm gc`) finds the pid gone and removes it.
  */
 
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
+import { writeFileAtomically } from "../atomic-file.ts";
 import { KvStore } from "../plugins/kv-store.ts";
 import { stateDir } from "../plugins/paths.ts";
 import { processAlive } from "../process-alive.ts";
@@ -65,9 +56,8 @@ export function createRunDirectory(runId: string, env: NodeJS.ProcessEnv = proce
     started_at: new Date().toISOString(),
     paths: pluginRunPaths(runId),
   };
-  // Written whole then renamed, so the reaper never reads half a record.
-  writeFileSync(join(path, "owner.json.tmp"), `${JSON.stringify(owner)}\n`);
-  renameSync(join(path, "owner.json.tmp"), join(path, "owner.json"));
+  // The reaper never reads half a record.
+  writeFileAtomically(join(path, "owner.json"), `${JSON.stringify(owner)}\n`);
   return {
     path,
     recordStep: (stepId) => appendFileSync(join(path, STEPS_FILE), `${stepId}\n`),
