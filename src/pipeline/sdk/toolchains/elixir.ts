@@ -1,10 +1,12 @@
 /**
- * `elixir()`: Erlang/OTP from Erlang Solutions' .deb, Elixir from its
- * release zip, then `mix deps.get && mix deps.compile` cached on mix.lock.
+ * `elixir()`: Erlang/OTP from Erlang Solutions' .deb for the machine's
+ * architecture, Elixir from its release zip, then `mix deps.get && mix
+ * deps.compile` cached on mix.lock.
  * Every mix step runs with `ELIXIR_ERL_OPTIONS=+fnu` (UTF-8 file names).
  */
 import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
+import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkOptions, partition } from "./options.ts";
 
@@ -137,7 +139,8 @@ export function elixir(opts?: ElixirOptions): ElixirProject {
       "libssl-dev",
     ],
     installCmd: [
-      `curl -fsSL https://binaries2.erlang-solutions.com/debian/pool/contrib/e/esl-erlang/esl-erlang_${otpVersion}-1~debian~bookworm_amd64.deb -o /tmp/erlang.deb`,
+      archCase("elixir", "arch", { x86_64: "amd64", aarch64: "arm64" }),
+      `curl -fsSL https://binaries2.erlang-solutions.com/debian/pool/contrib/e/esl-erlang/esl-erlang_${otpVersion}-1~debian~bookworm_$arch.deb -o /tmp/erlang.deb`,
       "(dpkg -i /tmp/erlang.deb || apt-get install -fy)",
       "erl -eval 'erlang:display(erlang:system_info(otp_release)), halt().' -noshell",
     ].join(" && "),

@@ -1,6 +1,7 @@
-/** `go()`: the Go toolchain from go.dev's tarball; build, test, vet and fmt fork off the install. */
+/** `go()`: the Go toolchain from go.dev's tarball for the machine's architecture; build, test, vet and fmt fork off the install. */
 import { forever } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
+import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
 import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
 
@@ -46,7 +47,8 @@ export function go(opts?: GoOptions): GoToolchain {
     throw new Error(`hm: go: invalid version "${version}"\n  → give a semver such as "1.23" or "1.23.2"`);
   }
   const installCmd = [
-    `curl -fsSL https://go.dev/dl/go${version}.linux-amd64.tar.gz -o /tmp/go.tgz`,
+    archCase("go", "arch", { x86_64: "amd64", aarch64: "arm64" }),
+    `curl -fsSL https://go.dev/dl/go${version}.linux-$arch.tar.gz -o /tmp/go.tgz`,
     "rm -rf /usr/local/go && tar -C /usr/local -xzf /tmp/go.tgz",
     "ln -sf /usr/local/go/bin/go /usr/local/bin/go",
     "ln -sf /usr/local/go/bin/gofmt /usr/local/bin/gofmt",

@@ -8,6 +8,7 @@
 import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { detectJs, type PackageManager, type Runtime } from "./detect.ts";
+import { fetchThenRun } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
 import { type ActionOptions, actionStep, checkChoice, checkOptions } from "./options.ts";
 import { inProject } from "./project-dir.ts";
@@ -167,17 +168,31 @@ function checkVersion(runtime: Runtime, version: string): void {
 
 function nodeInstallCmd(version: string): string {
   const major = version.replace(/\.x$/, "");
-  return `curl -fsSL https://deb.nodesource.com/setup_${major}.x | bash - && apt-get install -y nodejs`;
+  const setup = fetchThenRun({
+    url: `https://deb.nodesource.com/setup_${major}.x`,
+    file: "/tmp/nodesource-setup.sh",
+    run: (f) => `bash ${f}`,
+  });
+  return `${setup} && apt-get install -y nodejs`;
 }
 
 function bunInstallCmd(version?: string): string {
-  const pin = version === undefined ? "" : ` -s "bun-v${version}"`;
-  return `curl -fsSL https://bun.sh/install | BUN_INSTALL=/usr/local bash${pin}`;
+  const pin = version === undefined ? "" : ` "bun-v${version}"`;
+  return fetchThenRun({
+    url: "https://bun.sh/install",
+    file: "/tmp/bun-install.sh",
+    run: (f) => `BUN_INSTALL=/usr/local bash ${f}${pin}`,
+  });
 }
 
 function denoInstallCmd(version?: string): string {
-  const pin = version === undefined ? "" : ` -s "v${version}"`;
-  return `curl -fsSL https://deno.land/install.sh | sh${pin} && ln -sf $HOME/.deno/bin/deno /usr/local/bin/deno`;
+  const pin = version === undefined ? "" : ` "v${version}"`;
+  const install = fetchThenRun({
+    url: "https://deno.land/install.sh",
+    file: "/tmp/deno-install.sh",
+    run: (f) => `sh ${f}${pin}`,
+  });
+  return `${install} && ln -sf $HOME/.deno/bin/deno /usr/local/bin/deno`;
 }
 
 export const js = { project };

@@ -5,6 +5,7 @@
  */
 import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
+import { fetchThenRun } from "./downloads.ts";
 import { installChain } from "./install.ts";
 import { ACTION_OPTIONS, type ActionOptions, actionStep, checkOptions, partition } from "./options.ts";
 
@@ -33,10 +34,17 @@ function uvSynced(where: string, path: string, uvVersion: string, image?: string
       `hm: ${where}: invalid uv version "${uvVersion}"\n  → use "latest" or a version such as "0.4.18"`,
     );
   }
+  // As in the reference, the pin prefixes curl (the command that downloads the installer).
   const pin = uvVersion === "latest" ? "" : `UV_VERSION=${uvVersion} `;
+  const uvInstaller = fetchThenRun({
+    url: "https://astral.sh/uv/install.sh",
+    file: "/tmp/uv-install.sh",
+    curl: "-LsSf",
+    run: (f) => `sh ${f}`,
+  });
   const installed = installChain({
     aptPackages: ["curl", "ca-certificates", "python3", "python3-venv"],
-    installCmd: `${pin}curl -LsSf https://astral.sh/uv/install.sh | sh && ln -sf /root/.local/bin/uv /usr/local/bin/uv && uv --version`,
+    installCmd: `${pin}${uvInstaller} && ln -sf /root/.local/bin/uv /usr/local/bin/uv && uv --version`,
     installCache: forever(),
     tag: "python",
     installLabel: "uv-install",

@@ -25,6 +25,7 @@ import {
   type TestOptions,
   testStep,
 } from "./cargo-actions.ts";
+import { fetchThenRun } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkOptions, partition } from "./options.ts";
 
@@ -180,8 +181,12 @@ function makeToolchain(opts: RustToolchainOptions | undefined): RustToolchain {
   const components = opts?.components ?? ["clippy", "rustfmt"];
   const componentFlag = components.length > 0 ? ` --component ${components.join(",")}` : "";
   const installCmd =
-    `curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --default-toolchain ${version} --profile minimal${componentFlag}` +
-    ` && ${CARGO_ENV} && rustc --version && cargo --version`;
+    fetchThenRun({
+      url: "https://sh.rustup.rs",
+      file: "/tmp/rustup-init.sh",
+      curl: "--proto '=https' --tlsv1.2 -sSf",
+      run: (f) => `sh ${f} -y --default-toolchain ${version} --profile minimal${componentFlag}`,
+    }) + ` && ${CARGO_ENV} && rustc --version && cargo --version`;
   const installed = installChain({
     aptPackages: ["curl", "ca-certificates", "build-essential", "pkg-config", "libssl-dev"],
     installCmd,

@@ -5,6 +5,7 @@
  */
 import { forever } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
+import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
 import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
 
@@ -68,11 +69,14 @@ export class ZigProject extends InstalledIn {
   }
 }
 
-/** Zig 0.14.1 renamed its release tarballs from zig-linux-x86_64-* to zig-x86_64-linux-*. */
+/**
+ * Zig 0.14.1 renamed its release tarballs from zig-linux-<arch>-* to
+ * zig-<arch>-linux-*; `$arch` is set when the step runs (`archCase`).
+ */
 function tarballOf(version: string): string {
   const [major = 0, minor = 0, patch = 0] = version.split(".").map(Number);
   const renamed = major !== 0 || minor > 14 || (minor === 14 && patch >= 1);
-  return renamed ? `zig-x86_64-linux-${version}.tar.xz` : `zig-linux-x86_64-${version}.tar.xz`;
+  return renamed ? `zig-$arch-linux-${version}.tar.xz` : `zig-linux-$arch-${version}.tar.xz`;
 }
 
 export function zig(opts: ZigOptions & { path: string }): ZigProject;
@@ -84,6 +88,7 @@ export function zig(opts?: ZigOptions): ZigToolchain | ZigProject {
     throw new Error(`hm: zig: invalid version "${version}"\n  → give a semver such as "0.14.1"`);
   }
   const installCmd = [
+    archCase("zig", "arch", { x86_64: "x86_64", aarch64: "aarch64" }),
     `curl -fsSL https://ziglang.org/download/${version}/${tarballOf(version)} -o /tmp/zig.tar.xz`,
     "rm -rf /usr/local/zig && mkdir -p /usr/local/zig",
     "tar -xJf /tmp/zig.tar.xz -C /usr/local/zig --strip-components=1",
