@@ -63,6 +63,37 @@ describe("toolchain errors", () => {
   });
 });
 
+describe("detection conflicts", () => {
+  test("a detected runtime and package manager that cannot go together name their files and what to set", async () => {
+    const project = makeProject({
+      ".hm/ci.ts": `${header}const web = js.project({ path: "web" });\nexport default { slug: "ci", pipeline: pipeline([web.run("test")]) };\n`,
+      "web/bun.lock": "{}\n",
+      "web/package.json": '{ "packageManager": "pnpm@9.12.3" }\n',
+    });
+    cleanups.push(project.cleanup);
+    const result = await runHm(["pipelines", "-d", project.root]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      '✘ .hm/ci.ts:3: js.project: detected runtime "bun" (from web/bun.lock) and pm "pnpm" ' +
+        '(from web/package.json "packageManager": "pnpm@9.12.3"), but runtime "bun" works only with pm "bun"',
+    );
+    expect(result.stderr).toContain('→ set pm: "pnpm" to install with pnpm on node, or runtime: "bun"');
+  });
+
+  test("each suggested setting renders", async () => {
+    for (const choice of ['pm: "pnpm"', 'runtime: "bun"']) {
+      const project = makeProject({
+        ".hm/ci.ts": `${header}const web = js.project({ path: "web", ${choice} });\nexport default { slug: "ci", pipeline: pipeline([web.run("test")]) };\n`,
+        "web/bun.lock": "{}\n",
+        "web/package.json": '{ "packageManager": "pnpm@9.12.3" }\n',
+      });
+      cleanups.push(project.cleanup);
+      const result = await runHm(["pipelines", "-d", project.root]);
+      expect({ choice, exitCode: result.exitCode }).toEqual({ choice, exitCode: 0 });
+    }
+  });
+});
+
 describe("project files", () => {
   const detectCase = parityCorpus("toolchain-parity").dir("js-detect");
 

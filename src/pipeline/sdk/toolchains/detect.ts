@@ -16,17 +16,43 @@ export interface DetectedJs {
   pmVersion?: string;
 }
 
+/** Which file (and field) each detected value came from, for error messages. */
+export interface DetectionSources {
+  runtime?: string;
+  pm?: string;
+}
+
 /** `dir` is absolute; a missing or unreadable directory detects nothing. */
 export function detectJs(dir: string): DetectedJs {
+  return detectJsExplained(dir).detected;
+}
+
+export function detectJsExplained(dir: string): { detected: DetectedJs; sources: DetectionSources } {
   const manifest = fromPackageJson(readPackageJson(dir));
   const locks = fromLockfiles(listDir(dir));
   const detected: DetectedJs = {};
-  const runtime = manifest.runtime ?? locks.runtime;
-  const pm = manifest.pm ?? locks.pm;
-  if (runtime !== undefined) detected.runtime = runtime;
-  if (pm !== undefined) detected.pm = pm;
-  if (manifest.pmVersion !== undefined) detected.pmVersion = manifest.pmVersion;
-  return detected;
+  const sources: DetectionSources = {};
+  if (manifest.detected.runtime !== undefined) {
+    detected.runtime = manifest.detected.runtime;
+    sources.runtime = manifest.sources.runtime;
+  } else if (locks.detected.runtime !== undefined) {
+    detected.runtime = locks.detected.runtime;
+    sources.runtime = locks.sources.runtime;
+  }
+  if (manifest.detected.pm !== undefined) {
+    detected.pm = manifest.detected.pm;
+    sources.pm = manifest.sources.pm;
+  } else if (locks.detected.pm !== undefined) {
+    detected.pm = locks.detected.pm;
+    sources.pm = locks.sources.pm;
+  }
+  if (manifest.detected.pmVersion !== undefined) detected.pmVersion = manifest.detected.pmVersion;
+  return { detected, sources };
+}
+
+interface Explained {
+  detected: DetectedJs;
+  sources: DetectionSources;
 }
 
 function readPackageJson(dir: string): unknown {
@@ -45,25 +71,33 @@ function listDir(dir: string): string[] {
   }
 }
 
-function fromPackageJson(manifest: unknown): DetectedJs {
-  if (typeof manifest !== "object" || manifest === null) return {};
-  const { engines, packageManager } = manifest as { engines?: unknown; packageManager?: unknown };
+function fromPackageJson(manifest: unknown): Explained {
   const detected: DetectedJs = {};
+  const sources: DetectionSources = {};
+  if (typeof manifest !== "object" || manifest === null) return { detected, sources };
+  const { engines, packageManager } = manifest as { engines?: unknown; packageManager?: unknown };
   if (typeof engines === "object" && engines !== null) {
-    if ("bun" in engines) {
-      detected.runtime = "bun";
+    const engine = (["bun", "deno", "node"] as const).find((name) => name in engines);
+    if (engine !== undefined) {
+      detected.runtime = engine;
+      sources.runtime = `package.json "engines.${engine}"`;
+    }
+    if (engine === "bun") {
       detected.pm = "bun";
-    } else if ("deno" in engines) detected.runtime = "deno";
-    else if ("node" in engines) detected.runtime = "node";
+      sources.pm = sources.runtime;
+    }
   }
   if (detected.pm === undefined && typeof packageManager === "string") {
     // "pnpm@9.1.0+sha512.…": the name, then the version as written.
     const [name, version] = packageManager.split("@");
     const pm = packageManagerNamed(name, version);
-    if (pm !== undefined) detected.pm = pm;
+    if (pm !== undefined) {
+      detected.pm = pm;
+      sources.pm = `package.json "packageManager": "${packageManager}"`;
+    }
     if (version) detected.pmVersion = version;
   }
-  return detected;
+  return { detected, sources };
 }
 
 function packageManagerNamed(
@@ -82,13 +116,26 @@ function packageManagerNamed(
   }
 }
 
+const LOCKFILES: readonly [string, DetectedJs][] = [
+  ["bun.lock", { runtime: "bun", pm: "bun" }],
+  ["bun.lockb", { runtime: "bun", pm: "bun" }],
+  ["pnpm-lock.yaml", { pm: "pnpm" }],
+  ["deno.lock", { runtime: "deno" }],
+  ["package-lock.json", { pm: "npm" }],
+  ["yarn.lock", { pm: "yarn-classic" }],
+];
+
 /** The first lockfile in this order decides; a `yarn.lock` alone means yarn classic. */
-function fromLockfiles(names: readonly string[]): DetectedJs {
+function fromLockfiles(names: readonly string[]): Explained {
   const present = new Set(names);
-  if (present.has("bun.lock") || present.has("bun.lockb")) return { runtime: "bun", pm: "bun" };
-  if (present.has("pnpm-lock.yaml")) return { pm: "pnpm" };
-  if (present.has("deno.lock")) return { runtime: "deno" };
-  if (present.has("package-lock.json")) return { pm: "npm" };
-  if (present.has("yarn.lock")) return { pm: "yarn-classic" };
-  return {};
+  const found = LOCKFILES.find(([file]) => present.has(file));
+  if (found === undefined) return { detected: {}, sources: {} };
+  const [file, detected] = found;
+  return {
+    detected: { ...detected },
+    sources: {
+      ...(detected.runtime !== undefined ? { runtime: file } : {}),
+      ...(detected.pm !== undefined ? { pm: file } : {}),
+    },
+  };
 }

@@ -7,7 +7,7 @@
  */
 import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
-import { detectJs, type PackageManager, type Runtime } from "./detect.ts";
+import { type DetectionSources, detectJsExplained, type PackageManager, type Runtime } from "./detect.ts";
 import { fetchThenRun } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
 import { type ActionOptions, actionStep, checkChoice, checkOptions } from "./options.ts";
@@ -76,7 +76,10 @@ function project(opts?: JsOptions): JsProject {
   checkChoice("js.project", "runtime", opts?.runtime, RUNTIMES);
   checkChoice("js.project", "pm", opts?.pm, INSTALLERS);
   const path = opts?.path ?? ".";
-  const detected = opts?.runtime === undefined && opts?.pm === undefined ? detectJs(inProject(path)) : {};
+  const { detected, sources } =
+    opts?.runtime === undefined && opts?.pm === undefined
+      ? detectJsExplained(inProject(path))
+      : { detected: {}, sources: {} };
   const runtime = opts?.runtime ?? detected.runtime ?? "node";
   if (opts?.version !== undefined) checkVersion(runtime, opts.version);
 
@@ -99,9 +102,7 @@ function project(opts?: JsOptions): JsProject {
   const pm = opts?.pm ?? detected.pm ?? (runtime === "bun" ? "bun" : "npm");
   if (pm === "deno")
     throw new Error(`hm: js.project: pm "deno" is not a package manager\n  → use runtime: "deno"`);
-  if (runtime === "bun" && pm !== "bun") {
-    throw new Error(`hm: js.project: runtime "bun" works only with pm "bun" — got pm "${pm}"`);
-  }
+  if (runtime === "bun" && pm !== "bun") throw bunWithOtherPm(pm, path, sources);
   const usesBun = runtime === "bun" || pm === "bun";
   const tag = runtime === "bun" ? "bun" : "node";
   const runtimeInstalled = installChain({
@@ -124,6 +125,22 @@ function project(opts?: JsOptions): JsProject {
           cache: pmVersion !== undefined ? onChange(`${path}/package.json`) : forever(),
         });
   return new JsProject(path, installDeps(pmReady, path, pm, tag), pm, tag);
+}
+
+/** Says where a detected runtime and package manager came from when they cannot go together. */
+function bunWithOtherPm(pm: PackageManager, path: string, sources: DetectionSources): Error {
+  if (sources.runtime === undefined && sources.pm === undefined) {
+    return new Error(`hm: js.project: runtime "bun" works only with pm "bun" — got pm "${pm}"`);
+  }
+  const dir = path === "." ? "" : `${path}/`;
+  const from = (what: string, source: string | undefined) =>
+    source === undefined ? what : `${what} (from ${dir}${source})`;
+  return new Error(
+    `hm: js.project: detected ${from('runtime "bun"', sources.runtime)} and ${from(`pm "${pm}"`, sources.pm)}, ` +
+      `but runtime "bun" works only with pm "bun"\n` +
+      `  → set pm: "${pm}" to install with ${pm} on node, or runtime: "bun" to install with bun ` +
+      "(or remove the file that is out of date)",
+  );
 }
 
 function installDeps(parent: Step, path: string, pm: Installer, tag: string): Step {
