@@ -143,7 +143,14 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     bus.subscribe(renderer ?? jsonRenderer(streamSink(process.stdout)));
     for (const consumer of hooks.afterConsumers()) bus.subscribe(consumer);
 
-    if (engine !== null) docker = dockerExecutor({ engine, runId, archivePath, archivePaths: packed.paths });
+    if (engine !== null)
+      docker = dockerExecutor({
+        engine,
+        runId,
+        archivePath,
+        archivePaths: packed.paths,
+        projectRoot: options.project.root,
+      });
     const executors = choices.map(
       ({ runner, plugin }): Executor =>
         plugin === null ? (docker as DockerExecutor) : pluginExecutor(plugin, runner, { ...context, pool }),

@@ -43,7 +43,14 @@ export interface Executor {
    * starts; a hit ends the step with `step_cache_hit`. Executors without it
    * get `miss_no_commit`.
    */
-  cacheLookup?(step: GraphStep): Promise<CacheDecision>;
+  cacheLookup?(request: CacheRequest): Promise<CacheDecision>;
+}
+
+/** What a step will run with, as the cache needs it: the step, its merged env, its builds_in parent. */
+export interface CacheRequest {
+  readonly step: GraphStep;
+  readonly env: Readonly<Record<string, string>>;
+  readonly parentKey: string | null;
 }
 
 export interface ScheduleOptions {
@@ -202,7 +209,14 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
     let decision: CacheDecision = { kind: "miss_no_commit" };
     let message: string | null = null;
     try {
-      if (executor.cacheLookup !== undefined) decision = await executor.cacheLookup(node.step);
+      if (executor.cacheLookup !== undefined) {
+        const parent = facts.buildsInParent[i];
+        decision = await executor.cacheLookup({
+          step: node.step,
+          env: stepEnv(i),
+          parentKey: parent === null || parent === undefined ? null : (nodes[parent]?.step.key ?? null),
+        });
+      }
       if (decision.kind !== "hit" && options.gate !== undefined && aborted === null) {
         message = await options.gate({
           kind: "step_start",
@@ -234,6 +248,10 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
     pump();
   }
 
+  function stepEnv(i: number): Record<string, string> {
+    return { ...nodes[i]?.env, ...options.extraEnv };
+  }
+
   function start(i: number, cacheLookup: CacheDecision): void {
     const node = nodes[i] as GraphIR["graph"]["nodes"][number];
     const executor = options.executors[i] as Executor;
@@ -247,7 +265,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
         parent === null || parent === undefined ? null : (nodes[parent]?.step.key ?? null),
       ),
       workspace_archive_id: options.archiveId,
-      env: { ...node.env, ...options.extraEnv },
+      env: stepEnv(i),
       workdir: "/workspace",
       run_id: options.runId,
       step_id: stepId,

@@ -61,7 +61,7 @@ test.skipIf(process.platform !== "linux" || process.arch !== "x64")(
         },
       );
       expect(proc.exitCode).toBe(0);
-      expect(proc.stderr.toString()).toContain("[hi] released");
+      expect(proc.stderr.toString()).toContain("[echo released] released");
     } finally {
       home.cleanup();
       project.cleanup();

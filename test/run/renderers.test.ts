@@ -1,16 +1,14 @@
 /** The plain, JSON and progress renderers against expected text. */
 import { expect, test } from "bun:test";
 import type { HmEvent } from "../../src/run/events.ts";
+import { applyEvent, newBuildState } from "../../src/run/render/build-state.ts";
 import { formatDuration, keyColor } from "../../src/run/render/format.ts";
 import { jsonRenderer } from "../../src/run/render/json-renderer.ts";
+import { LogTail } from "../../src/run/render/log-tail.ts";
 import { plainRenderer } from "../../src/run/render/plain-renderer.ts";
-import {
-  applyEvent,
-  newProgressState,
-  progressFrame,
-  progressSummary,
-} from "../../src/run/render/progress-renderer.ts";
+import { PROGRESS_TAIL_LINES, progressFrame } from "../../src/run/render/progress-renderer.ts";
 import { memorySink } from "../../src/run/render/sink.ts";
+import { buildSummary } from "../../src/run/render/summary.ts";
 import { paintFor } from "../../src/term.ts";
 
 const plain = paintFor(2); // tests run without a terminal on stderr: no colour
@@ -77,24 +75,34 @@ const events: HmEvent[] = [
   { kind: "build_end", exit_code: 1, duration_ms: 2345 },
 ];
 
-test("plain lines follow reference §6.2, with hm's skipped line", async () => {
+test("plain lines follow reference §6.2 with steps by name, and end with the summary", async () => {
   const sink = memorySink();
   const renderer = plainRenderer(sink, plain);
   for (const e of events) await renderer.deliver(e);
   expect(sink.text).toBe(
     [
       "build: 4 steps in 3 chain(s)",
-      "[install] start (runner=shell)",
-      "[install] installed 3 packages",
-      "[install] end exit=0 duration=1250ms",
+      "[Install] start (runner=shell)",
+      "[Install] installed 3 packages",
+      "[Install] end exit=0 duration=1250ms",
       "[lint] start (runner=shell image=oven/bun:1)",
-      "[test] start (runner=shell)",
-      "[test] expected 1 to be 2",
-      "[test] end exit=1 duration=830ms",
-      "chain 2: FAILED at step 'test' (exit=1): step 'test' exited with code 1",
+      "[bun test] start (runner=shell)",
+      "[bun test] expected 1 to be 2",
+      "[bun test] end exit=1 duration=830ms",
+      "chain 2: FAILED at step 'bun test' (exit=1): step 'test' exited with code 1",
       "[lint] end exit=130 duration=400ms",
       "[deploy] skipped (dependency failed)",
       "build: end exit=1 duration=2345ms",
+      "",
+      "  ✓ Install   1.2s",
+      "  - lint      400ms  cancelled",
+      "  ✗ bun test  830ms  exit 1",
+      "  - deploy    skipped (dependency failed)",
+      "",
+      "--- bun test failed (exit 1) ---",
+      "expected 1 to be 2",
+      "",
+      "✗ Build failed in 2.3s",
       "",
     ].join("\n"),
   );
@@ -116,7 +124,7 @@ test("JSON lines: one object per event, RFC 3339 timestamps", async () => {
 });
 
 test("the progress frame: a bar, a tree with builds_in children indented, spinners and elapsed times", () => {
-  const state = newProgressState();
+  const state = newBuildState(PROGRESS_TAIL_LINES);
   for (const e of events.slice(0, 10)) applyEvent(state, e, T);
   const frame = progressFrame(state, T + 4200, 0, { columns: 80, rows: 24 }, plain);
   expect(frame).toEqual([
@@ -129,7 +137,7 @@ test("the progress frame: a bar, a tree with builds_in children indented, spinne
 });
 
 test("the progress frame never exceeds the terminal: running steps first, then a count", () => {
-  const state = newProgressState();
+  const state = newBuildState(PROGRESS_TAIL_LINES);
   for (const e of events.slice(0, 10)) applyEvent(state, e, T);
   const frame = progressFrame(state, T + 1000, 3, { columns: 20, rows: 4 }, plain);
   expect(frame.length).toBeLessThanOrEqual(4);
@@ -137,14 +145,14 @@ test("the progress frame never exceeds the terminal: running steps first, then a
 });
 
 test("the summary lists every step, replays the failed step's log and ends with the verdict", () => {
-  const state = newProgressState();
+  const state = newBuildState(PROGRESS_TAIL_LINES);
   for (const e of events) applyEvent(state, e, T);
-  expect(progressSummary(state, plain)).toEqual([
+  expect(buildSummary(state, plain)).toEqual([
     "",
     "  ✓ Install   1.2s",
     "  - lint      400ms  cancelled",
     "  ✗ bun test  830ms  exit 1",
-    "  - deploy    —",
+    "  - deploy    skipped (dependency failed)",
     "",
     "--- bun test failed (exit 1) ---",
     "expected 1 to be 2",
@@ -176,7 +184,7 @@ test("durations and key colours follow the reference's rules", () => {
 });
 
 test("the frame never wraps: names lose control characters, every line fits a narrow terminal", () => {
-  const state = newProgressState();
+  const state = newBuildState(PROGRESS_TAIL_LINES);
   applyEvent(state, events[0] as HmEvent, T);
   applyEvent(
     state,
@@ -200,4 +208,142 @@ test("the frame never wraps: names lose control characters, every line fits a na
   expect(progressFrame(state, T, 0, { columns: 80, rows: 24 }, plain)[1]).toBe(
     "  ⠋ echo one echo two  (0ms)",
   );
+});
+
+const queued = (step_id: string, key: string, display_name: string): HmEvent => ({
+  kind: "step_queued",
+  step_id,
+  key,
+  chain_idx: 0,
+  parent_key: null,
+  display_name,
+});
+
+test("plain output ends with the summary: a long failed log restated by its last 20 lines and a count", async () => {
+  const sink = memorySink();
+  const renderer = plainRenderer(sink, plain);
+  const feed: HmEvent[] = [
+    {
+      kind: "build_start",
+      run_id: "r2",
+      plan: { step_count: 2, chain_count: 2, default_runner: "shell" },
+      started_at: T,
+    },
+    queued("n", "5ca72c89e4a0", "./noisy.sh"),
+    queued("q", "quiet", "quiet"),
+    { kind: "step_start", step_id: "n", runner: "shell", image: null },
+    { kind: "step_start", step_id: "q", runner: "shell", image: null },
+    ...Array.from(
+      { length: 3000 },
+      (_, i): HmEvent => ({
+        kind: "step_log",
+        step_id: "n",
+        stream: "stdout",
+        line: `noise ${i + 1}`,
+        ts: T,
+      }),
+    ),
+    { kind: "step_log", step_id: "q", stream: "stdout", line: "all good", ts: T },
+    { kind: "step_end", step_id: "q", exit_code: 0, duration_ms: 20, snapshot: null },
+    { kind: "step_end", step_id: "n", exit_code: 3, duration_ms: 1500, snapshot: null },
+    {
+      kind: "chain_failed",
+      chain_idx: 0,
+      failed_step_id: "n",
+      failed_step_key: "5ca72c89e4a0",
+      exit_code: 3,
+      message: "step '5ca72c89e4a0' exited with code 3",
+      ts: T,
+    },
+    { kind: "build_end", exit_code: 1, duration_ms: 1600 },
+  ];
+  for (const e of feed) await renderer.deliver(e);
+  const lines = sink.text.trimEnd().split("\n");
+  expect(lines.slice(-29)).toEqual([
+    "build: end exit=1 duration=1600ms",
+    "",
+    "  ✗ ./noisy.sh  1.5s  exit 3",
+    "  ✓ quiet       20ms",
+    "",
+    "--- ./noisy.sh failed (exit 3) ---",
+    "… 2980 earlier lines not shown",
+    ...Array.from({ length: 20 }, (_, i) => `noise ${2981 + i}`),
+    "",
+    "✗ Build failed in 1.6s",
+  ]);
+  expect(lines).toContain("[./noisy.sh] noise 1");
+  expect(lines).toContain("[quiet] all good");
+});
+
+test("a timed-out step is restated as timed out; a passing build's summary has no logs", () => {
+  const state = newBuildState(20);
+  const feed: HmEvent[] = [
+    queued("s", "slow", "sleep 99"),
+    { kind: "step_start", step_id: "s", runner: "shell", image: null },
+    { kind: "step_log", step_id: "s", stream: "stdout", line: "waiting", ts: T },
+    { kind: "step_end", step_id: "s", exit_code: 124, duration_ms: 5000, snapshot: null },
+    {
+      kind: "chain_failed",
+      chain_idx: 0,
+      failed_step_id: "s",
+      failed_step_key: "slow",
+      exit_code: 124,
+      message: "step 'slow' timed out after 5s",
+      ts: T,
+    },
+    { kind: "build_end", exit_code: 124, duration_ms: 5100 },
+  ];
+  for (const e of feed) applyEvent(state, e, T);
+  expect(buildSummary(state, plain)).toEqual([
+    "",
+    "  ✗ sleep 99  5.0s  timed out",
+    "",
+    "--- sleep 99 timed out (exit 124) ---",
+    "waiting",
+    "",
+    "✗ Build timed out after 5.1s",
+  ]);
+  const passing = newBuildState(20);
+  for (const e of [
+    queued("p", "p", "true"),
+    { kind: "step_log", step_id: "p", stream: "stdout", line: "not restated", ts: T },
+    { kind: "step_end", step_id: "p", exit_code: 0, duration_ms: 5, snapshot: null },
+    { kind: "build_end", exit_code: 0, duration_ms: 9 },
+  ] satisfies HmEvent[])
+    applyEvent(passing, e, T);
+  expect(buildSummary(passing, plain)).toEqual(["", "  ✓ true  5ms", "", "✓ Build succeeded in 9ms"]);
+});
+
+test("a step's log is kept as a bounded ring: the newest lines, oldest first, and how many went", () => {
+  const tail = new LogTail(20);
+  for (let i = 1; i <= 5000; i++) tail.push(`line ${i}`);
+  expect(tail.lines()).toEqual(Array.from({ length: 20 }, (_, i) => `line ${4981 + i}`));
+  expect(tail.dropped).toBe(4980);
+  const short = new LogTail(20);
+  for (const l of ["a", "b"]) short.push(l);
+  expect([short.lines(), short.dropped]).toEqual([["a", "b"], 0]);
+});
+
+test("plain prefixes name steps, not hash keys; steps that share a name are told apart by their keys", async () => {
+  const sink = memorySink();
+  const renderer = plainRenderer(sink, plain);
+  const feed: HmEvent[] = [
+    queued("1", "c9c335b4e149", "unit tests"), // a label whose slug another step took
+    queued("2", "0a1b2c3d4e5f", "make"),
+    queued("3", "0a1b2c999999", "make"),
+    queued("4", "9f8e7d6c5b4a", "make check"),
+    queued("5", "ml", "echo one\necho two"),
+    ...["1", "2", "3", "4", "5"].map(
+      (id): HmEvent => ({ kind: "step_log", step_id: id, stream: "stdout", line: "hi", ts: T }),
+    ),
+  ];
+  for (const e of feed) await renderer.deliver(e);
+  expect(sink.text.trimEnd().split("\n")).toEqual([
+    "[unit tests] hi",
+    "[make #0a1b2c3] hi",
+    "[make #0a1b2c9] hi",
+    "[make check] hi",
+    "[echo one echo two] hi",
+  ]);
+  expect(sink.text).not.toMatch(/\[[0-9a-f]{12}\]/);
 });

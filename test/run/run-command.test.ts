@@ -118,7 +118,9 @@ describe("hm run with the noop runner", () => {
       const lines = human.stderr.split("\n");
       expect(lines).toContain("raw words");
       // Routed through the renderer: before the step's end line, not after the build's.
-      expect(lines.indexOf("raw words")).toBeLessThan(lines.findIndex((l) => l.startsWith("[talk] end")));
+      expect(lines.indexOf("raw words")).toBeLessThan(
+        lines.findIndex((l) => l.startsWith("[echo talk] end")),
+      );
     } finally {
       project.cleanup();
     }
@@ -142,7 +144,7 @@ describe("hm run with the noop runner", () => {
     project.cleanup();
   });
 
-  test("the plain renderer (no terminal): banner, workspace line, [key] lines", async () => {
+  test("the plain renderer (no terminal): banner, workspace line, [name] lines, then the summary", async () => {
     const project = makeProject({
       ".hm/ci.ir.json": irJson([{ key: "hello", env: { NOOP_LOG_LINES: "2" } }]),
       "src/a.txt": "a",
@@ -156,14 +158,21 @@ describe("hm run with the noop runner", () => {
       .filter((l) => !l.startsWith("▶ [harmont-fixture-noop]"));
     expect(lines[0]).toBe("▌ hm run · ci");
     expect(lines[1]).toMatch(/^workspace: 1 file packed in \d+ms \(\d\.\d KB archive\)$/);
-    expect(lines.slice(2, -1)).toEqual([
+    // The step has a key and no label: it is named by its command, as in the progress view.
+    expect(lines.slice(2, -5)).toEqual([
       "build: 1 steps in 1 chain(s)",
-      "[hello] start (runner=noop)",
-      "[hello] line 1",
-      "[hello] line 2",
-      expect.stringMatching(/^\[hello\] end exit=0 duration=\d+ms$/),
+      "[echo hello] start (runner=noop)",
+      "[echo hello] line 1",
+      "[echo hello] line 2",
+      expect.stringMatching(/^\[echo hello\] end exit=0 duration=\d+ms$/),
     ]);
-    expect(lines.at(-1)).toMatch(/^build: end exit=0 duration=\d+ms$/);
+    expect(lines.slice(-5)).toEqual([
+      expect.stringMatching(/^build: end exit=0 duration=\d+ms$/),
+      "",
+      expect.stringMatching(/^ {2}✓ echo hello {2}\d+ms$/),
+      "",
+      expect.stringMatching(/^✓ Build succeeded in \d/),
+    ]);
     project.cleanup();
   });
 

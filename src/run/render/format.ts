@@ -29,3 +29,9 @@ export function formatBytes(bytes: number): string {
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
+
+/** Control characters (a multi-line command's newlines, tabs, escapes) would break a line-based layout. */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+  return text.replace(/[\x00-\x1f\x7f]+/g, " ");
+}

@@ -3,121 +3,30 @@
  * neither `--logs` nor a non-empty `CI` is set: a "pipeline" bar over a tree
  * of steps (a builds_in child under its parent) with spinners and elapsed
  * times, redrawn in place; logs are kept per step, not shown. At the end the
- * view is replaced by a summary, the failed steps' logs, and one verdict line.
+ * view is replaced by the build's summary (`summary.ts`).
  *
- * `progressFrame` and `progressSummary` are pure (state → lines) so they can
- * be checked as text; `progressRenderer` drives them on a terminal.
+ * `progressFrame` is pure (state → lines) so it can be checked as text;
+ * `progressRenderer` drives it on a terminal.
  */
 import type { Paint } from "../../term.ts";
-import type { HmEvent } from "../events.ts";
+import { applyEvent, type BuildState, newBuildState, type StepView } from "./build-state.ts";
 import { formatDuration } from "./format.ts";
 import type { HumanRenderer } from "./plain-renderer.ts";
 import type { TextSink } from "./sink.ts";
+import { buildSummary } from "./summary.ts";
 
-type Status = "queued" | "running" | "passed" | "failed" | "timed_out" | "cancelled" | "skipped" | "cached";
-
-interface StepView {
-  readonly id: string;
-  readonly key: string;
-  readonly name: string;
-  readonly parentKey: string | null;
-  status: Status;
-  startedAt: number;
-  durationMs: number;
-  exitCode: number | null;
-  logs: string[];
-  droppedLogs: number;
-}
-
-export interface ProgressState {
-  readonly steps: StepView[];
-  readonly byId: Map<string, StepView>;
-  buildStartedAt: number;
-  /** Set by build_end. */
-  result: { exitCode: number; durationMs: number } | null;
-}
-
-/** Lines of log kept per step for the replay of failed steps (the newest win). */
-const MAX_KEPT_LOG_LINES = 2000;
+/**
+ * Log lines kept per step for the summary. Nothing of the log was on screen
+ * before it, so it shows much more than the plain output's summary does.
+ */
+export const PROGRESS_TAIL_LINES = 2000;
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const BAR_WIDTH = 24;
-
-export function newProgressState(): ProgressState {
-  return { steps: [], byId: new Map(), buildStartedAt: Date.now(), result: null };
-}
-
-/** Applies one event to the state (times from `now`, so tests can pin them). */
-export function applyEvent(state: ProgressState, event: HmEvent, now: number): void {
-  const step = "step_id" in event ? state.byId.get(event.step_id) : undefined;
-  switch (event.kind) {
-    case "build_start":
-      state.buildStartedAt = now;
-      return;
-    case "step_queued": {
-      const view: StepView = {
-        id: event.step_id,
-        key: event.key,
-        name: oneLine(event.display_name),
-        parentKey: event.parent_key,
-        status: "queued",
-        startedAt: 0,
-        durationMs: 0,
-        exitCode: null,
-        logs: [],
-        droppedLogs: 0,
-      };
-      state.steps.push(view);
-      state.byId.set(view.id, view);
-      return;
-    }
-    case "step_start":
-      if (step) {
-        step.status = "running";
-        step.startedAt = now;
-      }
-      return;
-    case "step_log":
-      if (step) {
-        step.logs.push(event.line);
-        if (step.logs.length > MAX_KEPT_LOG_LINES * 2) {
-          step.droppedLogs += step.logs.length - MAX_KEPT_LOG_LINES;
-          step.logs = step.logs.slice(-MAX_KEPT_LOG_LINES);
-        }
-      }
-      return;
-    case "step_cache_hit":
-      if (step) step.status = "cached";
-      return;
-    case "step_end":
-      if (step) {
-        step.durationMs = event.duration_ms;
-        step.exitCode = event.exit_code;
-        step.status = event.exit_code === 0 ? "passed" : event.exit_code === 130 ? "cancelled" : "failed";
-      }
-      return;
-    case "chain_failed": {
-      const failed = state.byId.get(event.failed_step_id);
-      if (
-        failed &&
-        event.exit_code === 124 &&
-        event.message.startsWith(`step '${event.failed_step_key}' timed out`)
-      )
-        failed.status = "timed_out";
-      return;
-    }
-    case "step_skipped":
-      if (step) step.status = "skipped";
-      return;
-    case "build_end":
-      state.result = { exitCode: event.exit_code, durationMs: event.duration_ms };
-      return;
-  }
-}
 
 const isDone = (s: StepView) => s.status !== "queued" && s.status !== "running";
 
 /** Steps in tree order: each builds_in child right under its parent, one level deeper. */
-function treeOrder(state: ProgressState): { step: StepView; depth: number }[] {
+function treeOrder(state: BuildState): { step: StepView; depth: number }[] {
   const children = new Map<string | null, StepView[]>();
   const keys = new Set(state.steps.map((s) => s.key));
   for (const step of state.steps) {
@@ -137,12 +46,6 @@ function treeOrder(state: ProgressState): { step: StepView; depth: number }[] {
   return out;
 }
 
-/** Control characters (a multi-line command's newlines, tabs, escapes) would break the layout. */
-function oneLine(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
-  return text.replace(/[\x00-\x1f\x7f]+/g, " ");
-}
-
 function fit(text: string, width: number): string {
   const chars = [...text];
   if (chars.length <= width) return text;
@@ -151,7 +54,7 @@ function fit(text: string, width: number): string {
 
 /** The live view: a root line and one line per step, at most `rows` lines, none wider than `columns`. */
 export function progressFrame(
-  state: ProgressState,
+  state: BuildState,
   now: number,
   tick: number,
   size: { columns: number; rows: number },
@@ -220,52 +123,6 @@ function visibleLength(text: string): number {
   return [...text.replace(ANSI, "")].length;
 }
 
-/** What replaces the view at the end: per-step rows, failed steps' logs, the verdict. */
-export function progressSummary(state: ProgressState, paint: Paint): string[] {
-  const width = Math.max(0, ...state.steps.map((s) => [...s.name].length));
-  const pad = (name: string) => name + " ".repeat(width - [...name].length);
-  const lines = [""];
-  for (const step of state.steps) {
-    const [glyph, timing] = summaryCells(step, paint);
-    lines.push(`  ${glyph} ${pad(step.name)}  ${timing}`);
-  }
-  const result = state.result;
-  const failedSteps = state.steps.filter((s) => s.status === "failed" || s.status === "timed_out");
-  if (result !== null && result.exitCode !== 0) {
-    for (const step of failedSteps) {
-      lines.push("", paint.red(`--- ${step.name} failed (exit ${step.exitCode}) ---`));
-      if (step.droppedLogs > 0) lines.push(paint.dim(`… ${step.droppedLogs} earlier lines not shown`));
-      lines.push(...step.logs);
-    }
-  }
-  lines.push("");
-  if (result === null) return lines;
-  const took = formatDuration(result.durationMs);
-  if (result.exitCode === 0) lines.push(paint.bold(paint.green(`✓ Build succeeded in ${took}`)));
-  else if (result.exitCode === 130) lines.push(paint.bold(paint.red(`✗ Build cancelled after ${took}`)));
-  else if (result.exitCode === 124) lines.push(paint.bold(paint.red(`✗ Build timed out after ${took}`)));
-  else lines.push(paint.bold(paint.red(`✗ Build failed in ${took}`)));
-  return lines;
-}
-
-function summaryCells(step: StepView, paint: Paint): [string, string] {
-  const took = formatDuration(step.durationMs);
-  switch (step.status) {
-    case "passed":
-      return [paint.green("✓"), took];
-    case "cached":
-      return [paint.green("✓"), "cached"];
-    case "failed":
-      return [paint.red("✗"), `${took}  exit ${step.exitCode}`];
-    case "timed_out":
-      return [paint.red("✗"), `${took}  timed out`];
-    case "cancelled":
-      return [paint.dim("-"), `${took}  cancelled`];
-    default:
-      return [paint.dim("-"), "—"];
-  }
-}
-
 export interface TerminalSize {
   readonly columns: number;
   readonly rows: number;
@@ -278,7 +135,7 @@ export function progressRenderer(
   size: () => TerminalSize,
   intervalMs = 80,
 ): HumanRenderer {
-  const state = newProgressState();
+  const state = newBuildState(PROGRESS_TAIL_LINES);
   let drawn = 0;
   let tick = 0;
   let closed = false;
@@ -311,7 +168,7 @@ export function progressRenderer(
       dirty = true;
       if (event.kind === "build_end") {
         close();
-        return sink.write(`${progressSummary(state, paint).join("\n")}\n`);
+        return sink.write(`${buildSummary(state, paint).join("\n")}\n`);
       }
     },
     note(line) {

@@ -1,0 +1,54 @@
+/**
+ * The end of a human run's output, shared by the progress view and the plain
+ * lines: a row per step, the last log lines of each failed or timed-out step,
+ * and the verdict last, so the end of the output says what failed.
+ */
+import type { Paint } from "../../term.ts";
+import type { BuildState, StepView } from "./build-state.ts";
+import { formatDuration } from "./format.ts";
+
+export function buildSummary(state: BuildState, paint: Paint): string[] {
+  const width = Math.max(0, ...state.steps.map((s) => [...s.name].length));
+  const pad = (name: string) => name + " ".repeat(width - [...name].length);
+  const lines = [""];
+  for (const step of state.steps) {
+    const [glyph, outcome] = summaryCells(step, paint);
+    lines.push(`  ${glyph} ${pad(step.name)}  ${outcome}`);
+  }
+  for (const step of state.steps) {
+    if (step.status !== "failed" && step.status !== "timed_out") continue;
+    const what = step.status === "timed_out" ? "timed out" : "failed";
+    lines.push("", paint.red(`--- ${step.name} ${what} (exit ${step.exitCode}) ---`));
+    if (step.log.dropped > 0) lines.push(paint.dim(`… ${step.log.dropped} earlier lines not shown`));
+    lines.push(...step.log.lines());
+  }
+  lines.push("");
+  const result = state.result;
+  if (result === null) return lines;
+  const took = formatDuration(result.durationMs);
+  if (result.exitCode === 0) lines.push(paint.bold(paint.green(`✓ Build succeeded in ${took}`)));
+  else if (result.exitCode === 130) lines.push(paint.bold(paint.red(`✗ Build cancelled after ${took}`)));
+  else if (result.exitCode === 124) lines.push(paint.bold(paint.red(`✗ Build timed out after ${took}`)));
+  else lines.push(paint.bold(paint.red(`✗ Build failed in ${took}`)));
+  return lines;
+}
+
+function summaryCells(step: StepView, paint: Paint): [string, string] {
+  const took = formatDuration(step.durationMs);
+  switch (step.status) {
+    case "passed":
+      return [paint.green("✓"), took];
+    case "cached":
+      return [paint.green("✓"), "cached"];
+    case "failed":
+      return [paint.red("✗"), `${took}  exit ${step.exitCode}`];
+    case "timed_out":
+      return [paint.red("✗"), `${took}  timed out`];
+    case "cancelled":
+      return [paint.dim("-"), `${took}  cancelled`];
+    case "skipped":
+      return [paint.dim("-"), `skipped (${step.skipReason})`];
+    default:
+      return [paint.dim("-"), "—"];
+  }
+}
