@@ -1,20 +1,22 @@
 /**
- * `hm cache save|restore|clean` (reference §7.5): the step-cache images
- * (`hm-cache/<step>:<key>`, the prefix `hm run` tags with, so the reference's
- * save/restore prefix mismatch cannot happen) moved to and from a directory a
- * CI system can cache between jobs.
+ * `hm cache ls|save|restore|clean`: the step-cache images of one project
+ * (`hm-cache/<project id>/<step>:<entry>`, `docs/design.md` "The step
+ * cache"), or of every project on the engine with `--all`.
  *
- * A directory holds one `docker save` tar per tag, `<step>--<key>.tar`, and
- * `manifest.json` = `{"version":1,"images":{"<file>":"<tag>"}}` with its files
- * sorted, so the same images always give the same manifest hash. Every file is
- * written under a temporary name and renamed into place: an interrupted save
- * never leaves a truncated tar that a later restore would trust.
+ * A saved directory holds one `docker save` archive of all the scope's images
+ * (shared layers stored once), `images-<hash>.tar`, and `manifest.json` =
+ * `{"version":2,"archive":…,"images":{"<tag>":"<image id>"}}`, tags sorted: the
+ * same images always give the same files and the same printed hash, so a CI
+ * cache keyed by it is stable. Files are written under a temporary name and
+ * renamed into place. `restore` checks every name the archive would create
+ * before the engine sees it. Version 1 directories (one tar per tag, no
+ * project) are recognised and refused with what to do.
  */
 import { createHash } from "node:crypto";
 import {
   createReadStream,
   createWriteStream,
-  existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -29,74 +31,123 @@ import { HmError, messageOf } from "../errors.ts";
 import { removeIfInterrupted } from "../interrupt-cleanup.ts";
 import { processAlive } from "../process-alive.ts";
 import type { Engine } from "./engine.ts";
-import { CACHE_REPOSITORY } from "./names.ts";
+import { ArchiveError, archiveNames } from "./image-archive.ts";
+import { CACHE_REPOSITORY, LABEL_CACHE_KEY, LABEL_PROJECT_ROOT, parseCacheTag } from "./names.ts";
 
 const MANIFEST = "manifest.json";
 const RESAVE = "remove the directory, or run hm cache save into it again";
 const PREFIX = `${CACHE_REPOSITORY}/`;
 
-const TAR_FILE = /^([a-z0-9][a-z0-9_.-]*)--([a-z0-9_.-]+)\.tar$/;
+/** One project (by identity), or every project on the engine (`--all`). */
+export type CacheScope = { readonly kind: "project"; readonly id: string } | { readonly kind: "all" };
 
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 const ManifestSchema = v.object({
-  version: v.literal(1),
-  // A file name of this directory (never a path), and a cache tag.
+  version: v.literal(2),
+  archive: v.nullable(v.pipe(v.string(), v.regex(/^images-[0-9a-f]{16}\.tar$/, "not images-<hash>.tar"))),
   images: v.record(
-    v.pipe(v.string(), v.regex(TAR_FILE, "not a <step>--<key>.tar file name")),
-    v.pipe(v.string(), v.startsWith(PREFIX)),
+    v.pipe(
+      v.string(),
+      v.check((tag) => parseCacheTag(tag) !== null, "not a hm-cache/<project>/<step>:<entry> tag"),
+    ),
+    v.pipe(v.string(), v.regex(IMAGE_ID, "not an image id (sha256:…)")),
   ),
 });
 export type CacheManifest = v.InferOutput<typeof ManifestSchema>;
 
 export interface CacheImage {
-  tag: string;
-  id: string;
-  size: number;
-  created: number;
+  readonly tag: string;
+  readonly id: string;
+  readonly size: number;
+  readonly created: number;
+  /** Null for an earlier hm's image (`hm-cache/<step>:<key>`), which belongs to no project. */
+  readonly projectId: string | null;
+  readonly projectRoot: string | null;
+  readonly step: string;
+  /** The SDK's cache key it was made under, when the image says. */
+  readonly cacheKey: string | null;
+  /** Seconds since the epoch: when a run last hit or made it. */
+  readonly lastUsed: number;
 }
 
-/** Every local image tag under the cache prefix. */
-export async function cacheImages(engine: Engine): Promise<CacheImage[]> {
+/** Every cache image of the scope; with `--all`, an earlier hm's project-less images too. */
+export async function cacheImages(engine: Engine, scope: CacheScope): Promise<CacheImage[]> {
   const images: CacheImage[] = [];
   for (const image of await engine.listImages()) {
     for (const tag of image.RepoTags ?? []) {
-      if (tag.startsWith(PREFIX))
-        images.push({ tag, id: image.Id, size: image.Size, created: image.Created });
+      if (!tag.startsWith(PREFIX)) continue;
+      const parsed = parseCacheTag(tag);
+      if (scope.kind === "project" && parsed?.projectId !== scope.id) continue;
+      const labels = image.Labels ?? {};
+      images.push({
+        tag,
+        id: image.Id,
+        size: image.Size,
+        created: image.Created,
+        projectId: parsed?.projectId ?? null,
+        projectRoot: labels[LABEL_PROJECT_ROOT] ?? null,
+        step: parsed?.step ?? tag.slice(PREFIX.length).split(":")[0] ?? tag,
+        cacheKey: labels[LABEL_CACHE_KEY] || null,
+        lastUsed: await lastUsed(engine, tag, image.Created),
+      });
     }
   }
-  return images.sort((a, b) => a.tag.localeCompare(b.tag));
+  return images.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
 }
 
-/** `hm-cache/<step>:<key>` → `<step>--<key>.tar`. */
-export function fileForTag(tag: string): string {
-  const [repository = "", key = ""] = tag.slice(PREFIX.length).split(":");
-  return `${repository}--${key}.tar`;
+/** The engine's last tag time (hm re-tags an entry on every hit), else the creation time. */
+async function lastUsed(engine: Engine, tag: string, created: number): Promise<number> {
+  try {
+    const info = (await engine.getImage(tag).inspect()) as { Metadata?: { LastTagTime?: string } };
+    const tagged = Date.parse(info.Metadata?.LastTagTime ?? "");
+    return Number.isFinite(tagged) && tagged > 0 ? Math.max(created, Math.floor(tagged / 1000)) : created;
+  } catch {
+    return created;
+  }
 }
 
-/** The inverse of fileForTag, for directories without a manifest; null when the name does not parse. */
-export function tagForFile(file: string): string | null {
-  const match = TAR_FILE.exec(file);
-  return match === null ? null : `${PREFIX}${match[1]}:${match[2]}`;
-}
-
-/** The manifest as written: compact JSON, files sorted. */
+/** The manifest as written: compact JSON, tags sorted. */
 export function manifestJson(manifest: CacheManifest): string {
-  const images = Object.fromEntries(Object.entries(manifest.images).sort(([a], [b]) => a.localeCompare(b)));
-  return JSON.stringify({ version: manifest.version, images });
+  const images = Object.fromEntries(Object.entries(manifest.images).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify({ version: manifest.version, archive: manifest.archive, images });
+}
+
+function digest16(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 
 /** First 8 bytes of SHA-256 of the manifest, as 16 hex digits: a cache key for CI systems. */
 export function manifestHash(manifest: CacheManifest): string {
-  return createHash("sha256").update(manifestJson(manifest)).digest("hex").slice(0, 16);
+  return digest16(manifestJson(manifest));
 }
 
-function readManifest(dir: string): CacheManifest | null {
+type ReadManifest =
+  | { kind: "none" }
+  | { kind: "legacy"; images: number }
+  | { kind: "current"; manifest: CacheManifest };
+
+function readManifest(dir: string): ReadManifest {
   const path = join(dir, MANIFEST);
-  if (!existsSync(path)) return null;
+  let kind: ReturnType<typeof lstatSync>;
+  try {
+    kind = lstatSync(path);
+  } catch {
+    return { kind: "none" };
+  }
+  if (!kind.isFile()) throw new HmError("E_USAGE", `${path}: not a regular file`, { hint: RESAVE });
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     throw new HmError("E_USAGE", `${path}: not valid JSON (${messageOf(error)})`, { hint: RESAVE });
+  }
+  const version = (parsed as { version?: unknown } | null)?.version;
+  if (version === 1) {
+    const images = (parsed as { images?: unknown }).images;
+    return {
+      kind: "legacy",
+      images: images !== null && typeof images === "object" ? Object.keys(images).length : 0,
+    };
   }
   const result = v.safeParse(ManifestSchema, parsed);
   if (!result.success) {
@@ -104,7 +155,7 @@ function readManifest(dir: string): CacheManifest | null {
     const where = issue.path?.map((p) => String(p.key)).join(".") ?? "(root)";
     throw new HmError("E_USAGE", `${path}: ${where}: ${issue.message}`, { hint: RESAVE });
   }
-  return result.output;
+  return { kind: "current", manifest: result.output };
 }
 
 /** Writes `path` atomically: to a temporary sibling first, renamed on success, removed on failure or Ctrl-C. */
@@ -131,14 +182,6 @@ function removeAbandonedPartials(dir: string): void {
   }
 }
 
-export interface SaveResult {
-  hash: string;
-  saved: string[];
-  kept: string[];
-  removed: string[];
-}
-
-/** Exports every cache image not already in `dir`, writes the manifest, and drops tars no image claims. */
 /** `dir` as a cache directory (created for a save), or a usage error saying why it cannot be one. */
 function cacheDirectory(dir: string, create: boolean): void {
   try {
@@ -151,27 +194,45 @@ function cacheDirectory(dir: string, create: boolean): void {
   }
 }
 
-export async function saveCache(engine: Engine, dir: string): Promise<SaveResult> {
+export interface SaveResult {
+  hash: string;
+  images: number;
+  /** The archive was written now (false: the directory already held these exact images). */
+  written: boolean;
+  archiveBytes: number;
+  removed: string[];
+}
+
+/** Exports the scope's cache images into one archive in `dir` (unless it already holds them), writes the manifest, drops other tars. */
+export async function saveCache(engine: Engine, dir: string, scope: CacheScope): Promise<SaveResult> {
   cacheDirectory(dir, true);
   removeAbandonedPartials(dir);
-  const manifest: CacheManifest = { version: 1, images: {} };
-  const result: SaveResult = { hash: "", saved: [], kept: [], removed: [] };
-  for (const image of await cacheImages(engine)) {
-    const file = fileForTag(image.tag);
-    manifest.images[file] = image.tag;
-    const path = join(dir, file);
-    if (existsSync(path)) {
-      result.kept.push(file);
-      continue;
+  const images = await cacheImages(engine, scope);
+  const saved = images.filter((image) => image.projectId !== null);
+  const entries = Object.fromEntries(saved.map((image) => [image.tag, image.id]));
+  const contentHash = digest16(JSON.stringify(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : 1))));
+  const manifest: CacheManifest = {
+    version: 2,
+    archive: saved.length === 0 ? null : `images-${contentHash}.tar`,
+    images: entries,
+  };
+  const result: SaveResult = { hash: "", images: saved.length, written: false, archiveBytes: 0, removed: [] };
+  if (manifest.archive !== null) {
+    const path = join(dir, manifest.archive);
+    if (!isRegularFile(path)) {
+      await writeAtomically(path, async (tmp) => {
+        const stream = await exportImages(
+          engine,
+          saved.map((image) => image.tag),
+        );
+        await pipeline(stream, createWriteStream(tmp));
+      });
+      result.written = true;
     }
-    await writeAtomically(path, async (tmp) => {
-      const stream = await engine.getImage(image.tag).get();
-      await pipeline(stream, createWriteStream(tmp));
-    });
-    result.saved.push(file);
+    result.archiveBytes = statSync(path).size;
   }
   for (const file of readdirSync(dir)) {
-    if (file.endsWith(".tar") && manifest.images[file] === undefined) {
+    if (file.endsWith(".tar") && file !== manifest.archive) {
       rmSync(join(dir, file), { force: true });
       result.removed.push(file);
     }
@@ -183,57 +244,145 @@ export async function saveCache(engine: Engine, dir: string): Promise<SaveResult
   return result;
 }
 
-export interface RestoreResult {
-  total: number;
-  loaded: number;
-  present: number;
-  missingDir: boolean;
+/** One `docker save` of several images (`GET /images/get?names=…`): shared layers are written once. */
+function exportImages(engine: Engine, names: string[]): Promise<NodeJS.ReadableStream> {
+  // dockerode has getImages, its type declarations do not.
+  const withGetImages = engine as unknown as {
+    getImages(options: { names: string[] }): Promise<NodeJS.ReadableStream>;
+  };
+  return withGetImages.getImages({ names });
 }
 
-/** Loads every image of `dir` the engine lacks; the manifest names the tags, or else the file names do. */
-export async function restoreCache(engine: Engine, dir: string): Promise<RestoreResult> {
-  if (!existsSync(dir)) return { total: 0, loaded: 0, present: 0, missingDir: true };
-  cacheDirectory(dir, false);
-  const manifest = readManifest(dir);
-  const entries: [string, string][] =
-    manifest !== null
-      ? Object.entries(manifest.images)
-      : readdirSync(dir).flatMap((file) => {
-          const tag = tagForFile(file);
-          return tag === null ? [] : [[file, tag] as [string, string]];
-        });
-  const local = new Set((await cacheImages(engine)).map((i) => i.tag));
-  const result: RestoreResult = { total: entries.length, loaded: 0, present: 0, missingDir: false };
-  for (const [file, tag] of entries.sort(([a], [b]) => a.localeCompare(b))) {
-    if (local.has(tag)) {
-      result.present++;
-      continue;
-    }
-    const path = join(dir, file);
-    if (!existsSync(path))
-      throw new HmError("E_USAGE", `${join(dir, MANIFEST)} lists ${file}, which is missing`, {
-        hint: RESAVE,
-      });
-    await loadImage(engine, path);
-    if (
-      !(await engine
-        .getImage(tag)
-        .inspect()
-        .then(
-          () => true,
-          () => false,
-        ))
-    ) {
-      throw new HmError("E_USAGE", `${path} did not hold ${tag} (the manifest says it does)`, {
-        hint: RESAVE,
-      });
-    }
-    result.loaded++;
+function isRegularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
   }
-  return result;
 }
 
-async function loadImage(engine: Engine, path: string): Promise<void> {
+export type RestoreResult =
+  | { kind: "missing_dir" }
+  | { kind: "empty" }
+  | { kind: "legacy"; images: number }
+  | { kind: "restored"; total: number; loaded: number; present: number };
+
+/**
+ * Loads the images of `dir` the engine lacks, after checking that every name
+ * the archive would create is a cache tag of the scope (of the manifest too).
+ * Nothing is loaded when one is not.
+ */
+export async function restoreCache(engine: Engine, dir: string, scope: CacheScope): Promise<RestoreResult> {
+  try {
+    lstatSync(dir);
+  } catch {
+    return { kind: "missing_dir" };
+  }
+  cacheDirectory(dir, false);
+  const read = readManifest(dir);
+  if (read.kind === "legacy") return { kind: "legacy", images: read.images };
+  if (read.kind === "none") {
+    const tars = readdirSync(dir).filter((f) => f.endsWith(".tar"));
+    if (tars.length === 0) return { kind: "empty" };
+    throw new HmError("E_USAGE", `${dir} holds ${tars.length} tar files but no ${MANIFEST}`, {
+      hint: "restore reads directories written by hm cache save; run hm cache save into it again",
+    });
+  }
+  const { manifest } = read;
+  const tags = Object.keys(manifest.images).sort();
+  for (const tag of tags) refuseOutsideScope(tag, scope, join(dir, MANIFEST));
+  if (manifest.archive === null || tags.length === 0)
+    return { kind: "restored", total: 0, loaded: 0, present: 0 };
+  const path = join(dir, manifest.archive);
+  let names: ReturnType<typeof archiveNames>;
+  try {
+    names = archiveNames(path);
+  } catch (error) {
+    const why = error instanceof ArchiveError ? error.message : messageOf(error);
+    throw new HmError("E_USAGE", `cannot restore from ${path}: ${why}`, { hint: RESAVE });
+  }
+  for (const tag of names.tags) refuseOutsideScope(tag, scope, path);
+  if (names.untagged > 0)
+    throw new HmError(
+      "E_USAGE",
+      `${path} holds ${names.untagged} images without a name; nothing was loaded`,
+      {
+        hint: RESAVE,
+      },
+    );
+  const inArchive = new Set(names.tags);
+  for (const tag of tags)
+    if (!inArchive.has(tag))
+      throw new HmError(
+        "E_USAGE",
+        `${path} does not hold ${tag} (the manifest says it does); nothing was loaded`,
+        {
+          hint: RESAVE,
+        },
+      );
+  for (const tag of names.tags)
+    if (manifest.images[tag] === undefined)
+      throw new HmError(
+        "E_USAGE",
+        `${path} holds ${tag}, which ${MANIFEST} does not list; nothing was loaded`,
+        {
+          hint: RESAVE,
+        },
+      );
+
+  const missing: string[] = [];
+  for (const tag of tags) if ((await imageId(engine, tag)) !== manifest.images[tag]) missing.push(tag);
+  if (missing.length > 0) {
+    await loadImages(engine, path);
+    for (const tag of missing) {
+      const loaded = await imageId(engine, tag);
+      if (loaded !== manifest.images[tag])
+        throw new HmError(
+          "E_USAGE",
+          `${path}: ${tag} loaded as ${loaded ?? "nothing"}, not ${manifest.images[tag]}`,
+          {
+            hint: RESAVE,
+          },
+        );
+    }
+  }
+  return {
+    kind: "restored",
+    total: tags.length,
+    loaded: missing.length,
+    present: tags.length - missing.length,
+  };
+}
+
+function refuseOutsideScope(tag: string, scope: CacheScope, where: string): void {
+  const parsed = parseCacheTag(tag);
+  if (parsed === null)
+    throw new HmError(
+      "E_USAGE",
+      `${where} would create the image '${tag}', which is not a step-cache image; nothing was loaded`,
+      {
+        hint: "hm cache restore only loads hm-cache/<project>/<step>:<entry> images: use a directory written by hm cache save",
+      },
+    );
+  if (scope.kind === "project" && parsed.projectId !== scope.id)
+    throw new HmError(
+      "E_USAGE",
+      `${where} holds '${tag}', a cache image of another project (${parsed.projectId}, this one is ${scope.id}); nothing was loaded`,
+      {
+        hint: "restore it from that project's directory (or -d), or pass --all to restore every project's images",
+      },
+    );
+}
+
+async function imageId(engine: Engine, tag: string): Promise<string | null> {
+  try {
+    return (await engine.getImage(tag).inspect()).Id;
+  } catch {
+    return null;
+  }
+}
+
+async function loadImages(engine: Engine, path: string): Promise<void> {
   const stream = await engine.loadImage(createReadStream(path), { quiet: true });
   await new Promise<void>((resolve, reject) => {
     engine.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
@@ -249,11 +398,13 @@ export interface CleanResult {
   bytes: number;
 }
 
-/** Removes the cache images (those older than `olderThanDays` only, when given). */
-export async function cleanCache(engine: Engine, olderThanDays?: number): Promise<CleanResult> {
-  const cutoff =
-    olderThanDays === undefined ? Number.POSITIVE_INFINITY : Date.now() / 1000 - olderThanDays * 86_400;
-  const doomed = (await cacheImages(engine)).filter((i) => i.created < cutoff);
+/** Removes the scope's cache images (those unused for more than `olderThanDays` only, when given). */
+export async function cleanCache(
+  engine: Engine,
+  scope: CacheScope,
+  olderThanDays?: number,
+): Promise<CleanResult> {
+  const doomed = selectUnused(await cacheImages(engine, scope), olderThanDays, Date.now() / 1000);
   const sizes = new Map<string, number>();
   for (const image of doomed) {
     await engine.getImage(image.tag).remove();
@@ -262,4 +413,14 @@ export async function cleanCache(engine: Engine, olderThanDays?: number): Promis
   let bytes = 0;
   for (const size of sizes.values()) bytes += size;
   return { images: doomed.length, bytes };
+}
+
+/** The images last used before `now - olderThanDays` (all of them without a limit). */
+export function selectUnused(
+  images: readonly CacheImage[],
+  olderThanDays: number | undefined,
+  now: number,
+): CacheImage[] {
+  const cutoff = olderThanDays === undefined ? Number.POSITIVE_INFINITY : now - olderThanDays * 86_400;
+  return images.filter((image) => image.lastUsed < cutoff);
 }

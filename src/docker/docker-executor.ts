@@ -12,13 +12,18 @@
  *    a file deleted from the working tree does not linger (tracked deletion);
  * 4. attach, start, stream stdout/stderr line by line, wait;
  * 5. on success, commit when a builds_in child or the cache needs it
- *    (cache tag, else an ephemeral tag removed at the end of the run);
+ *    (cache tag, else an ephemeral tag removed at the end of the run); a step
+ *    stopped by a cancel or a timeout is never committed, and a cache tag
+ *    committed while it was being stopped is removed again;
  * 6. the container is always removed; cancel kills it at once (exit 130).
+ * Cache entries belong to a project and to what the step runs (cache-entry.ts).
  */
 import type { Readable } from "node:stream";
 import { messageOf } from "../errors.ts";
+import { type ProjectIdentity, projectIdentity } from "../pipeline/project-identity.ts";
 import type { StdStream, StepResult } from "../protocol/index.ts";
-import type { CacheDecision, Executor, StepExecution, StepHints } from "../run/scheduler.ts";
+import type { CacheDecision, CacheRequest, Executor, StepExecution, StepHints } from "../run/scheduler.ts";
+import { entryFingerprint, wantsCache } from "./cache-entry.ts";
 import { StreamDemuxer } from "./demux.ts";
 import { type Engine, engineAddress } from "./engine.ts";
 import { ownerLabel, removeRunLeftovers } from "./gc.ts";
@@ -29,7 +34,10 @@ import {
   containerName,
   DEFAULT_IMAGE,
   ephemeralTag,
+  LABEL_CACHE_KEY,
   LABEL_OWNER,
+  LABEL_PROJECT,
+  LABEL_PROJECT_ROOT,
   LABEL_RUN,
   LABEL_STEP,
 } from "./names.ts";
@@ -40,6 +48,8 @@ export interface DockerRunContext {
   /** The run's workspace tar and the paths it holds. */
   readonly archivePath: string;
   readonly archivePaths: readonly string[];
+  /** The project's root: its identity scopes the step cache. */
+  readonly projectRoot: string;
 }
 
 /** Runs before the step's command: removes what the previous listing had and this one lacks. */
@@ -63,16 +73,45 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
   const { engine } = context;
   const listing = `${context.archivePaths.filter((p) => !p.includes("\n")).join("\n")}\n`;
   const listed = new Set(context.archivePaths);
+  let project: Promise<ProjectIdentity> | null = null;
+  const identity = () => {
+    project ??= projectIdentity(context.projectRoot);
+    return project;
+  };
+  /** Each step's request, and its entry fingerprint once known (a root's needs its image's id). */
+  const requests = new Map<string, CacheRequest>();
+  const fingerprints = new Map<string, string>();
+
+  /** The step's entry fingerprint, or null when it cannot have one (its parent ran on another runner). */
+  const fingerprintOf = async (request: CacheRequest, imageId: string | null): Promise<string | null> => {
+    const parentFingerprint = request.parentKey === null ? null : fingerprints.get(request.parentKey);
+    if (parentFingerprint === undefined) return null;
+    const fingerprint = entryFingerprint({
+      projectId: (await identity()).id,
+      step: request.step,
+      env: request.env,
+      runner: "docker",
+      imageId: request.parentKey === null ? imageId : null,
+      parentFingerprint,
+    });
+    fingerprints.set(request.step.key, fingerprint);
+    return fingerprint;
+  };
 
   return {
     name: "docker",
 
-    async cacheLookup(step): Promise<CacheDecision> {
-      const key = step.cache?.key;
-      if (step.cache === undefined || step.cache.policy === "none" || key === undefined || key === "")
-        return { kind: "miss_no_commit" };
-      const tag = cacheTag(step.key, key);
-      return (await imageExists(engine, tag)) ? { kind: "hit", tag } : { kind: "miss_build_as", tag };
+    async cacheLookup(request): Promise<CacheDecision> {
+      requests.set(request.step.key, request);
+      // A root step whose image is missing has no id yet: its fingerprint is settled after the pull.
+      const imageId = request.parentKey === null ? await imageIdOf(engine, rootImage(request)) : null;
+      const fingerprint = await fingerprintOf(request, imageId);
+      if (!wantsCache(request.step) || fingerprint === null) return { kind: "miss_no_commit" };
+      const tag = cacheTag((await identity()).id, request.step.key, fingerprint);
+      if (imageId === null && request.parentKey === null) return { kind: "miss_build_as", tag };
+      if (!(await imageExists(engine, tag))) return { kind: "miss_build_as", tag };
+      await touch(engine, tag);
+      return { kind: "hit", tag };
     },
 
     execute(input, onLog, hints?: StepHints): StepExecution {
@@ -86,18 +125,39 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           onLog("stderr", `hm: ${message}`);
           return stepResult(SETUP_FAILED, null);
         };
+        let cacheTarget = lookup.kind === "miss_build_as" ? lookup.tag : null;
         if (!(await imageExists(engine, image))) {
           const pulled = await pull(engine, image, onLog);
           if (pulled !== null) return fail(`cannot pull image '${image}': ${pulled}`);
+          // The entry of a root step includes its image's id, known only now.
+          const request = requests.get(input.step.key);
+          if (request !== undefined && input.parent_snapshot === null) {
+            const fingerprint = await fingerprintOf(request, await imageIdOf(engine, image));
+            if (cacheTarget !== null && fingerprint !== null)
+              cacheTarget = cacheTag((await identity()).id, input.step.key, fingerprint);
+          }
         }
         if (cancelled) return stepResult(130, null);
+        const cacheLabels: Record<string, string> =
+          cacheTarget === null
+            ? {}
+            : {
+                [LABEL_PROJECT]: (await identity()).id,
+                [LABEL_PROJECT_ROOT]: context.projectRoot,
+                [LABEL_CACHE_KEY]: input.step.cache?.key ?? "",
+              };
         const container = await engine.createContainer({
           name: containerName(input.run_id, input.step.key, input.step_id),
           Image: image,
           Cmd: ["sh", "-c", `${PRELUDE}\n${input.step.cmd}`],
           Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
           WorkingDir: "/",
-          Labels: { [LABEL_RUN]: input.run_id, [LABEL_STEP]: input.step.key, [LABEL_OWNER]: ownerLabel() },
+          Labels: {
+            [LABEL_RUN]: input.run_id,
+            [LABEL_STEP]: input.step.key,
+            [LABEL_OWNER]: ownerLabel(),
+            ...cacheLabels,
+          },
           Tty: false,
           AttachStdout: true,
           AttachStderr: true,
@@ -132,18 +192,23 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           if (cancelled) return stepResult(130, null);
           if (StatusCode !== 0) return stepResult(StatusCode, null);
           const target =
-            lookup.kind === "miss_build_as"
-              ? lookup.tag
-              : hints?.snapshotNeeded
-                ? ephemeralTag(input.step.key, input.step_id)
-                : null;
+            cacheTarget ?? (hints?.snapshotNeeded ? ephemeralTag(input.step.key, input.step_id) : null);
           if (target === null) return stepResult(0, null);
           const [repo, tag] = splitTag(target);
           // The image inherits the container's labels: a cache image outlives the run, so it drops the run's.
           await container.commit(
-            lookup.kind === "miss_build_as" ? { repo, tag, changes: [`LABEL ${LABEL_RUN}=`] } : { repo, tag },
+            cacheTarget !== null ? { repo, tag, changes: [`LABEL ${LABEL_RUN}=`] } : { repo, tag },
           );
-          if (lookup.kind === "miss_build_as") await evictStale(engine, repo, tag);
+          if (cancelled) {
+            // Stopped (cancel or timeout) while committing: what it left must not become a cache entry.
+            if (cacheTarget !== null)
+              await engine
+                .getImage(target)
+                .remove()
+                .catch(() => {});
+            return stepResult(130, null);
+          }
+          if (cacheTarget !== null) await evictStale(engine, repo, tag);
           return stepResult(0, target);
         } finally {
           stop = null;
@@ -173,6 +238,28 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
 
 function stepResult(exitCode: number, snapshot: string | null): StepResult {
   return { exit_code: exitCode, committed_snapshot: snapshot, artifacts: [] };
+}
+
+function rootImage(request: CacheRequest): string {
+  return request.step.image ?? DEFAULT_IMAGE;
+}
+
+/** The image's id (its content digest), or null when the engine lacks it. */
+async function imageIdOf(engine: Engine, image: string): Promise<string | null> {
+  try {
+    return (await engine.getImage(image).inspect()).Id;
+  } catch {
+    return null;
+  }
+}
+
+/** Tags `tag` again: the engine records the time (`Metadata.LastTagTime`), which `hm cache ls` shows as last used. */
+async function touch(engine: Engine, tag: string): Promise<void> {
+  const [repo, name] = splitTag(tag);
+  await engine
+    .getImage(tag)
+    .tag({ repo, tag: name })
+    .catch(() => {});
 }
 
 async function imageExists(engine: Engine, image: string): Promise<boolean> {

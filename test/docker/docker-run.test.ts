@@ -6,16 +6,17 @@
  * an unreachable engine.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   dockerReady,
   ensureTestImage,
   labelled,
+  projectCacheTags,
+  removeProjectCache,
   runJson,
   startLocalRegistry,
   TEST_IMAGE,
-  tagsUnder,
 } from "../helpers/docker.ts";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
@@ -101,58 +102,60 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
       ),
       "gone.txt": "soon deleted\n",
     });
-    const first = await dockerRun(project.root);
-    expect(first.exitCode).toBe(0);
-    expect(stepLines(first.events, "deps")).toEqual(["installing"]);
-    expect(stepLines(first.events, "check")).toEqual(["cached", "present"]);
-    expect(tagsUnder("hm-cache/deps:")).toContain(`hm-cache/deps:${key.slice(0, 16)}`);
+    try {
+      const first = await dockerRun(project.root);
+      expect(first.exitCode).toBe(0);
+      expect(stepLines(first.events, "deps")).toEqual(["installing"]);
+      expect(stepLines(first.events, "check")).toEqual(["cached", "present"]);
+      const tags = await projectCacheTags(project.root);
+      expect(tags).toHaveLength(1);
+      expect(tags[0]).toMatch(/^hm-cache\/[0-9a-f]{16}\/deps:[0-9a-f]{16}$/);
 
-    rmSync(join(project.root, "gone.txt"));
-    const second = await dockerRun(project.root);
-    expect(second.exitCode).toBe(0);
-    const kinds = second.events.map((e) => e.kind);
-    expect(kinds.filter((k) => k === "step_cache_hit").length).toBe(1);
-    expect(kinds.filter((k) => k === "step_start").length).toBe(1); // only 'check' ran
-    expect(second.events.find((e) => e.kind === "step_cache_hit")).toMatchObject({
-      key,
-      tag: `hm-cache/deps:${key.slice(0, 16)}`,
-    });
-    expect(stepLines(second.events, "check")).toEqual(["cached", "absent"]);
-    Bun.spawnSync(["docker", "rmi", "-f", `hm-cache/deps:${key.slice(0, 16)}`]);
-    project.cleanup();
+      rmSync(join(project.root, "gone.txt"));
+      const second = await dockerRun(project.root);
+      expect(second.exitCode).toBe(0);
+      const kinds = second.events.map((e) => e.kind);
+      expect(kinds.filter((k) => k === "step_cache_hit").length).toBe(1);
+      expect(kinds.filter((k) => k === "step_start").length).toBe(1); // only 'check' ran
+      expect(second.events.find((e) => e.kind === "step_cache_hit")).toMatchObject({ key, tag: tags[0] });
+      expect(stepLines(second.events, "check")).toEqual(["cached", "absent"]);
+    } finally {
+      await removeProjectCache(project.root);
+      project.cleanup();
+    }
   }, 90_000);
 
-  test("a new cache key for a step evicts that step's older cache tag, and only that step's", async () => {
-    const step1 = `evict-${crypto.randomUUID().slice(0, 8)}`;
-    const other = `keep-${crypto.randomUUID().slice(0, 8)}`;
+  test("a new cache key for a step evicts that step's older entry of the same project, and only that", async () => {
     const key = () => crypto.randomUUID().replaceAll("-", "");
-    const pipeline = (k: string, otherKey: string) =>
-      makeProject({
-        ".hm/ci.ir.json": irJson([
-          step(step1, "echo x > f", { image: TEST_IMAGE, cache: { policy: "forever", key: k } }),
-          step(other, "echo y > g", { image: TEST_IMAGE, cache: { policy: "forever", key: otherKey } }),
-        ]),
-      });
-    const [first, second, otherKey] = [key(), key(), key()];
-    const a = pipeline(first, otherKey);
-    const b = pipeline(second, otherKey);
-    try {
-      expect((await dockerRun(a.root)).exitCode).toBe(0);
-      expect((await dockerRun(b.root)).exitCode).toBe(0);
-      expect(tagsUnder(`hm-cache/${step1}:`)).toEqual([`hm-cache/${step1}:${second.slice(0, 16)}`]);
-      expect(tagsUnder(`hm-cache/${other}:`)).toEqual([`hm-cache/${other}:${otherKey.slice(0, 16)}`]);
-    } finally {
-      Bun.spawnSync([
-        "docker",
-        "rmi",
-        "-f",
-        ...tagsUnder(`hm-cache/${step1}:`),
-        ...tagsUnder(`hm-cache/${other}:`),
+    const ir = (k: string, otherKey: string) =>
+      irJson([
+        step("evict", "echo x > f", { image: TEST_IMAGE, cache: { policy: "forever", key: k } }),
+        step("keep", "echo y > g", { image: TEST_IMAGE, cache: { policy: "forever", key: otherKey } }),
       ]);
-      a.cleanup();
-      b.cleanup();
+    const [first, second, otherKey] = [key(), key(), key()];
+    const project = makeProject({ ".hm/ci.ir.json": ir(first, otherKey) });
+    const elsewhere = makeProject({ ".hm/ci.ir.json": ir(first, otherKey) });
+    try {
+      expect((await dockerRun(project.root)).exitCode).toBe(0);
+      expect((await dockerRun(elsewhere.root)).exitCode).toBe(0);
+      const before = await projectCacheTags(project.root);
+      const theirs = await projectCacheTags(elsewhere.root);
+      writeFileSync(join(project.root, ".hm", "ci.ir.json"), ir(second, otherKey));
+      expect((await dockerRun(project.root)).exitCode).toBe(0);
+      const after = await projectCacheTags(project.root);
+      expect(after).toHaveLength(2);
+      const evictStep = (tags: string[]) => tags.filter((t) => t.includes("/evict:"));
+      expect(evictStep(after)).not.toEqual(evictStep(before));
+      expect(after.filter((t) => t.includes("/keep:"))).toEqual(before.filter((t) => t.includes("/keep:")));
+      // Another project's entries of the same step are not evicted.
+      expect(await projectCacheTags(elsewhere.root)).toEqual(theirs);
+    } finally {
+      await removeProjectCache(project.root);
+      await removeProjectCache(elsewhere.root);
+      project.cleanup();
+      elsewhere.cleanup();
     }
-  }, 60_000);
+  }, 90_000);
 
   test("100 000 lines per stream arrive complete and in order", async () => {
     const project = makeProject({

@@ -135,3 +135,15 @@ export async function startLocalRegistry(): Promise<{ address: string; stop: () 
   stop();
   throw new Error(`docker-registry did not answer on ${address}: ${await new Response(proc.stderr).text()}`);
 }
+
+/** The cache tags of one project (its identity computed as hm does), sorted. */
+export async function projectCacheTags(root: string): Promise<string[]> {
+  const { projectIdentity } = await import("../../src/pipeline/project-identity.ts");
+  return tagsUnder(`hm-cache/${(await projectIdentity(root)).id}/`).sort();
+}
+
+/** Removes the cache images of a project the test made (and nothing else). */
+export async function removeProjectCache(root: string): Promise<void> {
+  const tags = await projectCacheTags(root);
+  if (tags.length > 0) Bun.spawnSync(["docker", "rmi", "-f", ...tags], { stdout: "pipe", stderr: "pipe" });
+}
