@@ -32,6 +32,7 @@ import { createRunDirectory, forgetRuns, liveRunIds, reapDeadRuns } from "./run-
 import { checkRunnerArgs } from "./runner-args.ts";
 import { resolveRunners } from "./runners.ts";
 import { type Executor, schedule } from "./scheduler.ts";
+import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
 import { handleRunSignals } from "./signals.ts";
 import { packWorkspace } from "./workspace/pack.ts";
 
@@ -48,6 +49,8 @@ export interface RunBuildOptions {
   /** `--logs`: plain lines even on a terminal. */
   readonly logs: boolean;
   readonly extraEnv: Readonly<Record<string, string>>;
+  /** `--allow-host-install`: toolchain steps may install software on this machine (shell runner). */
+  readonly allowHostInstall: boolean;
 }
 
 /** Events whose `before` hooks the scheduler awaits before it acts on them. */
@@ -62,6 +65,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     builtins: BUILTIN_RUNNERS,
     builtinDefault: "docker",
   });
+  checkHostInstalls(graph, choices, options.allowHostInstall);
   // The engine is needed only when a step runs on docker; unreachable stops the run now (exit 4).
   const engine = choices.some((c) => c.plugin === null) ? await connectEngine() : null;
   if (engine !== null) await reapEngine(engine, liveRunIds()).catch(() => {});
@@ -106,6 +110,8 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
 
   try {
     if (human) say(`${paintFor(2).cyan("▌")} ${paintFor(2).bold("hm run")} · ${options.pipeline.entry.slug}`);
+    const ignored = ignoredOnHost(graph, choices);
+    if (ignored !== null) say(ignored);
     const archiveId = crypto.randomUUID();
     const archivePath = join(runDir.path, "workspace.tar");
     const packStarted = performance.now();

@@ -41,6 +41,10 @@ export default defineHmCommand({
       valueHint: "NAME",
       description: "Runner for steps that name none (e.g. shell)",
     },
+    "allow-host-install": {
+      type: "boolean",
+      description: "Let toolchain steps install software on this machine (shell runner)",
+    },
   },
   async run({ args, rawArgs }) {
     const format = args.format ?? "human";
@@ -63,6 +67,7 @@ export default defineHmCommand({
       format,
       logs: args.logs === true,
       extraEnv,
+      allowHostInstall: args["allow-host-install"] === true,
     });
   },
 });

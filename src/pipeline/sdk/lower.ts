@@ -6,6 +6,7 @@
  */
 import { cachePolicyToIR } from "./cache.ts";
 import { type Duration, parseDuration } from "./duration.ts";
+import { recordLowered } from "./host-installers.ts";
 import { resolveKeys } from "./keys.ts";
 import { Step } from "./step.ts";
 
@@ -95,6 +96,8 @@ function lowerToGraph(
     if (s._runner != null) step.runner = s._runner;
     if (s._runnerArgs != null) step.runner_args = s._runnerArgs;
     nodes.push({ step, env: { ...BASE_ENV, ...pipelineEnv, ...s._env } });
+    // Beside the IR, not in it: which of these steps a toolchain made to install software.
+    recordLowered(s, step.key as string);
 
     const parent = nearestCommandAncestor(s);
     if (parent !== null) {

@@ -5,6 +5,7 @@
  * lint and package fork from; fmt needs no build and forks off the install.
  */
 import { type CachePolicy, forever, onChange } from "../cache.ts";
+import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { installChain } from "./install.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkChoice, checkOptions, partition } from "./options.ts";
@@ -89,7 +90,7 @@ export class CMakeToolchain {
         "/opt/vcpkg/bootstrap-vcpkg.sh",
         `cd ${path} && /opt/vcpkg/vcpkg install`,
       ].join(" && ");
-      parent = parent.sh(vcpkg, { label: ":cmake: vcpkg", cache: onChange("vcpkg.json") });
+      parent = installsSoftware(parent.sh(vcpkg, { label: ":cmake: vcpkg", cache: onChange("vcpkg.json") }));
       cache = opts.cache ?? onChange("vcpkg.json");
     }
     return new CMakeProject(this, parent.sh(buildCmd, { label: ":cmake: build", cache }), path);
@@ -205,6 +206,7 @@ export function cmake(opts?: CMakeOptions): CMakeToolchain | CMakeProject {
     installCache: forever(),
     tag: "cmake",
     installLabel: "verify",
+    installs: false,
     image: opts?.image,
     base: opts?.base,
   });

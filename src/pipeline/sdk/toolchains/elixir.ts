@@ -5,6 +5,7 @@
  * Every mix step runs with `ELIXIR_ERL_OPTIONS=+fnu` (UTF-8 file names).
  */
 import { forever, onChange } from "../cache.ts";
+import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
@@ -150,18 +151,20 @@ export function elixir(opts?: ElixirOptions): ElixirProject {
     image: opts?.image,
     base: opts?.base,
   });
-  const elixirInstalled = erlangInstalled.sh(
-    [
-      `curl -fsSL https://github.com/elixir-lang/elixir/releases/download/v${elixirVersion}/elixir-otp-${otpMajor}.zip -o /tmp/elixir.zip`,
-      "unzip -q /tmp/elixir.zip -d /usr/local/elixir",
-      "ln -sf /usr/local/elixir/bin/elixir /usr/local/bin/elixir",
-      "ln -sf /usr/local/elixir/bin/mix /usr/local/bin/mix",
-      "ln -sf /usr/local/elixir/bin/iex /usr/local/bin/iex",
-      "mix local.hex --force",
-      "mix local.rebar --force",
-      "elixir --version",
-    ].join(" && "),
-    { label: ":ex: elixir-install", cache: forever(), env: ELIXIR_ENV },
+  const elixirInstalled = installsSoftware(
+    erlangInstalled.sh(
+      [
+        `curl -fsSL https://github.com/elixir-lang/elixir/releases/download/v${elixirVersion}/elixir-otp-${otpMajor}.zip -o /tmp/elixir.zip`,
+        "unzip -q /tmp/elixir.zip -d /usr/local/elixir",
+        "ln -sf /usr/local/elixir/bin/elixir /usr/local/bin/elixir",
+        "ln -sf /usr/local/elixir/bin/mix /usr/local/bin/mix",
+        "ln -sf /usr/local/elixir/bin/iex /usr/local/bin/iex",
+        "mix local.hex --force",
+        "mix local.rebar --force",
+        "elixir --version",
+      ].join(" && "),
+      { label: ":ex: elixir-install", cache: forever(), env: ELIXIR_ENV },
+    ),
   );
   const depsInstalled = elixirInstalled.sh(`cd ${path} && mix deps.get && mix deps.compile`, {
     label: ":ex: mix-deps",

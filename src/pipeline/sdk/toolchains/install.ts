@@ -4,6 +4,7 @@
  * A `base` step replaces the apt step, so several toolchains can share one.
  */
 import { type CachePolicy, ttl } from "../cache.ts";
+import { installsSoftware } from "../host-installers.ts";
 import { type Step, scratch } from "../step.ts";
 import { checkOptions } from "./options.ts";
 
@@ -25,10 +26,12 @@ export function aptBase(opts: AptBaseOptions): Step {
   if (!Array.isArray(opts?.packages) || opts.packages.some((p) => typeof p !== "string")) {
     throw new Error("hm: aptBase: option 'packages' must be an array of package names");
   }
-  return scratch({ image: opts.image }).sh(aptInstallCmd(opts.packages), {
-    label: opts.label ?? ":apt: base",
-    cache: ttl(APT_CACHE_SECONDS),
-  });
+  return installsSoftware(
+    scratch({ image: opts.image }).sh(aptInstallCmd(opts.packages), {
+      label: opts.label ?? ":apt: base",
+      cache: ttl(APT_CACHE_SECONDS),
+    }),
+  );
 }
 
 /** A toolchain or project in a directory: the install step all its actions fork from. */
@@ -57,17 +60,22 @@ export interface InstallChain {
   readonly installLabel: string;
   readonly image?: string | undefined;
   readonly base?: Step | undefined;
+  /** False when the install command only checks what apt installed (cmake's `verify`). */
+  readonly installs?: boolean;
 }
 
 export function installChain(chain: InstallChain): Step {
   const base =
     chain.base ??
-    scratch({ image: chain.image }).sh(aptInstallCmd(chain.aptPackages), {
-      label: `:${chain.tag}: apt-base`,
-      cache: ttl(APT_CACHE_SECONDS),
-    });
-  return base.sh(chain.installCmd, {
+    installsSoftware(
+      scratch({ image: chain.image }).sh(aptInstallCmd(chain.aptPackages), {
+        label: `:${chain.tag}: apt-base`,
+        cache: ttl(APT_CACHE_SECONDS),
+      }),
+    );
+  const installed = base.sh(chain.installCmd, {
     label: `:${chain.tag}: ${chain.installLabel}`,
     cache: chain.installCache,
   });
+  return chain.installs === false ? installed : installsSoftware(installed);
 }

@@ -6,6 +6,7 @@
  * dependencies; `run(script)` forks off the dependencies.
  */
 import { forever, onChange } from "../cache.ts";
+import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { type DetectionSources, detectJsExplained, type PackageManager, type Runtime } from "./detect.ts";
 import { fetchThenRun } from "./downloads.ts";
@@ -119,11 +120,13 @@ function project(opts?: JsOptions): JsProject {
   const pmReady =
     bootstrap === null
       ? runtimeInstalled
-      : runtimeInstalled.sh(bootstrap, {
-          label: `:${tag}: ${pm}`,
-          // A pinned version lives in package.json's packageManager field.
-          cache: pmVersion !== undefined ? onChange(`${path}/package.json`) : forever(),
-        });
+      : installsSoftware(
+          runtimeInstalled.sh(bootstrap, {
+            label: `:${tag}: ${pm}`,
+            // A pinned version lives in package.json's packageManager field.
+            cache: pmVersion !== undefined ? onChange(`${path}/package.json`) : forever(),
+          }),
+        );
   return new JsProject(path, installDeps(pmReady, path, pm, tag), pm, tag);
 }
 

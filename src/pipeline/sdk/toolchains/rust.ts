@@ -6,6 +6,7 @@
  * its actions default to `--workspace`.
  */
 import { type CachePolicy, forever, onChange } from "../cache.ts";
+import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import type { CargoOptions } from "./cargo.ts";
 import {
@@ -96,10 +97,12 @@ export class RustToolchain extends InstalledIn {
   featurePowerset(opts?: FeaturePowersetOptions): Step {
     checkOptions("RustToolchain.featurePowerset", opts, [...ACTION_OPTIONS, ...POWERSET_OPTIONS]);
     const [own, step] = partition(opts, POWERSET_OPTIONS);
-    const hackInstalled = this._installed.sh(`${CARGO_ENV} && cargo install cargo-hack --locked`, {
-      label: ":rust: install cargo-hack",
-      cache: forever(),
-    });
+    const hackInstalled = installsSoftware(
+      this._installed.sh(`${CARGO_ENV} && cargo install cargo-hack --locked`, {
+        label: ":rust: install cargo-hack",
+        cache: forever(),
+      }),
+    );
     return this._cargo(hackCmd(own), ":rust: feature-powerset", step, hackInstalled);
   }
 
