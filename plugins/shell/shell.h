@@ -36,14 +36,26 @@ SHELL_PRIVATE char *shell_run_dir(hm_ctx *ctx, const char *run_id);
 /* shell_step_dir - <run dir>/<escaped key>: bytes outside [A-Za-z0-9._-], and a leading '.',
    become %XX, so a key can neither leave the run directory nor collide with another key. */
 SHELL_PRIVATE char *shell_step_dir(hm_ctx *ctx, const char *run_dir, hm_str key);
-/* shell_prepare_step_dir - a fresh step directory holding the workspace archive (root step) or a
-   copy of the parent step's directory (parent_snapshot set). */
-SHELL_PRIVATE shell_status shell_prepare_step_dir(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
-                                                  const char *step_dir);
+/* shell_prepare_workdir - the directory the step runs in, made ready, in *dir: a root step's is a
+   fresh <run dir>/<key> holding the workspace archive; a builds_in child's is its parent's
+   directory itself when the parent handed it over (*taken_over = 1; handover.c), else a fresh
+   <run dir>/<key> holding a copy of it. *dir is set once the directory is chosen. */
+SHELL_PRIVATE shell_status shell_prepare_workdir(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
+                                                 char **dir, int *taken_over);
 /* shell_remove_tree - delete path recursively without following symlinks (nftw FTW_PHYS);
    read-only directories are made writable first. RETURNS 0 (also when path is absent) or the
    errno of the first entry that could not be removed. */
 SHELL_PRIVATE int shell_remove_tree(const char *path);
+
+/* ---- handover.c: a directory passed from a step to its only builds_in child --------------------- */
+
+/* shell_hand_over - after the step passed with `snapshot` (its directory's snapshot): when hm says
+   the step has exactly one builds_in child, record that this child takes the directory over.
+   RETURNS 1 (also when there is nothing to record), 0 when a host call failed. */
+SHELL_PRIVATE int shell_hand_over(hm_ctx *ctx, const char *snapshot);
+/* shell_handed_over - *yes = 1 when the parent of this builds_in child handed it its directory,
+   i.e. the record names in->parent_snapshot. RETURNS 1, or 0 when a host call failed (*yes = 0). */
+SHELL_PRIVATE int shell_handed_over(hm_ctx *ctx, const hm_executor_input *in, int *yes);
 
 /* ---- process.c: child processes ----------------------------------------------------------------- */
 

@@ -3,8 +3,9 @@
    ${TMPDIR:-/tmp} is resolved with realpath, so HM_WORKSPACE is the physical path `pwd -P` shows
    (macOS's TMPDIR lives behind the /var -> /private/var symlink). The run directory is mode 0700
    and must be a real directory owned by us: /tmp is shared, and a planted symlink must not
-   redirect a step. A root step's directory is filled by system tar from the archive; a child's by
-   `cp -pPR parent/. child/` (symlinks copied as symlinks). */
+   redirect a step. A root step's directory is filled by system tar from the archive; a child that
+   its parent did not hand its directory (handover.c) gets `cp -pPR parent/. child/` (symlinks
+   copied as symlinks). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
@@ -187,17 +188,22 @@ static char *snapshot_dir(hm_ctx *ctx, hm_str snapshot) {
   return run_dir ? shell_step_dir(ctx, run_dir, key) : NULL;
 }
 
-static shell_status copy_parent(hm_ctx *ctx, const hm_executor_input *in, const char *step_dir) {
+/* The existing directory of the parent snapshot; NULL (ctx error) when there is none. */
+static char *parent_dir_of(hm_ctx *ctx, hm_str snapshot) {
+  struct stat sb;
+  char *dir = snapshot_dir(ctx, snapshot);
+  if (!dir) return NULL;
+  if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    hm_fail(ctx, "parent_snapshot_missing", "parent snapshot '" HM_STR_FMT "': no directory '%s'",
+            HM_STR_ARG(snapshot), dir);
+    return NULL;
+  }
+  return dir;
+}
+
+static shell_status copy_parent(hm_ctx *ctx, const char *parent_dir, const char *step_dir) {
   static char cp[] = "cp", flags[] = "-pPR";
   char *argv[5];
-  struct stat sb;
-  char *parent_dir = snapshot_dir(ctx, in->parent_snapshot);
-  if (!parent_dir) return SHELL_FAILED;
-  if (lstat(parent_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-    hm_fail(ctx, "parent_snapshot_missing", "parent snapshot '" HM_STR_FMT "': no directory '%s'",
-            HM_STR_ARG(in->parent_snapshot), parent_dir);
-    return SHELL_FAILED;
-  }
   argv[0] = cp;
   argv[1] = flags;
   argv[2] = hm_ctx_sprintf(ctx, "%s/.", parent_dir);
@@ -208,8 +214,21 @@ static shell_status copy_parent(hm_ctx *ctx, const hm_executor_input *in, const 
                         NULL, 0);
 }
 
-SHELL_PRIVATE shell_status shell_prepare_step_dir(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
-                                                  const char *step_dir) {
-  if (!ensure_run_dir(ctx, run_dir) || !fresh_step_dir(ctx, step_dir)) return SHELL_FAILED;
-  return in->parent_snapshot.ptr ? copy_parent(ctx, in, step_dir) : extract_archive(ctx, in, step_dir);
+SHELL_PRIVATE shell_status shell_prepare_workdir(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
+                                                 char **dir, int *taken_over) {
+  char *parent_dir = NULL, *own;
+  *taken_over = 0;
+  if (!ensure_run_dir(ctx, run_dir)) return SHELL_FAILED;
+  if (in->parent_snapshot.ptr) {
+    parent_dir = parent_dir_of(ctx, in->parent_snapshot);
+    if (!parent_dir || !shell_handed_over(ctx, in, taken_over)) return SHELL_FAILED;
+    if (*taken_over) {
+      *dir = parent_dir;
+      return SHELL_DONE;
+    }
+  }
+  own = shell_step_dir(ctx, run_dir, in->step.key);
+  if (!own || !fresh_step_dir(ctx, own)) return SHELL_FAILED;
+  *dir = own;
+  return parent_dir ? copy_parent(ctx, parent_dir, own) : extract_archive(ctx, in, own);
 }

@@ -2,16 +2,18 @@
 
 import { messageOf } from "../errors.ts";
 import { log, pluginTextWriter } from "../log.ts";
+import { KvStore } from "../plugins/kv-store.ts";
 import { callPlugin } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
 import type { WorkerPool } from "../plugins/worker-pool.ts";
+import { BUILDS_IN_CHILDREN_KEY, encodeBuildsInChildren } from "../protocol/host-kv.ts";
 import {
   type BuildEvent,
   decodeBuildEvent,
   decodeStepResult,
   encodeExecutorInput,
 } from "../protocol/index.ts";
-import type { Executor } from "./scheduler.ts";
+import type { Executor, StepHints } from "./scheduler.ts";
 
 export interface PluginExecutorContext {
   readonly pool: WorkerPool;
@@ -23,6 +25,24 @@ export interface PluginExecutorContext {
 }
 
 const utf8 = new TextDecoder();
+const BUILDS_IN_CHILDREN = new TextEncoder().encode(BUILDS_IN_CHILDREN_KEY);
+
+/** One connection per KV database for the process (a run uses one database). */
+const stores = new Map<string, KvStore>();
+
+/**
+ * The step-scope entries hm promises a runner (src/protocol/host-kv.ts), written before the call
+ * so the plugin reads them like any KV entry. A single small row on the main thread: the worker
+ * that serves the plugin's kv_get reads the same WAL database.
+ */
+function setHostEntries(kvPath: string, stepId: string, hints: StepHints): void {
+  let store = stores.get(kvPath);
+  if (store === undefined) {
+    store = new KvStore(kvPath);
+    stores.set(kvPath, store);
+  }
+  store.set("step", stepId, BUILDS_IN_CHILDREN, encodeBuildsInChildren(hints.buildsInChildren));
+}
 
 export function pluginExecutor(
   plugin: PluginEntry,
@@ -31,7 +51,9 @@ export function pluginExecutor(
 ): Executor {
   return {
     name: runner,
-    execute(input, onLog) {
+    execute(input, onLog, hints) {
+      // Without hints (an executor called outside the scheduler) the entry is absent: "unknown".
+      if (hints !== undefined) setHostEntries(context.kvPath, input.step_id, hints);
       const text = pluginTextWriter();
       const call = callPlugin(
         context.pool,

@@ -29,6 +29,8 @@ export interface StepExecution {
 export interface StepHints {
   /** A builds_in child will boot from this step's snapshot. */
   readonly snapshotNeeded: boolean;
+  /** The keys of the builds_in children that will boot from it, in pipeline order. */
+  readonly buildsInChildren: readonly string[];
 }
 
 export interface Executor {
@@ -278,7 +280,10 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
       execution = executor.execute(
         input,
         (stream, line) => emit({ kind: "step_log", step_id: stepId, stream, line, ts: Date.now() }),
-        { snapshotNeeded: hasBuildsInChild.has(i) },
+        {
+          snapshotNeeded: hasBuildsInChild.has(i),
+          buildsInChildren: nodes.flatMap((n, c) => (facts.buildsInParent[c] === i ? [n.step.key] : [])),
+        },
       );
     } catch (error) {
       // An executor that throws before it starts is a failed step like any other, never a hang.

@@ -1,13 +1,14 @@
 /**
  * The first-party `shell` plugin, built from plugins/shell/, run for real
  * through the worker pool and the scheduler: workspace extraction, builds_in
- * copies, environment, log streaming, exit codes, cancel and timeout (no
+ * children (an only child at its parent's path, siblings in copies), environment, log streaming, exit codes, cancel and timeout (no
  * process left behind), and the build_end hook that removes the run directory.
  *
  * The plugin reads TMPDIR from the process's C environment, which Bun's
  * `process.env` cannot change after start, so run directories land in this
  * process's real temporary directory; every test removes its own.
  */
+import { Database } from "bun:sqlite";
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import {
   existsSync,
@@ -27,6 +28,7 @@ import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { callPlugin } from "../../src/plugins/plugin-call.ts";
 import { openPlugin } from "../../src/plugins/registry.ts";
 import { WorkerPool } from "../../src/plugins/worker-pool.ts";
+import { BUILDS_IN_CHILDREN_KEY, decodeBuildsInChildren } from "../../src/protocol/host-kv.ts";
 import { decodeHookOutcome, encodeHookEvent, type HookEvent } from "../../src/protocol/index.ts";
 import type { GraphIR } from "../../src/protocol/ir.ts";
 import type { HmEvent } from "../../src/run/events.ts";
@@ -103,6 +105,8 @@ function graph(steps: Step[], buildsIn: [string, string][] = []): GraphIR {
 
 interface RunOptions {
   archive?: string | null;
+  /** Call the executor as a host that gives no StepHints would (no hm.builds_in_children entry). */
+  withoutHints?: boolean;
   runId?: string;
   signal?: AbortSignal;
   onEvent?: (event: HmEvent) => void;
@@ -128,7 +132,11 @@ async function run(ir: GraphIR, options: RunOptions = {}) {
     parallelism: 4,
     keepGoing: true,
     defaultRunner: "shell",
-    executors: ir.graph.nodes.map(() => executor),
+    executors: ir.graph.nodes.map(() =>
+      options.withoutHints
+        ? { name: executor.name, execute: (i, onLog) => executor.execute(i, onLog) }
+        : executor,
+    ),
     extraEnv: {},
     emit: (e) => {
       events.push(e);
@@ -242,10 +250,10 @@ describe("shell plugin", () => {
     expect(r.lines("padded")).toEqual(["0"]);
   });
 
-  test("a builds_in child starts from a copy of its parent; siblings never see each other", async () => {
+  test("siblings each start from a copy of their parent at their own path; they never see each other", async () => {
     const sibling = (name: string) => ({
       key: name,
-      cmd: `cat from-parent; echo ${name} > mine-${name}; sleep 0.3; ls | tr '\\n' ' '`,
+      cmd: `pwd -P; cat from-parent; echo ${name} > mine-${name}; sleep 0.3; ls | tr '\\n' ' '`,
     });
     const r = await run(
       graph(
@@ -263,27 +271,148 @@ describe("shell plugin", () => {
       ),
     );
     expect(r.exitCode).toBe(0);
-    expect(r.lines("left")).toEqual(["hi from parent", "from-parent link mine-left nested "]);
-    expect(r.lines("right")).toEqual(["hi from parent", "from-parent link mine-right nested "]);
+    expect(r.lines("left")).toEqual([
+      join(r.runDir, "left"),
+      "hi from parent",
+      "from-parent link mine-left nested ",
+    ]);
+    expect(r.lines("right")).toEqual([
+      join(r.runDir, "right"),
+      "hi from parent",
+      "from-parent link mine-right nested ",
+    ]);
+    // left's only child takes left's directory over.
     expect(r.lines("grandchild")).toEqual(["left", "from-parent link mine-left nested "]);
+    expect(r.end("grandchild")?.snapshot).toBe(`shell:${r.runId}/left`);
+    // The parent's directory stays as the parent left it, for either sibling's absolute paths.
     expect(readdirSync(join(r.runDir, "parent")).sort()).toEqual(["from-parent", "link", "nested"]);
+    expect(readdirSync(r.runDir).sort()).toEqual(["left", "parent", "right"]);
   });
 
-  test("step keys are escaped: none leaves the run directory, and a child of such a key finds its parent", async () => {
+  test("a chain of builds_in children runs in one directory, at the first step's path, with no copy", async () => {
+    const r = await run(
+      graph(
+        [
+          { key: "one", cmd: 'pwd -P; echo "$HM_WORKSPACE"; echo 1 > trail' },
+          { key: "two", cmd: "pwd -P; cat trail; echo 2 >> trail" },
+          { key: "three", cmd: "pwd -P; cat trail; ls | tr '\\n' ' '" },
+        ],
+        [
+          ["one", "two"],
+          ["two", "three"],
+        ],
+      ),
+    );
+    const path = join(r.runDir, "one");
+    expect(r.exitCode).toBe(0);
+    expect(r.lines("one")).toEqual([path, path]);
+    expect(r.lines("two")).toEqual([path, "1"]);
+    expect(r.lines("three")).toEqual([path, "1", "2", "link nested trail "]);
+    for (const key of ["one", "two", "three"]) expect(r.end(key)?.snapshot).toBe(`shell:${r.runId}/one`);
+    expect(readdirSync(r.runDir)).toEqual(["one"]); // no copy was made
+  });
+
+  test("hm tells each step the keys of its builds_in children (step-scope KV hm.builds_in_children)", async () => {
+    const r = await run(
+      graph(
+        [
+          { key: "root", cmd: "true" },
+          { key: "b", cmd: "true" },
+          { key: "a", cmd: "true" },
+          { key: "leaf", cmd: "true" },
+        ],
+        [
+          ["root", "b"],
+          ["root", "a"],
+          ["a", "leaf"],
+        ],
+      ),
+      { archive: null },
+    );
+    expect(r.exitCode).toBe(0);
+    const db = new Database(kvPath, { readonly: true });
+    const entry = (key: string) => {
+      const stepId = r.events.flatMap((e) =>
+        e.kind === "step_queued" && e.key === key ? [e.step_id] : [],
+      )[0];
+      const row = db
+        .query<{ value: Uint8Array }, [string, string]>(
+          "SELECT value FROM kv WHERE scope = 'step' AND owner = ? AND key = CAST(? AS BLOB)",
+        )
+        .get(stepId ?? "", BUILDS_IN_CHILDREN_KEY);
+      return row === null ? null : decodeBuildsInChildren(row.value);
+    };
+    try {
+      expect(entry("root")).toEqual(["b", "a"]); // pipeline order
+      expect(entry("a")).toEqual(["leaf"]);
+      expect(entry("b")).toEqual([]);
+      expect(entry("leaf")).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("without hm's list of children, an only child still gets a copy (the safe default)", async () => {
+    const r = await run(
+      graph(
+        [
+          { key: "parent", cmd: "pwd -P; echo from-parent > f" },
+          { key: "child", cmd: "pwd -P; cat f; echo child > f" },
+        ],
+        [["parent", "child"]],
+      ),
+      { archive: null, withoutHints: true },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.lines("parent")).toEqual([join(r.runDir, "parent")]);
+    expect(r.lines("child")).toEqual([join(r.runDir, "child"), "from-parent"]);
+    expect(readFileSync(join(r.runDir, "parent", "f"), "utf8")).toBe("from-parent\n");
+  });
+
+  test("with keep-going, a failing sibling leaves the other's files and the parent's directory intact", async () => {
+    const r = await run(
+      graph(
+        [
+          { key: "parent", cmd: "echo original > data.txt" },
+          { key: "breaker", cmd: "echo broken > data.txt; rm -rf nested; exit 3" },
+          { key: "reader", cmd: "sleep 0.5; cat data.txt nested/deep/file.txt" },
+        ],
+        [
+          ["parent", "breaker"],
+          ["parent", "reader"],
+        ],
+      ),
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.end("breaker")?.exit_code).toBe(3);
+    expect(r.end("reader")?.exit_code).toBe(0);
+    expect(r.lines("reader")).toEqual(["original", "deep"]);
+    expect(readFileSync(join(r.runDir, "parent", "data.txt"), "utf8")).toBe("original\n");
+  });
+
+  test("step keys are escaped: none leaves the run directory, and children of such a key find their parent", async () => {
     const r = await run(
       graph(
         [
           { key: "../up", cmd: 'echo up > marker; basename "$HM_WORKSPACE"' },
           { key: "..", cmd: 'basename "$HM_WORKSPACE"; cat marker' },
-          { key: "a/b c", cmd: 'basename "$HM_WORKSPACE"; dirname "$HM_WORKSPACE"' },
+          { key: "a/b c", cmd: 'basename "$HM_WORKSPACE"; dirname "$HM_WORKSPACE"; cat marker' },
+          { key: ".hidden", cmd: 'basename "$HM_WORKSPACE"; cat marker' },
         ],
-        [["../up", ".."]],
+        [
+          ["../up", ".."],
+          ["../up", "a/b c"],
+          ["a/b c", ".hidden"],
+        ],
       ),
     );
     expect(r.exitCode).toBe(0);
     expect(r.lines("../up")).toEqual(["%2E.%2Fup"]);
+    // Siblings: each in a copy at its own (escaped) path.
     expect(r.lines("..")).toEqual(["%2E.", "up"]);
-    expect(r.lines("a/b c")).toEqual(["a%2Fb%20c", r.runDir]);
+    expect(r.lines("a/b c")).toEqual(["a%2Fb%20c", r.runDir, "up"]);
+    // An only child: at its parent's path, found through the escaped snapshot.
+    expect(r.lines(".hidden")).toEqual(["a%2Fb%20c", "up"]);
   });
 
   test("stdout and stderr arrive line by line, in order, including a 200 000-byte line and a final partial line", async () => {

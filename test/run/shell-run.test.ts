@@ -1,12 +1,13 @@
 /**
  * `hm run --runner shell` end to end: the working tree (uncommitted files
  * included, ignored ones not) reaches the steps, builds_in children inherit
- * their parent's directory, `-e` reaches the env, timeouts and keep-going
+ * their parent's directory (a chain at one path, so a CMake build tree
+ * configured in a parent works in its child; siblings in copies), `-e` reaches the env, timeouts and keep-going
  * behave, and SIGINT mid-step leaves no process and no directory behind.
  */
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
@@ -62,6 +63,106 @@ test("steps see the working tree; a builds_in child sees its parent's files, a s
   expectNothingLeft(dirs);
   // The working tree itself is untouched.
   expect(existsSync(join(project.root, "out.txt"))).toBe(false);
+  project.cleanup();
+});
+
+/** A C library and a test of it: `check` prints the library's answer and passes only when it is 42. */
+const CMAKE_PROJECT = {
+  "CMakeLists.txt": [
+    "cmake_minimum_required(VERSION 3.16)",
+    "project(answer C)",
+    "enable_testing()",
+    "add_library(answer answer.c)",
+    "add_executable(check check.c)",
+    "target_link_libraries(check answer)",
+    "add_test(NAME answer COMMAND check)",
+    "",
+  ].join("\n"),
+  "answer.c": "int answer(void) { return 41; }\n",
+  "check.c": [
+    "#include <stdio.h>",
+    "int answer(void);",
+    'int main(void) { printf("answer=%d\\n", answer()); return answer() == 42 ? 0 : 1; }',
+    "",
+  ].join("\n"),
+};
+
+test("a CMake chain: the child rebuilds the tree its parent configured, and ctest runs the child's binaries", async () => {
+  const project = makeProject({
+    ...CMAKE_PROJECT,
+    ".hm/ci.ir.json": irJson(
+      [
+        {
+          key: "configure",
+          cmd: "pwd -P && cmake -S . -B build >/dev/null && cmake --build build >/dev/null",
+        },
+        {
+          key: "test",
+          cmd: [
+            "pwd -P",
+            "printf 'int answer(void) { return 42; }\\n' > answer.c",
+            "cmake --build build >/dev/null",
+            "ctest --test-dir build --output-on-failure -V | grep -o 'answer=[0-9]*'",
+          ].join(" && "),
+        },
+        { key: "run", cmd: "pwd -P && ./build/check" },
+      ],
+      [
+        ["configure", "test", "builds_in"],
+        ["test", "run", "builds_in"],
+      ],
+    ),
+  });
+  const dirs = runDirs(scratch.path);
+  const r = await runHm(["run", "--runner", "shell", "--format", "json"], {
+    cwd: project.root,
+    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
+  });
+  const events = parseEventStream(r.stdout);
+  const runId = events.find((e) => e.kind === "build_start")?.run_id;
+  const path = join(realpathSync(dirs.tmp), `hm-shell-${runId}`, "configure");
+  expect({ exit: r.exitCode, test: stepLines(events, "test") }).toEqual({
+    exit: 0,
+    test: [path, "answer=42"],
+  });
+  expect(stepLines(events, "configure")).toEqual([path]);
+  expect(stepLines(events, "run")).toEqual([path, "answer=42"]);
+  expectNothingLeft(dirs);
+  project.cleanup();
+});
+
+test("with -k, a failing builds_in child does not touch its sibling's files", async () => {
+  const project = makeProject({
+    "data.txt": "original\n",
+    ".hm/ci.ir.json": irJson(
+      [
+        { key: "parent", cmd: "echo parent >> data.txt" },
+        { key: "breaker", cmd: "echo broken > data.txt && rm -f data.txt && exit 3" },
+        { key: "reader", cmd: "sleep 1 && cat data.txt && pwd -P" },
+        { key: "after", cmd: "cat data.txt" },
+      ],
+      [
+        ["parent", "breaker", "builds_in"],
+        ["parent", "reader", "builds_in"],
+        ["breaker", "after", "builds_in"],
+      ],
+    ),
+  });
+  const dirs = runDirs(scratch.path);
+  const r = await runHm(["run", "--runner", "shell", "--format", "json", "-k"], {
+    cwd: project.root,
+    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
+  });
+  const events = parseEventStream(r.stdout);
+  const runId = events.find((e) => e.kind === "build_start")?.run_id;
+  expect(r.exitCode).toBe(1);
+  expect(logLines(r.stdout, "reader")).toEqual([
+    "original",
+    "parent",
+    join(realpathSync(dirs.tmp), `hm-shell-${runId}`, "reader"),
+  ]);
+  expect(events.filter((e) => e.kind === "step_skipped").map((e) => e.key)).toEqual(["after"]);
+  expectNothingLeft(dirs);
   project.cleanup();
 });
 
