@@ -50,10 +50,16 @@ function describeIssue(issue: v.BaseIssue<unknown>, input: unknown): string {
     where = stepAt(root.steps, path[1]);
     rest = path.slice(2);
   }
-  const field = rest.length > 0 ? rest.join(".") : "";
+  const field = rest.map((key, i) => (i === 0 ? String(key) : fieldKey(key))).join("");
   const location = [where, field].filter((s) => s !== "").join(": ");
   const message = issue.message.startsWith("Invalid key") ? "unexpected value" : issue.message;
   return location === "" ? message : `${location}: ${message}`;
+}
+
+/** `.name` for a plain name; a quoted `["A=B"]` for one that holds what the reader must see (NUL, `=`, nothing). */
+function fieldKey(key: string | number): string {
+  if (typeof key === "number") return `[${key}]`;
+  return /^[\w.-]+$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
 /** Steps-list → graph (reference §5.1): node env = pipeline env + step env; a wait orders all earlier steps first. */

@@ -22,7 +22,24 @@ const positiveSeconds = v.pipe(
   v.maxValue(2 ** 32 - 1, "must fit in 32 bits"),
 );
 
-export const EnvSchema = v.record(v.string(), v.string("env values must be strings"));
+/**
+ * An environment reaches execve(2) and the Docker engine as `NAME=value`
+ * C strings: a NUL ends the string early and an `=` in the name moves the
+ * split, so neither could be passed as written. Caught here, before anything
+ * runs, rather than as a runner failure half-way through a build.
+ */
+export const EnvSchema = v.record(
+  v.pipe(
+    v.string(),
+    v.minLength(1, "variable name must not be empty"),
+    v.check((name) => !name.includes("="), "variable name must not contain '='"),
+    v.check((name) => !name.includes("\0"), "variable name must not contain a NUL byte"),
+  ),
+  v.pipe(
+    v.string("env values must be strings"),
+    v.check((value) => !value.includes("\0"), "value must not contain a NUL byte"),
+  ),
+);
 
 export const CacheSchema = v.looseObject({
   policy: nonEmpty("cache.policy"),

@@ -83,6 +83,30 @@ describe("graph format", () => {
       7,
     ],
     [
+      "an env name with '='",
+      graphIR([{ step: { key: "a", cmd: "x" }, env: { "A=B": "1" } }], []),
+      `step 'a': env["A=B"]: variable name must not contain '='`,
+      7,
+    ],
+    [
+      "an empty env name",
+      graphIR([{ step: { key: "a", cmd: "x" }, env: { "": "1" } }], []),
+      `step 'a': env[""]: variable name must not be empty`,
+      7,
+    ],
+    [
+      "a NUL in an env name",
+      graphIR([{ step: { key: "a", cmd: "x" }, env: { "A\0": "1" } }], []),
+      `step 'a': env["A\\u0000"]: variable name must not contain a NUL byte`,
+      7,
+    ],
+    [
+      "a NUL in a step's own env value",
+      graphIR([{ step: { key: "a", cmd: "x", env: { A: "1\0" } }, env: {} }], []),
+      "step 'a': env.A: value must not contain a NUL byte",
+      7,
+    ],
+    [
       "an unknown edge kind",
       graphIR([node("a"), node("b")], [[0, 1, "after"]]),
       'edge kind must be "builds_in" or "depends_on"',
@@ -202,6 +226,15 @@ describe("steps-list format", () => {
   test("rejects a bad timeout and names the step", () => {
     expect(errorOf(stepsIR([command("slow", { timeout_seconds: -5 })])).message).toBe(
       "step 'slow': timeout_seconds: must be > 0 (got -5)",
+    );
+  });
+
+  test("rejects a pipeline env name with '=' and a step env value with a NUL", () => {
+    expect(errorOf(stepsIR([command("a")], { env: { "A=": "1" } })).message).toBe(
+      `env["A="]: variable name must not contain '='`,
+    );
+    expect(errorOf(stepsIR([command("a", { env: { A: "\0" } })])).message).toBe(
+      "step 'a': env.A: value must not contain a NUL byte",
     );
   });
 });
