@@ -6,16 +6,17 @@
  */
 
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
-import * as v from "valibot";
 import { HmError, messageOf } from "../errors.ts";
 import { log } from "../log.ts";
 import type { GraphIR } from "../protocol/ir.ts";
 import { parseIR } from "./graph.ts";
+import { moduleDefinitions } from "./module-exports.ts";
 import { listPipelineFiles, type PipelineFile, type Project } from "./project.ts";
 import { buildEnvelope, type EnvelopePipeline, type PipelineDefinition } from "./sdk/envelope.ts";
 import { withProjectDir } from "./sdk/toolchains/project-dir.ts";
+import { collectSdkWarnings, type SdkWarning } from "./sdk/warnings.ts";
 import { registerSdkModules } from "./sdk-modules.ts";
+import { bunLoadError, projectFrames, shownPath } from "./source-location.ts";
 import { stdoutToStderr } from "./stdout-guard.ts";
 
 export interface LoadedPipeline {
@@ -35,7 +36,7 @@ export interface LoadOptions {
 export async function loadPipelines(project: Project, options: LoadOptions = {}): Promise<LoadedPipeline[]> {
   if (project.pipelineDir === null) return [];
   const { files, python } = listPipelineFiles(project.pipelineDir);
-  const shown = (path: string) => relative(project.root, path) || path;
+  const shown = (path: string) => shownPath(path, project.root);
   if (python.length > 0) {
     const names = python.map((p) => shown(`${project.pipelineDir}/${p}`)).join(", ");
     if (files.length === 0) {
@@ -56,13 +57,13 @@ export async function loadPipelines(project: Project, options: LoadOptions = {})
   for (const file of files) {
     const source = shown(file.path);
     if (file.kind === "ir") {
-      const graph = irFileGraph(file.path, source);
+      const graph = irFileGraph(file.path, source, file.slug);
       claimSlug(slugSource, file.slug, source);
       const entry = { slug: file.slug, name: file.slug, allow_manual: true, triggers: [], definition: graph };
       loaded.push({ entry: entry as unknown as EnvelopePipeline, graph, source });
       continue;
     }
-    for (const definition of await moduleDefinitions(file, source, project.root)) {
+    for (const definition of await evaluateModule(file, source, project.root)) {
       claimSlug(slugSource, definition.slug, source);
       loaded.push(renderOne(definition, source, project.root, now));
     }
@@ -111,26 +112,7 @@ function renderOne(
   }
 }
 
-const DefinitionSchema = v.object({
-  slug: v.pipe(
-    v.string("slug must be a string"),
-    v.regex(/^\S+$/, "slug must be a non-empty word without spaces"),
-  ),
-  name: v.optional(v.string("name must be a string")),
-  allowManual: v.optional(v.boolean("allowManual must be a boolean")),
-  triggers: v.optional(
-    v.array(
-      v.custom<object>(
-        (t) => typeof t === "object" && t !== null,
-        "each trigger must come from push() or pullRequest()",
-      ),
-      "triggers must be an array",
-    ),
-  ),
-  pipeline: v.looseObject({}, "pipeline must be the IR returned by pipeline([...]) (got something else)"),
-});
-
-async function moduleDefinitions(
+async function evaluateModule(
   file: PipelineFile,
   source: string,
   root: string,
@@ -138,46 +120,33 @@ async function moduleDefinitions(
   registerSdkModules();
   let mod: Record<string, unknown>;
   try {
-    // Toolchains read manifests and lockfiles from the project, not from the working directory.
-    mod = (await stdoutToStderr(() => withProjectDir(root, () => import(file.path)))) as Record<
-      string,
-      unknown
-    >;
-  } catch (error) {
-    throw renderError(source, error, file.path);
-  }
-  const exported = mod.default ?? mod.pipelines;
-  if (exported === undefined || exported === null) {
-    throw new HmError("E_PIPELINE_RENDER", `${source} exports no pipeline definition`, {
-      hint:
-        'export default { slug: "ci", pipeline: pipeline([...]) } (or export const pipelines = [...]); ' +
-        "shared helpers belong in a subdirectory such as .hm/lib/",
-    });
-  }
-  const list = Array.isArray(exported) ? exported : [exported];
-  if (list.length === 0) {
-    throw new HmError("E_PIPELINE_RENDER", `${source} exports an empty list of pipelines`);
-  }
-  return list.map((candidate, i) => {
-    const result = v.safeParse(DefinitionSchema, candidate);
-    if (result.success) return candidate as PipelineDefinition;
-    const issue = result.issues[0];
-    const field = issue.path?.map((p) => p.key).join(".");
-    const which = Array.isArray(exported) ? `pipeline #${i}` : "the exported pipeline";
-    const slug = (candidate as { slug?: unknown } | null)?.slug;
-    const named = typeof slug === "string" ? `pipeline '${slug}'` : which;
-    throw new HmError(
-      "E_PIPELINE_RENDER",
-      `${source}: ${named}: ${field ? `${field}: ` : ""}${issue.message}`,
-      {
-        hint: "a pipeline definition is { slug, name?, allowManual?, triggers?, pipeline: pipeline([...]) }",
-      },
+    mod = await collectSdkWarnings(
+      // Toolchains read manifests and lockfiles from the project, not from the working directory.
+      () => stdoutToStderr(() => withProjectDir(root, () => import(file.path))),
+      (warnings) => reportSdkWarnings(warnings, source, root),
     );
-  });
+  } catch (error) {
+    throw evaluationError(source, error, file.path, root);
+  }
+  const { definitions, warnings } = moduleDefinitions(mod, source);
+  for (const warning of warnings) log().warn(warning);
+  return definitions;
+}
+
+/** Each warning once, at the line of the project file that made the SDK call. */
+function reportSdkWarnings(warnings: readonly SdkWarning[], source: string, root: string): void {
+  const printed = new Set<string>();
+  for (const { message, stack } of warnings) {
+    const frame = projectFrames(stack, root)[0];
+    const line = `${frame ? `${shownPath(frame.file, root)}:${frame.line}` : source}: ${message}`;
+    if (printed.has(line)) continue;
+    printed.add(line);
+    log().warn(line);
+  }
 }
 
 /** An `*.ir.json` file: IR written by hand or by another tool, in either encoding. */
-function irFileGraph(path: string, source: string): GraphIR {
+function irFileGraph(path: string, source: string, slug: string): GraphIR {
   let ir: unknown;
   try {
     ir = JSON.parse(readFileSync(path, "utf8"));
@@ -187,54 +156,50 @@ function irFileGraph(path: string, source: string): GraphIR {
   try {
     return parseIR(ir);
   } catch (error) {
-    throw new HmError("E_PIPELINE_INVALID", `${source}: ${messageOf(error)}`);
+    throw new HmError("E_PIPELINE_INVALID", `${source}: pipeline '${slug}': ${messageOf(error)}`);
   }
 }
 
 /**
- * An error thrown while evaluating a pipeline file, located at the file's own
- * frame. SDK messages are "hm: <what>\n  → <hint>": split the hint off.
+ * An error thrown while evaluating a pipeline file, located in the project's
+ * files: a syntax or import error at Bun's position, anything else at the
+ * pipeline file's frame (and the helper's, when a helper threw). SDK messages
+ * are "hm: <what>\n  → <hint>": the hint is split off.
  */
-function renderError(where: string, error: unknown, filePath?: string): HmError {
-  const syntax = firstBuildMessage(error);
-  if (syntax !== null) {
-    const line = syntax.position ? `:${syntax.position.line}:${syntax.position.column}` : "";
-    const code = syntax.position?.lineText ? ` in: ${syntax.position.lineText.trim()}` : "";
-    return new HmError("E_PIPELINE_RENDER", `${where}${line}: ${syntax.message}${code}`, { cause: error });
+function evaluationError(source: string, error: unknown, filePath: string, root: string): HmError {
+  const load = bunLoadError(error);
+  if (load !== null) {
+    const at = load.position;
+    const where = at ? `${shownPath(at.file, root)}:${at.line}:${at.column}` : source;
+    const via = at && at.file !== filePath ? ` (while loading ${source})` : "";
+    return new HmError("E_PIPELINE_RENDER", `${where}: ${load.message}${via}`, { cause: error });
   }
   const text = messageOf(error).replace(/^hm: /, "");
   const [first, ...more] = text.split("\n");
   const hintLines = more.map((l) => l.trim().replace(/^(→|->)\s*/, "")).filter((l) => l !== "");
-  let location = where;
-  if (filePath !== undefined && error instanceof Error && error.stack) {
-    const line = lineIn(error.stack, filePath);
-    if (line !== null) location = `${where}:${line}`;
+  const frames = error instanceof Error && error.stack ? projectFrames(error.stack, root) : [];
+  const own = frames.find((f) => f.file === filePath);
+  const innermost = frames[0];
+  let where = own ? `${source}:${own.line}` : source;
+  let thrownAt = "";
+  if (innermost !== undefined && innermost.file !== filePath) {
+    const at = `${shownPath(innermost.file, root)}:${innermost.line}`;
+    if (own) thrownAt = ` (thrown at ${at})`;
+    else where = `${at} (while loading ${source})`;
   }
-  return new HmError("E_PIPELINE_RENDER", `${location}: ${first}`, {
+  return new HmError("E_PIPELINE_RENDER", `${where}: ${first}${thrownAt}`, {
     ...(hintLines.length > 0 ? { hint: hintLines.join("; ") } : {}),
     cause: error,
   });
 }
 
-interface BuildMessageLike {
-  message: string;
-  position?: { line: number; column: number; lineText?: string } | null;
-}
-
-/** Bun reports a file it cannot parse as an AggregateError of BuildMessages. */
-function firstBuildMessage(error: unknown): BuildMessageLike | null {
-  const errors = (error as { errors?: unknown } | null)?.errors;
-  const first = Array.isArray(errors) ? (errors[0] as BuildMessageLike | undefined) : undefined;
-  return first && typeof first.message === "string" ? first : null;
-}
-
-function lineIn(stack: string, filePath: string): string | null {
-  for (const frame of stack.split("\n")) {
-    const at = frame.indexOf(`${filePath}:`);
-    if (at >= 0) {
-      const match = /^:(\d+)(?::\d+)?/.exec(frame.slice(at + filePath.length));
-      if (match) return match[1] as string;
-    }
-  }
-  return null;
+/** An error of the SDK's renderer (cache keys, the envelope): no pipeline-file line to point at. */
+function renderError(where: string, error: unknown): HmError {
+  const text = messageOf(error).replace(/^hm: /, "");
+  const [first, ...more] = text.split("\n");
+  const hintLines = more.map((l) => l.trim().replace(/^(→|->)\s*/, "")).filter((l) => l !== "");
+  return new HmError("E_PIPELINE_RENDER", `${where}: ${first}`, {
+    ...(hintLines.length > 0 ? { hint: hintLines.join("; ") } : {}),
+    cause: error,
+  });
 }

@@ -162,7 +162,9 @@ describe("broken pipeline files", () => {
     });
     const result = await runHm(["pipelines", "-d", root]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("✘ .hm/ci.ts: pipeline 'ci': allowManual: allowManual must be a boolean");
+    expect(result.stderr).toContain(
+      "✘ .hm/ci.ts: export default[0] (pipeline 'ci'): 'allowManual' must be a boolean (got the string \"yes\")",
+    );
   });
 
   test("an invalid graph is exit 7 and names the file, pipeline, step and field", async () => {

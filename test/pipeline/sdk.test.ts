@@ -19,7 +19,9 @@ import {
   ttl,
   wait,
 } from "../../src/pipeline/sdk/index.ts";
+import { nearestName } from "../../src/pipeline/sdk/options.ts";
 import * as toolchains from "../../src/pipeline/sdk/toolchains/index.ts";
+import { collectSdkWarnings } from "../../src/pipeline/sdk/warnings.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const edgesOf = (ir: PipelineIR) => ir.graph.edges;
@@ -225,5 +227,39 @@ describe("cache keys", () => {
     expect(cacheKey(child("p1"))?.[1]).not.toEqual(cacheKey(child("p2"))?.[1]);
     const orphan = pipeline([sh("p", { label: "p" }).sh("c", { label: "c", cache: compose(forever()) })]);
     expect(() => cacheKey(orphan)).toThrow("step 'c' is cached but builds in step 'p', which is not");
+  });
+});
+
+describe("unknown options", () => {
+  test("the nearest known name: one swap, one letter, or the same name in another case style", () => {
+    const known = ["label", "cache", "env", "image", "runner", "runnerArgs", "key", "cwd"];
+    expect(nearestName("lable", known)).toBe("label");
+    expect(nearestName("imag", known)).toBe("image");
+    expect(nearestName("runner_args", known)).toBe("runnerArgs");
+    expect(nearestName("RUNNER-ARGS", known)).toBe("runnerArgs");
+    expect(nearestName("timeout_seconds", known)).toBeUndefined();
+    expect(nearestName("xyz", known)).toBeUndefined();
+  });
+
+  test("are warned about, each with its call's stack, and leave the step as it would be without them", async () => {
+    const options = { label: "build", lable: "x", cach: forever() } as Parameters<typeof sh>[1];
+    let ir: PipelineIR | undefined;
+    const warnings: string[] = [];
+    await collectSdkWarnings(
+      async () => {
+        ir = pipeline([sh("make", options)]);
+      },
+      (collected) => {
+        for (const w of collected) {
+          expect(w.stack).toContain("sdk.test.ts");
+          warnings.push(w.message);
+        }
+      },
+    );
+    expect(warnings).toEqual([
+      "unknown step option 'lable' (did you mean 'label'?)",
+      "unknown step option 'cach' (did you mean 'cache'?)",
+    ]);
+    expect(ir).toEqual(pipeline([sh("make", { label: "build" })]));
   });
 });

@@ -1,5 +1,6 @@
 /** Cache policies a step can carry (`cache:` option of `.sh()`). */
 import { type Duration, parseDuration } from "./duration.ts";
+import { warnUnknownOptions } from "./options.ts";
 
 export interface CacheForever {
   readonly kind: "forever";
@@ -24,6 +25,9 @@ export type CachePolicy = CacheForever | CacheTTL | CacheOnChange | CacheCompose
 type EnvKeysOption = { envKeys?: readonly string[] } | readonly string[] | undefined;
 
 function envKeysOf(option: EnvKeysOption, fn: string): string[] {
+  if (typeof option === "object" && option !== null && !Array.isArray(option)) {
+    warnUnknownOptions(option, ["envKeys"], `${fn}() option`);
+  }
   const keys = Array.isArray(option)
     ? option
     : (option as { envKeys?: readonly string[] } | undefined)?.envKeys;

@@ -6,6 +6,7 @@
  */
 import type { CachePolicy } from "./cache.ts";
 import { type Duration, parseDuration } from "./duration.ts";
+import { type OptionHints, warnUnknownOptions } from "./options.ts";
 
 export interface StepOptions {
   readonly label?: string;
@@ -91,6 +92,7 @@ export class Step {
   }
 
   fork(opts?: { label?: string }): Step {
+    if (isPlainObject(opts)) warnUnknownOptions(opts, ["label"], "fork() option");
     return new Step({ cmd: null, parent: this, label: opts?.label });
   }
 
@@ -118,6 +120,23 @@ export class Step {
 }
 
 const STRING_OPTIONS = ["label", "image", "runner", "key", "cwd"] as const;
+const STEP_OPTIONS: readonly (keyof StepOptions)[] = [...STRING_OPTIONS, "cache", "env", "runnerArgs"];
+
+/** Names from other CI systems that no spelling distance leads to. */
+const STEP_OPTION_HINTS: OptionHints = {
+  timeout: (value) => timeoutCall(value),
+  timeoutseconds: (value) => timeoutCall(value),
+  name: () => "'label'",
+  environment: () => "'env'",
+  dir: () => "'cwd'",
+  workdir: () => "'cwd'",
+  workingdirectory: () => "'cwd'",
+};
+
+function timeoutCall(value: unknown): string {
+  const duration = typeof value === "number" || typeof value === "string" ? JSON.stringify(value) : '"10m"';
+  return `timeout(${duration}, sh(...))`;
+}
 
 /** Catch wrong types where they are written, not later as an invalid graph. */
 function checkShArgs(cmd: unknown, opts: StepOptions | undefined): void {
@@ -128,6 +147,7 @@ function checkShArgs(cmd: unknown, opts: StepOptions | undefined): void {
   if (typeof opts !== "object" || opts === null) {
     throw new Error(`hm: sh() options must be an object — got ${describe(opts)}`);
   }
+  warnUnknownOptions(opts, STEP_OPTIONS, "step option", STEP_OPTION_HINTS);
   for (const name of STRING_OPTIONS) {
     const value = opts[name];
     if (value !== undefined && typeof value !== "string") {
@@ -162,6 +182,7 @@ function describe(value: unknown): string {
 }
 
 export function scratch(opts?: { image?: string }): Step {
+  if (isPlainObject(opts)) warnUnknownOptions(opts, ["image"], "scratch() option");
   return new Step({ cmd: null, parent: null, image: opts?.image });
 }
 
@@ -170,6 +191,7 @@ export function sh(cmd: string, opts?: StepOptions): Step {
 }
 
 export function wait(opts?: { continueOnFailure?: boolean }): Step {
+  if (isPlainObject(opts)) warnUnknownOptions(opts, ["continueOnFailure"], "wait() option");
   return new Step({
     cmd: null,
     parent: null,
