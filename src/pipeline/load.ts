@@ -163,8 +163,7 @@ function irFileGraph(path: string, source: string, slug: string): GraphIR {
 /**
  * An error thrown while evaluating a pipeline file, located in the project's
  * files: a syntax or import error at Bun's position, anything else at the
- * pipeline file's frame (and the helper's, when a helper threw). SDK messages
- * are "hm: <what>\n  → <hint>": the hint is split off.
+ * pipeline file's frame (and the helper's, when a helper threw).
  */
 function evaluationError(source: string, error: unknown, filePath: string, root: string): HmError {
   const load = bunLoadError(error);
@@ -174,9 +173,7 @@ function evaluationError(source: string, error: unknown, filePath: string, root:
     const via = at && at.file !== filePath ? ` (while loading ${source})` : "";
     return new HmError("E_PIPELINE_RENDER", `${where}: ${load.message}${via}`, { cause: error });
   }
-  const text = messageOf(error).replace(/^hm: /, "");
-  const [first, ...more] = text.split("\n");
-  const hintLines = more.map((l) => l.trim().replace(/^(→|->)\s*/, "")).filter((l) => l !== "");
+  const { first, hint } = splitSdkMessage(error);
   const frames = error instanceof Error && error.stack ? projectFrames(error.stack, root) : [];
   const own = frames.find((f) => f.file === filePath);
   const innermost = frames[0];
@@ -187,19 +184,18 @@ function evaluationError(source: string, error: unknown, filePath: string, root:
     if (own) thrownAt = ` (thrown at ${at})`;
     else where = `${at} (while loading ${source})`;
   }
-  return new HmError("E_PIPELINE_RENDER", `${where}: ${first}${thrownAt}`, {
-    ...(hintLines.length > 0 ? { hint: hintLines.join("; ") } : {}),
-    cause: error,
-  });
+  return new HmError("E_PIPELINE_RENDER", `${where}: ${first}${thrownAt}`, { ...hint, cause: error });
 }
 
 /** An error of the SDK's renderer (cache keys, the envelope): no pipeline-file line to point at. */
 function renderError(where: string, error: unknown): HmError {
-  const text = messageOf(error).replace(/^hm: /, "");
-  const [first, ...more] = text.split("\n");
+  const { first, hint } = splitSdkMessage(error);
+  return new HmError("E_PIPELINE_RENDER", `${where}: ${first}`, { ...hint, cause: error });
+}
+
+/** SDK messages are "hm: <what>\n  → <hint>": the first line, and the hint lines as one hint. */
+function splitSdkMessage(error: unknown): { first: string; hint: { hint?: string } } {
+  const [first = "", ...more] = messageOf(error).replace(/^hm: /, "").split("\n");
   const hintLines = more.map((l) => l.trim().replace(/^(→|->)\s*/, "")).filter((l) => l !== "");
-  return new HmError("E_PIPELINE_RENDER", `${where}: ${first}`, {
-    ...(hintLines.length > 0 ? { hint: hintLines.join("; ") } : {}),
-    cause: error,
-  });
+  return { first, hint: hintLines.length > 0 ? { hint: hintLines.join("; ") } : {} };
 }
