@@ -49,7 +49,11 @@ export const CacheSchema = v.looseObject({
 /** A command step as it appears in a graph node (no `type`, no `builds_in`). */
 export const GraphStepSchema = v.object({
   key: nonEmpty("step key"),
-  cmd: v.string("cmd must be a string"),
+  // `sh -c` gets the command as a C string: a NUL would silently cut it, running only what comes before.
+  cmd: v.pipe(
+    v.string("cmd must be a string"),
+    v.check((cmd) => !cmd.includes("\0"), "cmd must not contain a NUL byte"),
+  ),
   label: maybe(v.string()),
   cache: maybe(CacheSchema),
   timeout_seconds: maybe(positiveSeconds),

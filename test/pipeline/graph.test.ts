@@ -107,6 +107,12 @@ describe("graph format", () => {
       7,
     ],
     [
+      "a NUL in a command",
+      graphIR([{ step: { key: "a", cmd: "true\0rm -rf x" }, env: {} }], []),
+      "step 'a': cmd: cmd must not contain a NUL byte",
+      7,
+    ],
+    [
       "an unknown edge kind",
       graphIR([node("a"), node("b")], [[0, 1, "after"]]),
       'edge kind must be "builds_in" or "depends_on"',
