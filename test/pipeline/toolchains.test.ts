@@ -42,7 +42,9 @@ describe("toolchain errors", () => {
     );
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("✘ .hm/ci.ts:3: rust.project: unknown option 'verison'");
-    expect(result.stderr).toContain("→ valid options: path, version, image, components, base, cache");
+    expect(result.stderr).toContain(
+      "→ valid options: path, version, image, components, base, installed, cache",
+    );
   });
 
   test("an action option is checked where the action is called", async () => {
@@ -60,6 +62,43 @@ describe("toolchain errors", () => {
       "release conflicts with profile",
     );
     expect(() => js.project({ runtime: "bun", pm: "npm" })).toThrow('runtime "bun" works only with pm "bun"');
+  });
+});
+
+describe("installed: true", () => {
+  test("an option that chooses what to install cannot go with it", async () => {
+    const result = await renderPipeline(
+      `${header}const web = js.project({ runtime: "bun", version: "1.2.3", installed: true });\nexport default { slug: "ci", pipeline: pipeline([web.run("test")]) };\n`,
+    );
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      "✘ .hm/ci.ts:3: js.project: 'version' chooses what to install, and installed: true installs nothing",
+    );
+    // @ts-expect-error: deliberately wrong
+    expect(() => rust.toolchain({ installed: "yes" })).toThrow(
+      "rust: option 'installed' must be true or false",
+    );
+  });
+
+  test("installed: false renders the reference's chain", async () => {
+    const plain = await renderPipeline(
+      `${header}export default { slug: "ci", pipeline: pipeline([js.project({ runtime: "bun" }).run("test")]) };\n`,
+    );
+    const explicit = await renderPipeline(
+      `${header}export default { slug: "ci", pipeline: pipeline([js.project({ runtime: "bun", installed: false }).run("test")]) };\n`,
+    );
+    expect(plain.exitCode).toBe(0);
+    expect(explicit.stdout).toBe(plain.stdout);
+  });
+
+  test("one cached step checks the runtime and package manager instead of installing them", () => {
+    const deps = js.project({ runtime: "node", pm: "pnpm", installed: true }).install();
+    const check = deps._parent;
+    expect(check?._label).toBe(":node: installed");
+    expect(check?._cmd).toContain("command -v node >/dev/null ||");
+    expect(check?._cmd).toContain("command -v pnpm >/dev/null ||");
+    expect(check?._cmd).toEndWith("node --version && pnpm --version");
+    expect(check?._parent?._cmd).toBeNull();
   });
 });
 

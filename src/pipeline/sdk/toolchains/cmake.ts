@@ -8,6 +8,7 @@ import { type CachePolicy, forever, onChange } from "../cache.ts";
 import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { installChain } from "./install.ts";
+import { useInstalled, wantsInstalled } from "./installed.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkChoice, checkOptions, partition } from "./options.ts";
 
 export interface CMakeToolchainOptions {
@@ -18,6 +19,8 @@ export interface CMakeToolchainOptions {
   readonly ccache?: boolean;
   readonly image?: string;
   readonly base?: Step;
+  /** hm only: use the CMake, generator, ccache and compiler on the PATH instead of installing them with apt. */
+  readonly installed?: boolean;
 }
 
 export interface CMakeProjectOptions {
@@ -32,7 +35,7 @@ export interface CMakeProjectOptions {
 
 export type CMakeOptions = CMakeToolchainOptions & CMakeProjectOptions;
 
-const TOOLCHAIN_OPTIONS = ["compiler", "generator", "ccache", "image", "base"];
+const TOOLCHAIN_OPTIONS = ["compiler", "generator", "ccache", "image", "base", "installed"];
 const PROJECT_OPTIONS = ["path", "preset", "defines", "deps", "target", "cache"];
 
 interface Compiler {
@@ -200,16 +203,27 @@ export function cmake(opts?: CMakeOptions): CMakeToolchain | CMakeProject {
   }
   packages.push("clang-format", "clang-tidy", ...(compiler?.packages ?? []));
   if (compiler !== undefined) versions.push(`${compiler.cc} --version`);
-  const installed = installChain({
-    aptPackages: packages,
-    installCmd: versions.join(" && "),
-    installCache: forever(),
-    tag: "cmake",
-    installLabel: "verify",
-    installs: false,
-    image: opts?.image,
-    base: opts?.base,
-  });
+  const commands = ["cmake", ...(generator === "ninja" ? ["ninja"] : []), ...(ccache ? ["ccache"] : [])];
+  commands.push(compiler?.cc ?? "cc");
+  const installed = wantsInstalled("cmake", opts, [])
+    ? useInstalled({
+        where: "cmake",
+        tag: "cmake",
+        commands,
+        versions: versions.join(" && "),
+        image: opts?.image,
+        base: opts?.base,
+      })
+    : installChain({
+        aptPackages: packages,
+        installCmd: versions.join(" && "),
+        installCache: forever(),
+        tag: "cmake",
+        installLabel: "verify",
+        installs: false,
+        image: opts?.image,
+        base: opts?.base,
+      });
   const toolchain = new CMakeToolchain(installed, opts?.compiler, ccache, generator);
   if (opts?.path == null) return toolchain;
   const [projectOpts] = partition(opts, PROJECT_OPTIONS);

@@ -9,7 +9,16 @@ import type { CachePolicy, Step, StepOptions } from "@harmont/hm";
 
 /** Options of a toolchain action: a step's options but cwd (the toolchain runs in its path). */
 type ActionOptions = Omit<StepOptions, "cwd">;
-type Base = { readonly image?: string; readonly base?: Step };
+type Base = {
+  readonly image?: string;
+  readonly base?: Step;
+  /**
+   * hm only: use the toolchain already on the PATH (of the image, or of this machine under the
+   * shell runner) instead of installing it; one step checks each command is there. Options that
+   * choose what to install (version, …) cannot go with it.
+   */
+  readonly installed?: boolean;
+};
 
 export declare function aptBase(opts: { packages: readonly string[]; image?: string; label?: string }): Step;
 

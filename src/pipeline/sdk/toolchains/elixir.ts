@@ -9,6 +9,7 @@ import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
+import { useInstalled, wantsInstalled } from "./installed.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkOptions, partition } from "./options.ts";
 
 export interface ElixirOptions {
@@ -19,6 +20,8 @@ export interface ElixirOptions {
   readonly otpVersion?: string;
   readonly image?: string;
   readonly base?: Step;
+  /** hm only: use the Erlang, Elixir and Hex on the PATH instead of installing them. */
+  readonly installed?: boolean;
 }
 
 const ELIXIR_ENV = { ELIXIR_ERL_OPTIONS: "+fnu" } as const;
@@ -113,8 +116,28 @@ export class ElixirProject extends InstalledIn {
 }
 
 export function elixir(opts?: ElixirOptions): ElixirProject {
-  checkOptions("elixir", opts, ["path", "elixirVersion", "otpVersion", "image", "base"]);
+  checkOptions("elixir", opts, ["path", "elixirVersion", "otpVersion", "image", "base", "installed"]);
   const path = opts?.path ?? ".";
+  const elixirReady = wantsInstalled("elixir", opts, ["elixirVersion", "otpVersion"])
+    ? useInstalled({
+        where: "elixir",
+        tag: "ex",
+        commands: ["erl", "elixir", "mix"],
+        versions: "elixir --version",
+        image: opts?.image,
+        base: opts?.base,
+      })
+    : installErlangAndElixir(opts);
+  const depsInstalled = elixirReady.sh(`cd ${path} && mix deps.get && mix deps.compile`, {
+    label: ":ex: mix-deps",
+    cache: onChange(`${path}/mix.lock`),
+    env: ELIXIR_ENV,
+  });
+  return new ElixirProject(path, depsInstalled);
+}
+
+/** The reference's chain: Erlang/OTP's .deb, then Elixir's release with Hex and rebar. */
+function installErlangAndElixir(opts: ElixirOptions | undefined): Step {
   const elixirVersion = opts?.elixirVersion ?? "1.18.3";
   const otpVersion = opts?.otpVersion ?? "27.3.3";
   if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(elixirVersion)) {
@@ -166,10 +189,5 @@ export function elixir(opts?: ElixirOptions): ElixirProject {
       { label: ":ex: elixir-install", cache: forever(), env: ELIXIR_ENV },
     ),
   );
-  const depsInstalled = elixirInstalled.sh(`cd ${path} && mix deps.get && mix deps.compile`, {
-    label: ":ex: mix-deps",
-    cache: onChange(`${path}/mix.lock`),
-    env: ELIXIR_ENV,
-  });
-  return new ElixirProject(path, depsInstalled);
+  return elixirInstalled;
 }

@@ -3,6 +3,7 @@ import { forever } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
+import { useInstalled, wantsInstalled } from "./installed.ts";
 import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
 
 export interface GoOptions {
@@ -11,6 +12,8 @@ export interface GoOptions {
   readonly version?: string;
   readonly image?: string;
   readonly base?: Step;
+  /** hm only: use the toolchain on the PATH instead of installing it. */
+  readonly installed?: boolean;
 }
 
 export class GoToolchain extends InstalledIn {
@@ -41,7 +44,18 @@ export class GoToolchain extends InstalledIn {
 }
 
 export function go(opts?: GoOptions): GoToolchain {
-  checkOptions("go", opts, ["path", "version", "image", "base"]);
+  checkOptions("go", opts, ["path", "version", "image", "base", "installed"]);
+  if (wantsInstalled("go", opts, ["version"])) {
+    const installed = useInstalled({
+      where: "go",
+      tag: "go",
+      commands: ["go", "gofmt"],
+      versions: "go version",
+      image: opts?.image,
+      base: opts?.base,
+    });
+    return new GoToolchain(opts?.path ?? ".", installed);
+  }
   const version = opts?.version ?? "1.23.2";
   if (!/^[0-9]+\.[0-9]+(\.[0-9]+)?$/.test(version)) {
     throw new Error(`hm: go: invalid version "${version}"\n  → give a semver such as "1.23" or "1.23.2"`);

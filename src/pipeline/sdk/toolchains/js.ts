@@ -3,7 +3,8 @@
  * runtime and package manager come from the options, else from the project's
  * `package.json` and lockfiles (`detect.ts`), else node with npm. The chain
  * is apt base → runtime → package manager (when the runtime lacks it) →
- * dependencies; `run(script)` forks off the dependencies.
+ * dependencies; `run(script)` forks off the dependencies. With `installed:
+ * true`, one check of what is on the PATH replaces all but the dependencies.
  */
 import { forever, onChange } from "../cache.ts";
 import { installsSoftware } from "../host-installers.ts";
@@ -11,6 +12,7 @@ import type { Step, StepOptions } from "../step.ts";
 import { type DetectionSources, detectJsExplained, type PackageManager, type Runtime } from "./detect.ts";
 import { fetchThenRun } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
+import { useInstalled, wantsInstalled } from "./installed.ts";
 import { type ActionOptions, actionStep, checkChoice, checkOptions } from "./options.ts";
 import { inProject } from "./project-dir.ts";
 
@@ -25,6 +27,8 @@ export interface JsOptions {
   readonly version?: string;
   readonly image?: string;
   readonly base?: Step;
+  /** hm only: use the runtime and package manager on the PATH instead of installing them. */
+  readonly installed?: boolean;
 }
 
 const RUNTIMES: readonly Runtime[] = ["node", "bun", "deno"];
@@ -47,6 +51,15 @@ const INSTALLER: Record<Installer, InstallerFacts> = {
   "yarn-berry": { lockfile: "yarn.lock", installDeps: "yarn install --immutable", runScript: "yarn run" },
   bun: { lockfile: "bun.lock", installDeps: "bun install --frozen-lockfile", runScript: "bun run" },
   deno: { lockfile: "deno.lock", installDeps: "deno install", runScript: "deno task" },
+};
+
+/** The command each package manager is run as. */
+const PM_COMMAND: Record<PackageManager, string> = {
+  npm: "npm",
+  pnpm: "pnpm",
+  "yarn-classic": "yarn",
+  "yarn-berry": "yarn",
+  bun: "bun",
 };
 
 export class JsProject extends InstalledIn {
@@ -73,7 +86,7 @@ export class JsProject extends InstalledIn {
 }
 
 function project(opts?: JsOptions): JsProject {
-  checkOptions("js.project", opts, ["path", "pm", "runtime", "version", "image", "base"]);
+  checkOptions("js.project", opts, ["path", "pm", "runtime", "version", "image", "base", "installed"]);
   checkChoice("js.project", "runtime", opts?.runtime, RUNTIMES);
   checkChoice("js.project", "pm", opts?.pm, INSTALLERS);
   const path = opts?.path ?? ".";
@@ -83,20 +96,24 @@ function project(opts?: JsOptions): JsProject {
       : { detected: {}, sources: {} };
   const runtime = opts?.runtime ?? detected.runtime ?? "node";
   if (opts?.version !== undefined) checkVersion(runtime, opts.version);
+  const installed = wantsInstalled("js.project", opts, ["version"]);
+  const preinstalled = { where: "js.project", image: opts?.image, base: opts?.base };
 
   if (runtime === "deno") {
     if (opts?.pm !== undefined) {
       throw new Error(`hm: js.project: runtime "deno" installs its own dependencies\n  → drop the pm option`);
     }
-    const denoInstalled = installChain({
-      aptPackages: ["curl", "ca-certificates", "unzip"],
-      installCmd: denoInstallCmd(opts?.version),
-      installCache: forever(),
-      tag: "deno",
-      installLabel: "install",
-      image: opts?.image,
-      base: opts?.base,
-    });
+    const denoInstalled = installed
+      ? useInstalled({ ...preinstalled, tag: "deno", commands: ["deno"], versions: "deno --version" })
+      : installChain({
+          aptPackages: ["curl", "ca-certificates", "unzip"],
+          installCmd: denoInstallCmd(opts?.version),
+          installCache: forever(),
+          tag: "deno",
+          installLabel: "install",
+          image: opts?.image,
+          base: opts?.base,
+        });
     return new JsProject(path, installDeps(denoInstalled, path, "deno", "deno"), "deno", "deno");
   }
 
@@ -104,8 +121,28 @@ function project(opts?: JsOptions): JsProject {
   if (pm === "deno")
     throw new Error(`hm: js.project: pm "deno" is not a package manager\n  → use runtime: "deno"`);
   if (runtime === "bun" && pm !== "bun") throw bunWithOtherPm(pm, path, sources);
-  const usesBun = runtime === "bun" || pm === "bun";
   const tag = runtime === "bun" ? "bun" : "node";
+  const pmReady = installed
+    ? useInstalled({
+        ...preinstalled,
+        tag,
+        commands: runtime === "bun" ? ["bun"] : ["node", PM_COMMAND[pm]],
+        versions: runtime === "bun" ? "bun --version" : `node --version && ${PM_COMMAND[pm]} --version`,
+      })
+    : installRuntimeAndPm(runtime, pm, tag, path, detected.pmVersion, opts);
+  return new JsProject(path, installDeps(pmReady, path, pm, tag), pm, tag);
+}
+
+/** The reference's chain: apt base, the runtime, then the package manager when the runtime lacks it. */
+function installRuntimeAndPm(
+  runtime: Runtime,
+  pm: PackageManager,
+  tag: string,
+  path: string,
+  pmVersion: string | undefined,
+  opts: JsOptions | undefined,
+): Step {
+  const usesBun = runtime === "bun" || pm === "bun";
   const runtimeInstalled = installChain({
     aptPackages: usesBun ? ["curl", "ca-certificates", "unzip"] : ["curl", "ca-certificates"],
     installCmd: runtime === "bun" ? bunInstallCmd(opts?.version) : nodeInstallCmd(opts?.version ?? "22"),
@@ -115,19 +152,15 @@ function project(opts?: JsOptions): JsProject {
     image: opts?.image,
     base: opts?.base,
   });
-  const pmVersion = detected.pmVersion;
   const bootstrap = bootstrapCmd(pm, runtime, pmVersion);
-  const pmReady =
-    bootstrap === null
-      ? runtimeInstalled
-      : installsSoftware(
-          runtimeInstalled.sh(bootstrap, {
-            label: `:${tag}: ${pm}`,
-            // A pinned version lives in package.json's packageManager field.
-            cache: pmVersion !== undefined ? onChange(`${path}/package.json`) : forever(),
-          }),
-        );
-  return new JsProject(path, installDeps(pmReady, path, pm, tag), pm, tag);
+  if (bootstrap === null) return runtimeInstalled;
+  return installsSoftware(
+    runtimeInstalled.sh(bootstrap, {
+      label: `:${tag}: ${pm}`,
+      // A pinned version lives in package.json's packageManager field.
+      cache: pmVersion !== undefined ? onChange(`${path}/package.json`) : forever(),
+    }),
+  );
 }
 
 /** Says where a detected runtime and package manager came from when they cannot go together. */

@@ -7,6 +7,7 @@ import { forever, onChange } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { fetchThenRun } from "./downloads.ts";
 import { installChain } from "./install.ts";
+import { useInstalled, wantsInstalled } from "./installed.ts";
 import { ACTION_OPTIONS, type ActionOptions, actionStep, checkOptions, partition } from "./options.ts";
 
 export interface PythonOptions {
@@ -15,6 +16,8 @@ export interface PythonOptions {
   readonly uvVersion?: string;
   readonly image?: string;
   readonly base?: Step;
+  /** hm only: use the uv on the PATH instead of installing it. */
+  readonly installed?: boolean;
 }
 
 export interface UvOptions {
@@ -23,12 +26,21 @@ export interface UvOptions {
   readonly version?: string;
   readonly image?: string;
   readonly base?: Step;
+  /** hm only: use the uv on the PATH instead of installing it. */
+  readonly installed?: boolean;
 }
 
 type TypecheckOptions = ActionOptions & { readonly paths?: string | readonly string[] };
 
-/** The uv install and `uv sync` of the project at `path`: what every action forks from. */
-function uvSynced(where: string, path: string, uvVersion: string, image?: string, base?: Step): Step {
+/** The uv install (or the check of an installed uv) and `uv sync` of the project at `path`: what every action forks from. */
+function uvSynced(
+  where: string,
+  path: string,
+  uvVersion: string,
+  image: string | undefined,
+  base: Step | undefined,
+  installed: boolean,
+): Step {
   if (!/^([0-9]+\.[0-9]+\.[0-9]+|latest)$/.test(uvVersion)) {
     throw new Error(
       `hm: ${where}: invalid uv version "${uvVersion}"\n  → use "latest" or a version such as "0.4.18"`,
@@ -42,16 +54,18 @@ function uvSynced(where: string, path: string, uvVersion: string, image?: string
     curl: "-LsSf",
     run: (f) => `sh ${f}`,
   });
-  const installed = installChain({
-    aptPackages: ["curl", "ca-certificates", "python3", "python3-venv"],
-    installCmd: `${pin}${uvInstaller} && ln -sf /root/.local/bin/uv /usr/local/bin/uv && uv --version`,
-    installCache: forever(),
-    tag: "python",
-    installLabel: "uv-install",
-    image,
-    base,
-  });
-  return installed.sh(`cd ${path} && uv sync --all-extras`, {
+  const uvReady = installed
+    ? useInstalled({ where, tag: "python", commands: ["uv"], versions: "uv --version", image, base })
+    : installChain({
+        aptPackages: ["curl", "ca-certificates", "python3", "python3-venv"],
+        installCmd: `${pin}${uvInstaller} && ln -sf /root/.local/bin/uv /usr/local/bin/uv && uv --version`,
+        installCache: forever(),
+        tag: "python",
+        installLabel: "uv-install",
+        image,
+        base,
+      });
+  return uvReady.sh(`cd ${path} && uv sync --all-extras`, {
     label: ":python: uv-sync",
     cache: onChange(`${path}/uv.lock`, `${path}/pyproject.toml`),
   });
@@ -135,16 +149,21 @@ export class UvProject extends UvActions {
 }
 
 export function python(opts?: PythonOptions): PythonToolchain {
-  checkOptions("python", opts, ["path", "uvVersion", "image", "base"]);
+  checkOptions("python", opts, ["path", "uvVersion", "image", "base", "installed"]);
   const path = opts?.path ?? ".";
+  const installed = wantsInstalled("python", opts, ["uvVersion"]);
   return new PythonToolchain(
     path,
-    uvSynced("python", path, opts?.uvVersion ?? "latest", opts?.image, opts?.base),
+    uvSynced("python", path, opts?.uvVersion ?? "latest", opts?.image, opts?.base, installed),
   );
 }
 
 export function uv(opts?: UvOptions): UvProject {
-  checkOptions("py.uv", opts, ["path", "version", "image", "base"]);
+  checkOptions("py.uv", opts, ["path", "version", "image", "base", "installed"]);
   const path = opts?.path ?? ".";
-  return new UvProject(path, uvSynced("py.uv", path, opts?.version ?? "latest", opts?.image, opts?.base));
+  const installed = wantsInstalled("py.uv", opts, ["version"]);
+  return new UvProject(
+    path,
+    uvSynced("py.uv", path, opts?.version ?? "latest", opts?.image, opts?.base, installed),
+  );
 }

@@ -28,6 +28,7 @@ import {
 } from "./cargo-actions.ts";
 import { fetchThenRun } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
+import { useInstalled, wantsInstalled } from "./installed.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkOptions, partition } from "./options.ts";
 
 export type { FeaturePowersetOptions } from "./cargo-actions.ts";
@@ -40,6 +41,8 @@ export interface RustToolchainOptions {
   /** rustup components; clippy and rustfmt unless given. */
   readonly components?: readonly string[];
   readonly base?: Step;
+  /** hm only: use the cargo and rustc on the PATH (or in ~/.cargo) instead of installing rustup. */
+  readonly installed?: boolean;
 }
 
 export interface RustProjectOptions extends RustToolchainOptions {
@@ -47,19 +50,29 @@ export interface RustProjectOptions extends RustToolchainOptions {
   readonly cache?: CachePolicy;
 }
 
-const TOOLCHAIN_OPTIONS = ["path", "version", "image", "components", "base"];
+const TOOLCHAIN_OPTIONS = ["path", "version", "image", "components", "base", "installed"];
 const WARMUP_CMD = "cargo build --workspace --tests --locked";
 const CARGO_ENV = ". $HOME/.cargo/env";
+/** An installed Rust may come from the distribution, without rustup's env file. */
+const CARGO_ENV_IF_ANY = "{ [ ! -f $HOME/.cargo/env ] || . $HOME/.cargo/env; }";
 
 export class RustToolchain extends InstalledIn {
+  /** What puts cargo on the PATH before each cargo command. */
+  private readonly _cargoEnv: string;
+
+  constructor(path: string, installed: Step, cargoEnv = CARGO_ENV) {
+    super(path, installed);
+    this._cargoEnv = cargoEnv;
+  }
+
   /** A toolchain whose actions fork from `cmd`, run after the install (e.g. `cargo install sqlx-cli`). */
   setup(cmd: string, opts?: StepOptions): RustToolchain {
-    return new RustToolchain(this.path, this._installed.sh(cmd, opts));
+    return new RustToolchain(this.path, this._installed.sh(cmd, opts), this._cargoEnv);
   }
 
   /** `cmd` in the crate directory, with cargo on the PATH, forked off `parent` (the install unless given). */
   _cargo(cmd: string, label: string, opts?: ActionOptions, parent: Step = this._installed): Step {
-    return parent.sh(`${CARGO_ENV} && cd ${this.path} && ${cmd}`, { label, ...opts });
+    return parent.sh(`${this._cargoEnv} && cd ${this.path} && ${cmd}`, { label, ...opts });
   }
 
   build(opts?: CargoAction): Step {
@@ -98,7 +111,7 @@ export class RustToolchain extends InstalledIn {
     checkOptions("RustToolchain.featurePowerset", opts, [...ACTION_OPTIONS, ...POWERSET_OPTIONS]);
     const [own, step] = partition(opts, POWERSET_OPTIONS);
     const hackInstalled = installsSoftware(
-      this._installed.sh(`${CARGO_ENV} && cargo install cargo-hack --locked`, {
+      this._installed.sh(`${this._cargoEnv} && cargo install cargo-hack --locked`, {
         label: ":rust: install cargo-hack",
         cache: forever(),
       }),
@@ -175,6 +188,18 @@ function toolchain(opts?: RustToolchainOptions): RustToolchain {
 }
 
 function makeToolchain(opts: RustToolchainOptions | undefined): RustToolchain {
+  if (wantsInstalled("rust", opts, ["version", "components"])) {
+    const installed = useInstalled({
+      where: "rust",
+      tag: "rust",
+      prelude: CARGO_ENV_IF_ANY,
+      commands: ["cargo", "rustc"],
+      versions: "rustc --version && cargo --version",
+      image: opts?.image,
+      base: opts?.base,
+    });
+    return new RustToolchain(opts?.path ?? ".", installed, CARGO_ENV_IF_ANY);
+  }
   const version = opts?.version ?? "stable";
   if (!/^[a-z0-9.-]+$/.test(version)) {
     throw new Error(
@@ -183,13 +208,13 @@ function makeToolchain(opts: RustToolchainOptions | undefined): RustToolchain {
   }
   const components = opts?.components ?? ["clippy", "rustfmt"];
   const componentFlag = components.length > 0 ? ` --component ${components.join(",")}` : "";
-  const installCmd =
-    fetchThenRun({
-      url: "https://sh.rustup.rs",
-      file: "/tmp/rustup-init.sh",
-      curl: "--proto '=https' --tlsv1.2 -sSf",
-      run: (f) => `sh ${f} -y --default-toolchain ${version} --profile minimal${componentFlag}`,
-    }) + ` && ${CARGO_ENV} && rustc --version && cargo --version`;
+  const rustup = fetchThenRun({
+    url: "https://sh.rustup.rs",
+    file: "/tmp/rustup-init.sh",
+    curl: "--proto '=https' --tlsv1.2 -sSf",
+    run: (f) => `sh ${f} -y --default-toolchain ${version} --profile minimal${componentFlag}`,
+  });
+  const installCmd = `${rustup} && ${CARGO_ENV} && rustc --version && cargo --version`;
   const installed = installChain({
     aptPackages: ["curl", "ca-certificates", "build-essential", "pkg-config", "libssl-dev"],
     installCmd,

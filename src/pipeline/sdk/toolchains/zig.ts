@@ -7,6 +7,7 @@ import { forever } from "../cache.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
+import { useInstalled, wantsInstalled } from "./installed.ts";
 import { type ActionOptions, actionStep, checkOptions } from "./options.ts";
 
 export interface ZigOptions {
@@ -15,6 +16,8 @@ export interface ZigOptions {
   readonly version?: string;
   readonly image?: string;
   readonly base?: Step;
+  /** hm only: use the toolchain on the PATH instead of installing it. */
+  readonly installed?: boolean;
 }
 
 export class ZigToolchain {
@@ -82,7 +85,23 @@ function tarballOf(version: string): string {
 export function zig(opts: ZigOptions & { path: string }): ZigProject;
 export function zig(opts?: ZigOptions): ZigToolchain;
 export function zig(opts?: ZigOptions): ZigToolchain | ZigProject {
-  checkOptions("zig", opts, ["path", "version", "image", "base"]);
+  checkOptions("zig", opts, ["path", "version", "image", "base", "installed"]);
+  const toolchain = new ZigToolchain(
+    wantsInstalled("zig", opts, ["version"])
+      ? useInstalled({
+          where: "zig",
+          tag: "zig",
+          commands: ["zig"],
+          versions: "zig version",
+          image: opts?.image,
+          base: opts?.base,
+        })
+      : zigInstalled(opts),
+  );
+  return opts?.path != null ? toolchain.project(opts.path) : toolchain;
+}
+
+function zigInstalled(opts: ZigOptions | undefined): Step {
   const version = opts?.version ?? "0.14.1";
   if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) {
     throw new Error(`hm: zig: invalid version "${version}"\n  → give a semver such as "0.14.1"`);
@@ -95,7 +114,7 @@ export function zig(opts?: ZigOptions): ZigToolchain | ZigProject {
     "ln -sf /usr/local/zig/zig /usr/local/bin/zig",
     "zig version",
   ].join(" && ");
-  const installed = installChain({
+  return installChain({
     aptPackages: ["curl", "ca-certificates", "xz-utils"],
     installCmd,
     installCache: forever(),
@@ -104,6 +123,4 @@ export function zig(opts?: ZigOptions): ZigToolchain | ZigProject {
     image: opts?.image,
     base: opts?.base,
   });
-  const toolchain = new ZigToolchain(installed);
-  return opts?.path != null ? toolchain.project(opts.path) : toolchain;
 }
