@@ -40,6 +40,24 @@ describe("unknown options", () => {
     expect(warned.stdout).toBe(clean.stdout);
   });
 
+  test("pipeline() and trigger options are checked too", async () => {
+    const root = project({
+      ".hm/ci.ts": `import { pipeline, pullRequest, push, sh } from "@harmont/hm";
+export default {
+  slug: "ci",
+  triggers: [push({ branch: "main", tags: "v*" }), pullRequest({ branch: "main" })],
+  pipeline: pipeline([sh("make")], { timout: "5m", defaultImage: "alpine" }),
+};\n`,
+    });
+    const result = await runHm(["render", "ci", "-d", root]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr.split("\n").filter(Boolean).sort()).toEqual([
+      "! .hm/ci.ts:4: unknown pullRequest() option 'branch' (did you mean 'branches'?)",
+      "! .hm/ci.ts:4: unknown push() option 'tags' (did you mean 'tag'?)",
+      "! .hm/ci.ts:5: unknown pipeline() option 'timout' (did you mean 'timeout'?)",
+    ]);
+  });
+
   test("a timeout given as an option points to timeout(); snake_case names to the SDK's", async () => {
     const root = project({
       ".hm/ci.ts": `${IMPORTS}export default {

@@ -4,10 +4,12 @@
  * order; `builds_in` goes to the nearest command ancestor; a `wait()` leaf
  * makes every later step depend on the steps emitted before it.
  */
+
 import { cachePolicyToIR } from "./cache.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { recordLowered } from "./host-installers.ts";
 import { resolveKeys } from "./keys.ts";
+import { warnUnknownOptions } from "./options.ts";
 import { Step } from "./step.ts";
 
 /** Imageless root steps boot from this (toolchains assume apt). */
@@ -55,6 +57,8 @@ export function pipeline(leaves: Step[], opts?: PipelineOptions): PipelineIR {
       throw new Error(`pipeline(): leaf ${i} is not a step (got ${leaf === null ? "null" : typeof leaf})`);
     }
   });
+  if (opts !== undefined && opts !== null && typeof opts === "object")
+    warnUnknownOptions(opts, ["env", "timeout", "defaultImage"], "pipeline() option");
   const ir: PipelineIR = { version: "0", graph: lowerToGraph(leaves, opts?.env) };
   if (opts?.timeout != null) ir.timeout_seconds = parseDuration(opts.timeout, "pipeline timeout");
   return ir;

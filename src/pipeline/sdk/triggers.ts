@@ -1,4 +1,5 @@
 /** Triggers recorded in the discovery envelope (hm run ignores them; a cloud uses them). */
+import { warnUnknownOptions } from "./options.ts";
 export type Trigger = PushTrigger | PullRequestTrigger;
 
 type Globs = string | readonly string[];
@@ -25,6 +26,7 @@ export class PushTrigger {
 export function push(
   opts: { branch: Globs; tag?: undefined } | { tag: Globs; branch?: undefined },
 ): PushTrigger {
+  if (opts !== null && typeof opts === "object") warnUnknownOptions(opts, ["branch", "tag"], "push() option");
   const branches = globList(opts?.branch);
   const tags = globList(opts?.tag);
   if ((branches === undefined) === (tags === undefined)) {
@@ -60,6 +62,8 @@ export class PullRequestTrigger {
 }
 
 export function pullRequest(opts?: { branches?: Globs; types?: PullRequestType[] }): PullRequestTrigger {
+  if (opts !== undefined && opts !== null && typeof opts === "object")
+    warnUnknownOptions(opts, ["branches", "types"], "pullRequest() option");
   const types = opts?.types ?? DEFAULT_PULL_REQUEST_TYPES;
   if (types.length === 0) throw new Error("hm.pullRequest: types must be non-empty");
   for (const type of types) {
