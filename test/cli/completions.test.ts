@@ -55,7 +55,7 @@ test("commands, including plugin verbs; flags of a command; values of its option
   expect(await candidates("run", "--r")).toEqual(["--runner"]);
   expect(await candidates("run", "--runner", "")).toEqual(["docker", "noop", "shell"]);
   expect(await candidates("run", "--format", "")).toEqual(["human", "json"]);
-  expect(await candidates("cache", "")).toEqual(["clean", "restore", "save"]);
+  expect(await candidates("cache", "")).toEqual(["clean", "ls", "restore", "save"]);
   expect(await candidates("run", "-d", "")).toEqual([":dirs"]);
   expect(await candidates("plugin", "install", "")).toEqual([":files"]);
   expect(await candidates("completions", "")).toEqual(["bash", "zsh", "fish"]);
