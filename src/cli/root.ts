@@ -2,6 +2,7 @@
 
 import type { CommandDef } from "citty";
 import { HM_VERSION } from "../version.ts";
+import { INTERNAL_VERBS } from "./internal-verbs.ts";
 
 export const BUILTIN_COMMANDS = {
   completions: () => import("./commands/completions.ts").then((m) => m.default),
@@ -15,11 +16,11 @@ export const BUILTIN_COMMANDS = {
   version: () => import("./commands/version.ts").then((m) => m.default),
 };
 
-/** The completion scripts' entry, dispatched by main.ts before the CLI frame (not a listed command). */
-export const COMPLETE_VERB = "__complete";
-
-/** Verbs no plugin may claim (decisions §6): the built-in commands and the completion entry. */
-export const BUILTIN_VERBS: readonly string[] = [...Object.keys(BUILTIN_COMMANDS), COMPLETE_VERB];
+/** Verbs no plugin may claim (decisions §6): the built-in commands and hm's internal verbs. */
+export const BUILTIN_VERBS: readonly string[] = [
+  ...Object.keys(BUILTIN_COMMANDS),
+  ...Object.keys(INTERNAL_VERBS),
+];
 
 export const root: CommandDef = {
   meta: {

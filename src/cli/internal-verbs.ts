@@ -1,0 +1,9 @@
+/**
+ * Verbs hm uses to talk to itself (the completion scripts, and hm processes it
+ * starts), dispatched by main.ts before the CLI frame: not listed, never
+ * claimable by a plugin. Each loads its module only when called. Add one line
+ * per verb.
+ */
+export const INTERNAL_VERBS: Readonly<Record<string, (args: string[]) => Promise<number>>> = {
+  __complete: (args) => import("./commands/complete.ts").then((m) => m.printCompletions(args)),
+};
