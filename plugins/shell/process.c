@@ -10,7 +10,12 @@
      pipe() + FD_CLOEXEC, under fork_lock, so at least no step of this plugin forks in between;
    - a write to a child's stdin blocks SIGPIPE for this thread and swallows the one it raised: the
      host process must never die because a tool exited early;
-   - exec failures come back through a close-on-exec "report" pipe, as {stage, errno}. */
+   - exec failures come back through a close-on-exec "report" pipe, as {stage, errno};
+   - a child started for a run records itself, before exec, in the run directory's GROUP_RECORD
+     ("<pid> <start time>\n", start time in clock ticks from /proc, 0 where there is none): its
+     pid is its process group's id, and if hm dies without stopping it (kill -9, a crash), the
+     reaper (`hm gc`, the next `hm run`, hm's supervisor) kills that group. The child writes it,
+     not the parent, so no command runs unrecorded whenever hm is killed. */
 #define _XOPEN_SOURCE 700
 #if defined(__linux__)
 #define _GNU_SOURCE /* pipe2 */
@@ -37,6 +42,7 @@ extern char **environ;
 
 #define TOOL_STDERR_KEEP 2048    /* bytes of a tool's stderr quoted in an error message */
 #define ARCHIVE_CHUNK (64 * 1024) /* bytes asked from archive_read at a time */
+#define GROUP_RECORD ".process-groups" /* in the run directory; read by src/run/process-groups.ts */
 
 static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -79,6 +85,7 @@ typedef struct child_plan {
   const char *cwd;
   int stdin_src, stdout_src, stderr_src; /* become fds 0, 1, 2 */
   int report_fd;
+  int record_fd; /* the run's GROUP_RECORD (append), -1: not recorded */
   struct sigaction default_action;
   sigset_t no_signals;
 } child_plan;
@@ -93,6 +100,52 @@ static void report_and_exit(int fd, int stage) {
   _exit(127);
 }
 
+/* In the child: digits of n at the end of buf (size >= 21); RETURNS where they start. */
+static char *format_unsigned(char *end, unsigned long long n) {
+  *--end = '\0';
+  do *--end = (char)('0' + n % 10);
+  while ((n /= 10) > 0);
+  return end;
+}
+
+/* In the child: field 22 of /proc/self/stat (start time in clock ticks since boot), 0 without one.
+   The name field (2) may hold spaces and ')', so fields are counted from its last ')'. */
+static unsigned long long own_start_time(void) {
+  char text[1024];
+  ssize_t got = -1;
+  unsigned long long value = 0;
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field = 2;
+  char *p, *end;
+  if (fd >= 0) {
+    got = read(fd, text, sizeof text - 1);
+    close(fd);
+  }
+  if (got <= 0) return 0;
+  text[got] = '\0';
+  for (p = end = text; *p; p++)
+    if (*p == ')') end = p;
+  for (p = end; *p && field < 22; p++)
+    if (*p == ' ') field++;
+  while (*p >= '0' && *p <= '9') value = value * 10 + (unsigned long long)(*p++ - '0');
+  return value;
+}
+
+/* In the child, once it leads its own group: append "<pid> <start time>\n" to the run's record. */
+static void record_group(int fd) {
+  char pid_text[24], start_text[24], line[64];
+  const char *pid_digits, *start_digits;
+  size_t n = 0, i;
+  if (fd < 0) return;
+  pid_digits = format_unsigned(pid_text + sizeof pid_text, (unsigned long long)getpid());
+  start_digits = format_unsigned(start_text + sizeof start_text, own_start_time());
+  for (i = 0; pid_digits[i]; i++) line[n++] = pid_digits[i];
+  line[n++] = ' ';
+  for (i = 0; start_digits[i]; i++) line[n++] = start_digits[i];
+  line[n++] = '\n';
+  if (write(fd, line, n) < 0) { /* unrecorded: only hm's own cleanup can stop it then */
+  }
+}
+
 /* In the child: src becomes target, without close-on-exec. */
 static int move_fd(int src, int target) {
   if (src == target) return fcntl(target, F_SETFD, 0) == 0;
@@ -103,6 +156,7 @@ static int move_fd(int src, int target) {
 static void exec_child(const child_plan *plan) {
   int sig;
   if (setpgid(0, 0) != 0) report_and_exit(plan->report_fd, STAGE_SETPGID);
+  record_group(plan->record_fd);
   for (sig = 1; sig < 32; sig++)
     if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &plan->default_action, NULL);
   sigprocmask(SIG_SETMASK, &plan->no_signals, NULL);
@@ -185,18 +239,36 @@ SHELL_PRIVATE void shell_child_close_pipes(shell_child *c) {
   shell_close_fd(&c->stderr_fd);
 }
 
+/* The run's GROUP_RECORD opened for appending (close-on-exec), or -1 when run_dir is NULL. */
+static int open_group_record(hm_ctx *ctx, const char *run_dir, int *fd) {
+  const char *path;
+  *fd = -1;
+  if (!run_dir) return 1;
+  path = hm_ctx_sprintf(ctx, "%s/" GROUP_RECORD, run_dir);
+  if (!path) return 0;
+  *fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (*fd < 0) return hm_fail(ctx, "spawn_failed", "cannot open '%s': %s", path, shell_errno_text(ctx, errno));
+  return 1;
+}
+
 SHELL_PRIVATE int shell_child_start(hm_ctx *ctx, shell_child *c, const char *path, char *const argv[],
-                                    char *const envp[], const char *cwd, unsigned flags) {
+                                    char *const envp[], const char *cwd, const char *run_dir, unsigned flags) {
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
-  int devnull, fork_errno, started, code;
+  int devnull, record, fork_errno, started, code;
   child_plan plan;
   pid_t pid;
+  if (!open_group_record(ctx, run_dir, &record)) return 0;
   devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull < 0) return hm_fail(ctx, "spawn_failed", "cannot open /dev/null: %s", shell_errno_text(ctx, errno));
+  if (devnull < 0) {
+    shell_close_fd(&record);
+    return hm_fail(ctx, "spawn_failed", "cannot open /dev/null: %s", shell_errno_text(ctx, errno));
+  }
   init_plan(&plan, path, argv, envp, cwd);
+  plan.record_fd = record;
   pid = fork_child(&plan, flags, devnull, in, out, err, report);
   fork_errno = errno;
   close(devnull); /* the child's ends: it has its copies */
+  shell_close_fd(&record);
   shell_close_fd(&in[0]);
   shell_close_fd(&out[1]);
   shell_close_fd(&err[1]);
@@ -380,7 +452,7 @@ static const char *tool_stderr(tool_run *run) {
 }
 
 SHELL_PRIVATE shell_status shell_run_tool(hm_ctx *ctx, const char *what, char *const argv[], const char *cwd,
-                                          const uint8_t archive_id[16], uint64_t archive_size) {
+                                          const char *run_dir, const uint8_t archive_id[16], uint64_t archive_size) {
   tool_run run;
   shell_status status = SHELL_DONE;
   int exit_code = 0;
@@ -397,7 +469,7 @@ SHELL_PRIVATE shell_status shell_run_tool(hm_ctx *ctx, const char *what, char *c
     run.chunk = hm_ctx_alloc(ctx, ARCHIVE_CHUNK);
     if (!run.chunk) return SHELL_FAILED;
   }
-  if (!shell_child_start(ctx, &run.child, path, argv, shell_host_environ(), cwd,
+  if (!shell_child_start(ctx, &run.child, path, argv, shell_host_environ(), cwd, run_dir,
                          run.archive_id ? SHELL_CHILD_STDIN : 0))
     return SHELL_FAILED;
   while (!shell_child_exited(&run.child)) {

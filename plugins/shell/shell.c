@@ -71,7 +71,7 @@ static int shell_execute(hm_ctx *ctx, const hm_executor_input *in, hm_step_resul
     hm_logf(ctx, HM_LOG_DEBUG, "step '" HM_STR_FMT "' runs in %s%s", HM_STR_ARG(in->step.key), workdir,
             taken_over ? " (its parent's directory)" : "");
   if (status == SHELL_DONE && !hm_keep_going(ctx)) status = hm_ok(ctx) ? SHELL_CANCELLED : SHELL_FAILED;
-  if (status == SHELL_DONE) status = shell_run_command(ctx, in, workdir, &exit_code);
+  if (status == SHELL_DONE) status = shell_run_command(ctx, in, run_dir, workdir, &exit_code);
   if (status == SHELL_FAILED) return 0;
   out->exit_code = status == SHELL_CANCELLED ? SHELL_EXIT_CANCELLED : exit_code;
   if (out->exit_code == 0) {

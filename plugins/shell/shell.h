@@ -71,10 +71,12 @@ typedef struct shell_child {
 enum { SHELL_CHILD_STDIN = 1u << 0, SHELL_CHILD_STDOUT = 1u << 1 };
 
 /* shell_child_start - fork + exec path with argv/envp (all prepared by the caller, borrowed until
-   it returns) in cwd (NULL = ours), in a new process group, signals reset to their defaults.
-   RETURNS 1 = running; 0 = not started (fork, chdir or exec failed), *c holds no process. */
+   it returns) in cwd (NULL = ours), in a new process group, signals reset to their defaults. With
+   a run_dir, the child records its group there before exec (process.c, GROUP_RECORD), so a reaper
+   can stop it if hm dies first. RETURNS 1 = running; 0 = not started (the record could not be
+   opened, or fork, chdir or exec failed), *c holds no process. */
 SHELL_PRIVATE int shell_child_start(hm_ctx *ctx, shell_child *c, const char *path, char *const argv[],
-                                    char *const envp[], const char *cwd, unsigned flags);
+                                    char *const envp[], const char *cwd, const char *run_dir, unsigned flags);
 /* shell_child_exited - 1 once the child itself has exited. It stays unreaped (a zombie keeps its
    pid, hence its group id, from being reused) until shell_child_reap. */
 SHELL_PRIVATE int shell_child_exited(const shell_child *c);
@@ -89,11 +91,12 @@ SHELL_PRIVATE void shell_child_close_pipes(shell_child *c);
 SHELL_PRIVATE void shell_close_fd(int *fd);
 /* shell_run_tool - run a system tool (argv[0] looked up in the host's PATH) to completion in cwd,
    with the host's environment, polling keep_going; when archive_size > 0 the workspace archive is
-   streamed into its stdin. `what` names the job in messages ("extracting ... into '<dir>'").
+   streamed into its stdin. `what` names the job in messages ("extracting ... into '<dir>'"). The
+   tool's group is recorded in run_dir (see shell_child_start).
    RETURNS SHELL_DONE when it exited 0; SHELL_FAILED with its exit code and stderr in the message;
    SHELL_CANCELLED when told to stop (the tool is killed). */
 SHELL_PRIVATE shell_status shell_run_tool(hm_ctx *ctx, const char *what, char *const argv[], const char *cwd,
-                                          const uint8_t archive_id[16], uint64_t archive_size);
+                                          const char *run_dir, const uint8_t archive_id[16], uint64_t archive_size);
 /* shell_host_environ - the process's environment (environ). Borrowed; never modify it. */
 SHELL_PRIVATE char **shell_host_environ(void);
 /* shell_errno_text - strerror text of err, in ctx memory (a literal when out of memory). */
@@ -105,10 +108,10 @@ SHELL_PRIVATE int64_t shell_now_ms(void);
 
 /* shell_run_command - `/bin/sh -c <cmd>` in step_dir with the step's environment; streams its
    output as step log lines until it exits, then kills what it left in its process group. On
-   keep_going 0: SIGTERM to the group, SIGKILL 2 s later, *exit_code = 130.
-   RETURNS SHELL_DONE with *exit_code set, or SHELL_FAILED. */
-SHELL_PRIVATE shell_status shell_run_command(hm_ctx *ctx, const hm_executor_input *in, const char *step_dir,
-                                             int32_t *exit_code);
+   keep_going 0: SIGTERM to the group, SIGKILL 2 s later, *exit_code = 130. Its group is recorded
+   in run_dir (see shell_child_start). RETURNS SHELL_DONE with *exit_code set, or SHELL_FAILED. */
+SHELL_PRIVATE shell_status shell_run_command(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
+                                             const char *step_dir, int32_t *exit_code);
 
 /* ---- lines.c: output split into log lines --------------------------------------------------------- */
 

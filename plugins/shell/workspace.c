@@ -153,7 +153,8 @@ static int fresh_step_dir(hm_ctx *ctx, const char *step_dir) {
   return 1;
 }
 
-static shell_status extract_archive(hm_ctx *ctx, const hm_executor_input *in, const char *step_dir) {
+static shell_status extract_archive(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
+                                    const char *step_dir) {
   static char tar[] = "tar", extract[] = "-xf", from_stdin[] = "-";
   char *argv[4];
   uint64_t size = 0;
@@ -164,7 +165,7 @@ static shell_status extract_archive(hm_ctx *ctx, const hm_executor_input *in, co
   argv[2] = from_stdin;
   argv[3] = NULL;
   return shell_run_tool(ctx, hm_ctx_sprintf(ctx, "extracting the workspace archive into '%s'", step_dir), argv,
-                        step_dir, in->workspace_archive_id, size);
+                        step_dir, run_dir, in->workspace_archive_id, size);
 }
 
 /* "shell:<run id>/<step key>" -> that step's directory; NULL (ctx error) for any other text. */
@@ -201,7 +202,7 @@ static char *parent_dir_of(hm_ctx *ctx, hm_str snapshot) {
   return dir;
 }
 
-static shell_status copy_parent(hm_ctx *ctx, const char *parent_dir, const char *step_dir) {
+static shell_status copy_parent(hm_ctx *ctx, const char *run_dir, const char *parent_dir, const char *step_dir) {
   static char cp[] = "cp", flags[] = "-pPR";
   char *argv[5];
   argv[0] = cp;
@@ -211,7 +212,7 @@ static shell_status copy_parent(hm_ctx *ctx, const char *parent_dir, const char 
   argv[4] = NULL;
   if (!argv[2] || !argv[3]) return SHELL_FAILED;
   return shell_run_tool(ctx, hm_ctx_sprintf(ctx, "copying '%s' into '%s'", parent_dir, step_dir), argv, NULL,
-                        NULL, 0);
+                        run_dir, NULL, 0);
 }
 
 SHELL_PRIVATE shell_status shell_prepare_workdir(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
@@ -230,5 +231,5 @@ SHELL_PRIVATE shell_status shell_prepare_workdir(hm_ctx *ctx, const hm_executor_
   own = shell_step_dir(ctx, run_dir, in->step.key);
   if (!own || !fresh_step_dir(ctx, own)) return SHELL_FAILED;
   *dir = own;
-  return parent_dir ? copy_parent(ctx, parent_dir, own) : extract_archive(ctx, in, own);
+  return parent_dir ? copy_parent(ctx, run_dir, parent_dir, own) : extract_archive(ctx, in, run_dir, own);
 }

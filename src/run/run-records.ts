@@ -4,10 +4,21 @@
  * files) holding `owner.json`: hm's pid and every other path the run may
  * create (the `shell` runner's `${TMPDIR:-/tmp}/hm-shell-<run id>/`). A normal
  * run removes all of it at the end; after a `kill -9` the next `hm run` (or
- * `hm gc`) finds the pid gone and removes it.
+ * `hm gc`) finds the pid gone and removes it, first killing the process
+ * groups its plugins recorded there (process-groups.ts). Records are 0600 in
+ * 0700 directories: they name paths and processes of this user only.
  */
 
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
@@ -15,6 +26,7 @@ import { writeFileAtomically } from "../atomic-file.ts";
 import { KvStore } from "../plugins/kv-store.ts";
 import { stateDir } from "../plugins/paths.ts";
 import { processAlive } from "../process-alive.ts";
+import { killRecordedGroups } from "./process-groups.ts";
 
 const Owner = v.object({
   pid: v.number(),
@@ -36,7 +48,9 @@ export interface RunDirectory {
   readonly path: string;
   /** Notes a step that started, so its step-scope KV rows can be dropped if hm is killed. */
   recordStep(stepId: string): void;
-  /** Removes the run directory and every path recorded for it. */
+  /** Kills the process groups the run's plugins recorded (a forced exit, before it leaves). */
+  killProcesses(): void;
+  /** Removes the run directory and every path recorded for it, killing recorded groups first. */
   remove(): void;
 }
 
@@ -49,23 +63,31 @@ export interface ReapedRun {
 const STEPS_FILE = "steps";
 
 export function createRunDirectory(runId: string, env: NodeJS.ProcessEnv = process.env): RunDirectory {
-  const path = join(runsDir(env), runId);
+  const runs = runsDir(env);
+  const path = join(runs, runId);
   mkdirSync(path, { recursive: true, mode: 0o700 });
+  chmodSync(runs, 0o700); // made by an hm that did not yet make it private
   const owner: Owner = {
     pid: process.pid,
     started_at: new Date().toISOString(),
     paths: pluginRunPaths(runId),
   };
   // The reaper never reads half a record.
-  writeFileAtomically(join(path, "owner.json"), `${JSON.stringify(owner)}\n`);
+  writeFileAtomically(join(path, "owner.json"), `${JSON.stringify(owner)}\n`, 0o600);
   return {
     path,
-    recordStep: (stepId) => appendFileSync(join(path, STEPS_FILE), `${stepId}\n`),
+    recordStep: (stepId) => appendFileSync(join(path, STEPS_FILE), `${stepId}\n`, { mode: 0o600 }),
+    killProcesses: () => killProcesses(owner),
     remove: () => removeRun(path, owner),
   };
 }
 
+function killProcesses(owner: Owner | null): void {
+  for (const extra of owner?.paths ?? []) killRecordedGroups(extra);
+}
+
 function removeRun(path: string, owner: Owner | null): void {
+  killProcesses(owner);
   for (const extra of owner?.paths ?? []) rmSync(extra, { recursive: true, force: true });
   rmSync(path, { recursive: true, force: true });
 }
