@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { type CacheImage, selectUnused } from "../../src/docker/cache-store.ts";
 import { projectIdentity } from "../../src/pipeline/project-identity.ts";
 import {
+  cacheScratch,
   dockerReady,
   ensureTestImage,
   projectCacheTags,
@@ -26,23 +27,12 @@ import {
   TEST_IMAGE,
 } from "../helpers/docker.ts";
 import { stepLines } from "../helpers/event-schema.ts";
-import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
+import { baseEnv, REPO_ROOT, runHm } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
-import { makeProject } from "../helpers/project.ts";
 
-const scratch = tempDir("hm-cache-cmd-");
-const projects: { root: string; cleanup: () => void }[] = [];
-const ownImages: string[] = [];
+const scratch = cacheScratch("hm-cache-cmd-");
 beforeAll(() => ensureTestImage(), 120_000);
-afterAll(async () => {
-  for (const project of projects) {
-    await removeProjectCache(project.root);
-    project.cleanup();
-  }
-  if (ownImages.length > 0)
-    Bun.spawnSync(["docker", "rmi", "-f", ...ownImages], { stdout: "pipe", stderr: "pipe" });
-  scratch.cleanup();
-});
+afterAll(() => scratch.cleanup());
 
 const docker = (...args: string[]) => Bun.spawnSync(["docker", ...args], { stdout: "pipe", stderr: "pipe" });
 const hm = (args: string[]) => runHm(args, { env: { HM_STATE_DIR: join(scratch.path, "state") } });
@@ -50,7 +40,7 @@ const run = (root: string) => runJson(root, [], join(scratch.path, crypto.random
 
 /** A project with two cached steps on one base image (their layers shared), and a child of the first. */
 function cachedProject(marker = "cached") {
-  const project = makeProject({
+  const project = scratch.project({
     ".hm/ci.ir.json": irJson(
       [
         {
@@ -70,7 +60,6 @@ function cachedProject(marker = "cached") {
       [["deps", "check", "builds_in"]],
     ),
   });
-  projects.push(project);
   return project;
 }
 
@@ -191,7 +180,7 @@ describe.skipIf(!dockerReady)("hm cache", () => {
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
     // The victim: an image name of the test's own, pointing at TEST_IMAGE; the archive would point it elsewhere.
     const victim = `hm-test/victim-${crypto.randomUUID().slice(0, 8)}:1`;
-    ownImages.push(victim);
+    scratch.ownImage(victim);
     const [firstTag] = Object.keys(manifest.images) as [string];
     expect(docker("tag", firstTag, victim).exitCode).toBe(0);
     expect(

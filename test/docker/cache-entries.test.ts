@@ -9,37 +9,22 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  cacheScratch,
   dockerReady,
   ensureTestImage,
   projectCacheTags,
-  removeProjectCache,
   runJson,
   TEST_IMAGE,
 } from "../helpers/docker.ts";
 import { type JsonEvent, stepLines } from "../helpers/event-schema.ts";
-import { baseEnv, REPO_ROOT, tempDir } from "../helpers/hm.ts";
+import { baseEnv, REPO_ROOT } from "../helpers/hm.ts";
 import { irJson, type TestStep } from "../helpers/ir.ts";
-import { makeProject } from "../helpers/project.ts";
 
-const scratch = tempDir("hm-cache-entries-");
-const projects: { root: string; cleanup: () => void }[] = [];
-const ownImages: string[] = [];
+const scratch = cacheScratch("hm-cache-entries-");
 beforeAll(() => ensureTestImage(), 120_000);
-afterAll(async () => {
-  for (const project of projects) {
-    await removeProjectCache(project.root);
-    project.cleanup();
-  }
-  if (ownImages.length > 0)
-    Bun.spawnSync(["docker", "rmi", "-f", ...ownImages], { stdout: "pipe", stderr: "pipe" });
-  scratch.cleanup();
-});
+afterAll(() => scratch.cleanup());
 
-function project(files: Record<string, string>) {
-  const made = makeProject(files);
-  projects.push(made);
-  return made;
-}
+const project = (files: Record<string, string>) => scratch.project(files);
 
 const run = (root: string, args: string[] = []) =>
   runJson(root, args, join(scratch.path, crypto.randomUUID()));
@@ -53,8 +38,7 @@ function imageWithMarker(text: string): string {
   expect(docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", `echo ${text} > /marker`).exitCode).toBe(0);
   expect(docker("commit", maker, name).exitCode).toBe(0);
   docker("rm", "-f", maker);
-  ownImages.push(name);
-  return name;
+  return scratch.ownImage(name);
 }
 
 /** A cached `install` writing the project's own id.txt to /owner.txt, and a child printing it. */
@@ -169,7 +153,7 @@ describe.skipIf(!dockerReady)("step-cache entries", () => {
 
   test("an image name moved to other content is a miss: the entry holds the image by id", async () => {
     const moving = `hm-test/moving-${crypto.randomUUID().slice(0, 8)}:1`;
-    ownImages.push(moving);
+    scratch.ownImage(moving);
     expect(docker("tag", TEST_IMAGE, moving).exitCode).toBe(0);
     const p = project({
       ".hm/ci.ir.json": irJson(

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { parseEventStream } from "./event-schema.ts";
 import { runHm, tempDir } from "./hm.ts";
+import { makeProject } from "./project.ts";
 
 export const TEST_IMAGE = "hm-test/busybox:1";
 const BUSYBOX = "/bin/busybox";
@@ -146,4 +147,37 @@ export async function projectCacheTags(root: string): Promise<string[]> {
 export async function removeProjectCache(root: string): Promise<void> {
   const tags = await projectCacheTags(root);
   if (tags.length > 0) Bun.spawnSync(["docker", "rmi", "-f", ...tags], { stdout: "pipe", stderr: "pipe" });
+}
+
+/**
+ * Projects and images a test file makes for the step cache, removed (with the
+ * projects' cache images, and nothing else) by `cleanup` in its afterAll.
+ */
+export function cacheScratch(prefix: string) {
+  const scratch = tempDir(prefix);
+  const projects: { root: string; cleanup: () => void }[] = [];
+  const images: string[] = [];
+  return {
+    path: scratch.path,
+    /** A project of the test's own (see makeProject). */
+    project(files: Record<string, string>) {
+      const made = makeProject(files);
+      projects.push(made);
+      return made;
+    },
+    /** Remembers an image name the test made, to remove at the end. */
+    ownImage(name: string): string {
+      images.push(name);
+      return name;
+    },
+    async cleanup() {
+      for (const project of projects) {
+        await removeProjectCache(project.root);
+        project.cleanup();
+      }
+      if (images.length > 0)
+        Bun.spawnSync(["docker", "rmi", "-f", ...images], { stdout: "pipe", stderr: "pipe" });
+      scratch.cleanup();
+    },
+  };
 }
