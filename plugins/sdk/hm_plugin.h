@@ -1,4 +1,4 @@
-/* hm_plugin.h - v1.0.0 - native plugin SDK for hm (plugin ABI 1, wire protocol 2)
+/* hm_plugin.h - v1.1.0 - native plugin SDK for hm (plugin ABI 1, wire protocol 2)
    Single-file C99 library, no dependencies beyond libc. MIT licensed (see the end of the file).
 
    Do this:
@@ -40,7 +40,9 @@
       Set globally (before every include, or with -D):
         HM_PLUGIN_STATIC           make every SDK function static (single-file plugins)
         HM_DEF                     linkage of SDK functions (default: extern, hidden visibility)
-        HM_PLUGIN_NO_THREAD_LOCAL  leave out hm_ctx_current() (no thread-local storage)
+        HM_PLUGIN_NO_THREAD_LOCAL  leave out hm_ctx_current() (no thread-local storage); helpers
+                                   then know the call's thread by pthread_self() (POSIX), or
+                                   cannot tell threads apart (elsewhere)
       Only in the IMPLEMENTATION file:
         HM_PLUGIN_MALLOC(size), HM_PLUGIN_REALLOC(ptr, size), HM_PLUGIN_FREE(ptr)
                                    allocator; define all three or none (default: libc)
@@ -59,6 +61,8 @@
 
    REVISION HISTORY
       1.0.0  first release: plugin ABI 1, wire protocol (api_version) 2, host table of 12 slots.
+      1.1.0  ctx helpers refuse a call from a thread other than the call's (HM_ERROR_WRONG_THREAD,
+             PluginError code "wrong_thread") instead of calling into hm, where it would hang.
 */
 
 #ifndef HM_PLUGIN_H
@@ -80,9 +84,9 @@
    Additions to the host table need no version bump: hm_host_api.size says which slots exist. */
 
 #define HM_PLUGIN_VERSION_MAJOR 1
-#define HM_PLUGIN_VERSION_MINOR 0
+#define HM_PLUGIN_VERSION_MINOR 1
 #define HM_PLUGIN_VERSION_PATCH 0
-#define HM_PLUGIN_VERSION_STRING "1.0.0"
+#define HM_PLUGIN_VERSION_STRING "1.1.0"
 #define HM_PLUGIN_VERSION_NUMBER \
   (HM_PLUGIN_VERSION_MAJOR * 1000000 + HM_PLUGIN_VERSION_MINOR * 1000 + HM_PLUGIN_VERSION_PATCH)
 #define HM_PLUGIN_VERSION_AT_LEAST(major, minor, patch) \
@@ -253,7 +257,15 @@ typedef enum hm_call_status {
    - hm_plugin_call may run at the same time on several threads, each with its own hm_call.
    - Host functions may be called only on the thread that entered hm_plugin_call, before it
      returns. An hm_call (and the hm_ctx wrapping it) is valid only there and only then.
-     Starting your own threads is fine; they must not call host functions.
+     Starting your own threads is fine; they must not call host functions: hm's host functions
+     are bound to the thread that runs the call, and one called from another thread blocks that
+     thread forever (no error, no return). The ctx helpers below record the call's thread when
+     the call starts and refuse a call from any other thread: they return 0 (NULL for
+     hm_ctx_alloc) without calling hm, and leave the sticky ctx error HM_ERROR_WRONG_THREAD,
+     which the call reports as PluginError "wrong_thread" ("hm_log called from a thread that is
+     not the call's thread ..."). The call's thread sees that error once it has synchronized
+     with the other thread (pthread_join, a mutex). The raw table (hm_ctx_api) has no such check.
+     A ctx must still not be used after its call returned, from any thread.
    - Lifecycle hooks of one plugin are serialized (never two on_hook_event at once for one plugin);
      step executors may run in parallel; subcommands run one at a time.
    - A plugin's globals are shared by every thread of the process and every hm worker: keep them
@@ -286,7 +298,8 @@ typedef enum hm_error {
   HM_ERROR_MISUSE,       /* SDK misuse: NULL required string, Value items not as declared */
   HM_ERROR_HOST_GONE,    /* a host function returned 0: host gone or failed */
   HM_ERROR_HOST_MISSING, /* the host's table lacks a function (HM_HAS false) */
-  HM_ERROR_PLUGIN        /* the plugin reported a failure with hm_fail() */
+  HM_ERROR_PLUGIN,       /* the plugin reported a failure with hm_fail() */
+  HM_ERROR_WRONG_THREAD  /* a ctx helper called from a thread other than the call's (1.1.0) */
 } hm_error;
 
 /* hm_error_string - a short English description of `code` ("input ended early ...").
@@ -333,6 +346,8 @@ HM_DEF int hm_str_parse_i64(hm_str s, int64_t *out);
      - checks HM_HAS before calling a slot (a missing slot -> HM_ERROR_HOST_MISSING, except log,
        which just returns 0, and keep_going, which answers "go on"),
      - turns a 0 from the host into HM_ERROR_HOST_GONE.
+     - refuses a call from a thread other than the one running the call (HM_ERROR_WRONG_THREAD,
+       see "Threading rules"), returning 0 without calling the host.
    When your capability returns, the SDK reports the ctx's error (if any) as the call's
    PluginError, even if you returned 1. So you may ignore helper results and check once:
    `if (!hm_ok(ctx)) return 0;`. */
@@ -1039,6 +1054,25 @@ HM_DEF int32_t hm_plugin_dispatch(const hm_plugin_def *def, const hm_host_api *a
 #define HM_PLUGIN_VALUE_MAX_DEPTH 64
 #endif
 
+/* Which thread runs a call, so the ctx helpers can refuse the others. With thread-local storage,
+   the address of a thread-local byte: unique to each live thread, and the call's thread lives
+   until the call returns. Without it, pthread_self() on POSIX; elsewhere no check. */
+#if defined(HM__THREAD_LOCAL)
+typedef const void *hm__thread_id;
+static HM__THREAD_LOCAL char hm__thread_marker;
+static hm__thread_id hm__this_thread(void) { return &hm__thread_marker; }
+static int hm__same_thread(hm__thread_id a, hm__thread_id b) { return a == b; }
+#elif defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+typedef pthread_t hm__thread_id;
+static hm__thread_id hm__this_thread(void) { return pthread_self(); }
+static int hm__same_thread(hm__thread_id a, hm__thread_id b) { return pthread_equal(a, b); }
+#else
+typedef int hm__thread_id;
+static hm__thread_id hm__this_thread(void) { return 0; }
+static int hm__same_thread(hm__thread_id a, hm__thread_id b) { return a == b; }
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -1063,6 +1097,9 @@ HM_DEF const char *hm_error_string(hm_error code) {
     case HM_ERROR_HOST_GONE: return "host function failed (hm stopped this call, or the host raised)";
     case HM_ERROR_HOST_MISSING: return "the host lacks this function";
     case HM_ERROR_PLUGIN: return "the plugin reported an error";
+    case HM_ERROR_WRONG_THREAD:
+      return "called from a thread that is not the call's thread (host functions may only be called on the thread "
+             "that entered hm_plugin_call)";
   }
   return "unknown error";
 }
@@ -2615,6 +2652,7 @@ struct hm_ctx {
   char *fail_message;
   char *fail_doc_url;
   struct hm_ctx *outer;  /* the enclosing call's ctx on this thread */
+  hm__thread_id thread;  /* the thread that entered hm_plugin_call */
 };
 
 #ifdef HM__THREAD_LOCAL
@@ -2628,6 +2666,14 @@ static void hm__ctx_flag(hm_ctx *ctx, hm_error e, const char *where) {
   ctx->error_fn = where;
 }
 
+/* Whether the caller runs on the ctx's thread; if not, flags HM_ERROR_WRONG_THREAD naming `helper`.
+   The flag is written from the foreign thread: the call's thread sees it once the two synchronize. */
+static int hm__on_call_thread(hm_ctx *ctx, const char *helper) {
+  if (hm__same_thread(ctx->thread, hm__this_thread())) return 1;
+  hm__ctx_flag(ctx, HM_ERROR_WRONG_THREAD, helper);
+  return 0;
+}
+
 HM_DEF int hm_ok(const hm_ctx *ctx) { return ctx != NULL && ctx->error == HM_ERROR_NONE; }
 HM_DEF hm_error hm_ctx_error(const hm_ctx *ctx) { return ctx->error; }
 HM_DEF hm_bytes hm_ctx_input(const hm_ctx *ctx) { return ctx->input; }
@@ -2636,6 +2682,7 @@ HM_DEF hm_call *hm_ctx_call(const hm_ctx *ctx) { return ctx->call; }
 
 HM_DEF void *hm_ctx_alloc(hm_ctx *ctx, size_t size) {
   hm__block *block;
+  if (!hm__on_call_thread(ctx, "hm_ctx_alloc")) return NULL; /* the arena is the call thread's */
   if (size > SIZE_MAX - sizeof(hm__block)) {
     hm__ctx_flag(ctx, HM_ERROR_NOMEM, "hm_ctx_alloc");
     return NULL;
@@ -2694,7 +2741,7 @@ HM_DEF char *hm_ctx_strdup(hm_ctx *ctx, hm_str s) {
 
 static int hm__vfail(hm_ctx *ctx, const char *code, const char *doc_url, const char *fmt, va_list args) {
   char *message;
-  if (ctx->error != HM_ERROR_NONE) return 0;
+  if (!hm__on_call_thread(ctx, "hm_fail") || ctx->error != HM_ERROR_NONE) return 0;
   message = hm_ctx_vsprintf(ctx, fmt ? fmt : "", args);
   ctx->fail_code = hm_ctx_strdup(ctx, hm_cstr(code ? code : "plugin_error"));
   ctx->fail_doc_url = doc_url ? hm_ctx_strdup(ctx, hm_cstr(doc_url)) : NULL;
@@ -2720,9 +2767,10 @@ HM_DEF int hm_fail_doc(hm_ctx *ctx, const char *code, const char *doc_url, const
 }
 
 /* Whether a helper may call `slot`: no earlier error, and the host has it. */
-#define HM__CAN_CALL(ctx, slot) hm__can_call((ctx), (ctx) != NULL && HM_HAS((ctx)->api, slot), #slot)
-static int hm__can_call(hm_ctx *ctx, int has_slot, const char *slot) {
-  if (!ctx || ctx->error != HM_ERROR_NONE) return 0;
+#define HM__CAN_CALL(ctx, slot) \
+  hm__can_call((ctx), (ctx) != NULL && HM_HAS((ctx)->api, slot), #slot, "hm_" #slot)
+static int hm__can_call(hm_ctx *ctx, int has_slot, const char *slot, const char *helper) {
+  if (!ctx || !hm__on_call_thread(ctx, helper) || ctx->error != HM_ERROR_NONE) return 0;
   if (!has_slot) {
     hm__ctx_flag(ctx, HM_ERROR_HOST_MISSING, slot);
     return 0;
@@ -2737,20 +2785,22 @@ static int hm__host_result(hm_ctx *ctx, int32_t rc, const char *slot) {
   return 0;
 }
 
-static int hm__log_n(hm_ctx *ctx, hm_level level, const char *msg, size_t len) {
-  if (!ctx || ctx->error != HM_ERROR_NONE || !HM_HAS(ctx->api, log)) return 0;
+static int hm__log_n(hm_ctx *ctx, hm_level level, const char *msg, size_t len, const char *helper) {
+  if (!ctx || !hm__on_call_thread(ctx, helper) || ctx->error != HM_ERROR_NONE || !HM_HAS(ctx->api, log))
+    return 0;
   return hm__host_result(ctx, ctx->api->log(ctx->call, (uint32_t)level, (const uint8_t *)msg, len), "log");
 }
 
 HM_DEF int hm_log(hm_ctx *ctx, hm_level level, const char *msg) {
-  return hm__log_n(ctx, level, msg ? msg : "", msg ? strlen(msg) : 0);
+  return hm__log_n(ctx, level, msg ? msg : "", msg ? strlen(msg) : 0, "hm_log");
 }
 
 HM_DEF int hm_logf(hm_ctx *ctx, hm_level level, const char *fmt, ...) {
   char small[512], *msg = small;
   va_list args;
   int n, ok;
-  if (!ctx || ctx->error != HM_ERROR_NONE || !HM_HAS(ctx->api, log)) return 0;
+  if (!ctx || !hm__on_call_thread(ctx, "hm_logf") || ctx->error != HM_ERROR_NONE || !HM_HAS(ctx->api, log))
+    return 0;
   va_start(args, fmt);
   n = vsnprintf(small, sizeof small, fmt, args);
   va_end(args);
@@ -2765,7 +2815,7 @@ HM_DEF int hm_logf(hm_ctx *ctx, hm_level level, const char *fmt, ...) {
     vsnprintf(msg, (size_t)n + 1, fmt, args);
     va_end(args);
   }
-  ok = hm__log_n(ctx, level, msg, (size_t)n);
+  ok = hm__log_n(ctx, level, msg, (size_t)n, "hm_logf");
   if (msg != small) HM_PLUGIN_FREE(msg);
   return ok;
 }
@@ -2822,7 +2872,7 @@ HM_DEF int hm_emit_step_log(hm_ctx *ctx, hm_stream stream, const void *bytes, si
 }
 
 HM_DEF int hm_keep_going(hm_ctx *ctx) {
-  if (!ctx || ctx->error != HM_ERROR_NONE) return 0;
+  if (!ctx || !hm__on_call_thread(ctx, "hm_keep_going") || ctx->error != HM_ERROR_NONE) return 0;
   if (!HM_HAS(ctx->api, keep_going)) return 1;
   return ctx->api->keep_going(ctx->call) > 0;
 }
@@ -2963,6 +3013,9 @@ static int32_t hm__reply_ctx_error(hm_ctx *ctx, const char *method) {
       snprintf(message, sizeof message, "%s: this hm lacks host function '%s' (its host table has %u bytes)", method,
                ctx->error_fn, (unsigned)ctx->api->size);
       return hm__reply_error(ctx, HM_CALL_PLUGIN_ERROR, "host_incompatible", message, NULL);
+    case HM_ERROR_WRONG_THREAD:
+      snprintf(message, sizeof message, "%s: %s %s", method, ctx->error_fn, hm_error_string(ctx->error));
+      return hm__reply_error(ctx, HM_CALL_PLUGIN_ERROR, "wrong_thread", message, NULL);
     case HM_ERROR_NOMEM:
       snprintf(message, sizeof message, "%s: out of memory", method);
       return hm__reply_error(ctx, HM_CALL_PLUGIN_ERROR, "out_of_memory", message, NULL);
@@ -3057,6 +3110,7 @@ HM_DEF int32_t hm_plugin_dispatch(const hm_plugin_def *def, const hm_host_api *a
   memset(&ctx, 0, sizeof ctx);
   ctx.api = api;
   ctx.call = call;
+  ctx.thread = hm__this_thread();
   ctx.input.ptr = input_len ? input : NULL;
   ctx.input.len = input ? input_len : 0;
 #ifdef HM__THREAD_LOCAL

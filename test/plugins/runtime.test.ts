@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { HmError } from "../../src/errors.ts";
 import { KvStore } from "../../src/plugins/kv-store.ts";
+import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { callPlugin } from "../../src/plugins/plugin-call.ts";
 import { openPlugin, type PluginEntry } from "../../src/plugins/registry.ts";
 import { WorkerPool } from "../../src/plugins/worker-pool.ts";
@@ -18,7 +19,7 @@ import {
   encodeExecutorInput,
 } from "../../src/protocol/index.ts";
 import { executorInput } from "../helpers/executor-input.ts";
-import { tempDir } from "../helpers/hm.ts";
+import { REPO_ROOT, tempDir } from "../helpers/hm.ts";
 import { compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
 
 const state = tempDir("hm-runtime-state-");
@@ -30,8 +31,15 @@ afterEach(async () => {
   await pool?.close();
 });
 
-function plugin(name: FixtureName): PluginEntry {
-  const opened = openPlugin(fixturePath(name), "user");
+/** Fixtures this file adds beyond test/helpers/native.ts's list (built by scripts/build-native.ts). */
+type LocalFixture = "flood-runner";
+
+function plugin(name: FixtureName | LocalFixture): PluginEntry {
+  const path =
+    name === "flood-runner"
+      ? join(REPO_ROOT, "build", "fixtures", `${name}.${LIBRARY_EXTENSION}`)
+      : fixturePath(name);
+  const opened = openPlugin(path, "user");
   if (!("entry" in opened)) throw new Error(opened.broken.reason);
   return opened.entry;
 }
@@ -212,6 +220,46 @@ HM_PLUGIN(def);`,
       dir.cleanup();
     }
   });
+});
+
+/** The call's result, or "hung" (and the call abandoned) when it has not ended after `ms`. */
+async function settleWithin<T>(call: { result: Promise<T>; abandon(): void }, ms: number) {
+  const timer = Bun.sleep(ms).then(() => "hung" as const);
+  const outcome = await Promise.race([
+    call.result.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    timer,
+  ]);
+  if (outcome === "hung") {
+    call.result.catch(() => {});
+    call.abandon();
+  }
+  return outcome;
+}
+
+describe("a plugin that calls hm from a thread it started", () => {
+  test("the SDK refuses the call with a wrong_thread error naming the helper, instead of hanging", async () => {
+    pool = new WorkerPool(1);
+    const outcome = await settleWithin(
+      execute(plugin("flood-runner"), executorInput("foreign", { env: { FLOOD_FOREIGN: "1" } })),
+      10_000,
+    );
+    expect(outcome).not.toBe("hung");
+    const error = (outcome as { error?: unknown }).error;
+    expect(error).toBeInstanceOf(HmError);
+    expect((error as HmError).message).toBe(
+      "plugin 'harmont-fixture-flood' failed during 'execute_step': execute_step: hm_log called from a thread " +
+        "that is not the call's thread (host functions may only be called on the thread that entered " +
+        "hm_plugin_call) (wrong_thread)",
+    );
+    // Both helpers returned 0 on the foreign thread; the plugin recorded that through the raw table.
+    const kv = new KvStore(kvPath);
+    const record = kv.get("plugin", "harmont-fixture-flood", new TextEncoder().encode("foreign:foreign"));
+    kv.close();
+    expect(new TextDecoder().decode(record as Uint8Array)).toBe("log=0 step_log=0");
+  }, 20_000);
 });
 
 describe("KV store", () => {
