@@ -5,8 +5,8 @@
  * `step` for one step execution (their rows are dropped when those end).
  */
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { makePrivateDir, makePrivateFile, tightenIfPresent } from "./paths.ts";
 
 export type KvScope = "plugin" | "build" | "step";
 
@@ -16,7 +16,11 @@ export class KvStore {
   private readonly setStmt;
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    makePrivateDir(dirname(path));
+    // SQLite gives the -wal and -shm files the database file's mode: create it 0600 before SQLite
+    // does (0644), and tighten the files an earlier hm left readable by others.
+    makePrivateFile(path);
+    for (const journal of [`${path}-wal`, `${path}-shm`]) tightenIfPresent(journal);
     this.db = new Database(path, { create: true, strict: true });
     this.db.exec("PRAGMA busy_timeout = 10000");
     this.enableWal();

@@ -1,4 +1,5 @@
 /** Where plugins and hm's state live on disk (`decisions.md` §6). */
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -34,4 +35,27 @@ export function projectPluginDir(projectRoot: string): string {
 
 export function envPluginDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.HM_PLUGIN_PATH ?? "").split(delimiter).filter((d) => d !== "");
+}
+
+/**
+ * Creates `dir` and its missing parents readable by this user only (0700):
+ * hm's state (plugin KV data, run records) is nobody else's business. A
+ * directory that exists is left as it is: it may be one the user chose.
+ */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * Creates `file` empty with mode 0600 if missing, and tightens it to 0600 if
+ * an earlier hm left it readable by others (it is hm's own file).
+ */
+export function makePrivateFile(file: string): void {
+  closeSync(openSync(file, "a", 0o600));
+  chmodSync(file, 0o600);
+}
+
+/** Tightens `file` to 0600 when it exists. */
+export function tightenIfPresent(file: string): void {
+  if (existsSync(file)) chmodSync(file, 0o600);
 }
