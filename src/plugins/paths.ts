@@ -1,5 +1,5 @@
 /** Where plugins and hm's state live on disk (`decisions.md` §6). */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -55,7 +55,11 @@ export function makePrivateFile(file: string): void {
   chmodSync(file, 0o600);
 }
 
-/** Tightens `file` to 0600 when it exists. */
+/** Tightens `file` to 0600 when it exists (SQLite removes its journals when the last connection closes, at any time). */
 export function tightenIfPresent(file: string): void {
-  if (existsSync(file)) chmodSync(file, 0o600);
+  try {
+    chmodSync(file, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
 }
