@@ -22,12 +22,15 @@
  * pool finishes a call only after it has received all of them.
  */
 import type { CallRequest, WorkerInit } from "./call-context.ts";
+import { newOutputBuffers, type OutputBuffers } from "./call-output.ts";
 import type { CallOutcome } from "./host-table.ts";
 
 /** The buffers both sides share; sent to the worker once, in its init message. */
 export interface ChannelBuffers {
   readonly control: SharedArrayBuffer;
   readonly data: SharedArrayBuffer;
+  /** What the worker's calls produce: flow control and the unposted step lines (call-output.ts). */
+  readonly output: OutputBuffers;
 }
 
 /** The pool's init message to a worker: the cancel flags, and the worker's channel. */
@@ -210,5 +213,6 @@ function newBuffers(): ChannelBuffers {
   return {
     control: new SharedArrayBuffer(4 * SLOTS),
     data: new SharedArrayBuffer(CHANNEL_CAPACITY),
+    output: newOutputBuffers(),
   };
 }

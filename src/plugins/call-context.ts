@@ -13,6 +13,8 @@ export interface CallContext {
   /** Slot in the shared cancel flags; 1 there means "stop". */
   readonly cancelSlot: number;
   readonly kvPath: string;
+  /** The call's flow-control slot (call-output.ts); absent when none was free. */
+  readonly outputSlot?: number;
 }
 
 export interface CallRequest {

@@ -6,7 +6,8 @@
  *
  * Ownership at the boundary:
  * - `input` passed to hm_plugin_call: owned by us, borrowed by the plugin until the call returns.
- * - bytes from set_result, log, kv_set, emit_*: owned by the plugin; copied here before the callback returns.
+ * - bytes from set_result, log, kv_set, emit_event: owned by the plugin; copied here before the callback returns.
+ * - a line from emit_step_log: lent to HostFunctions.emitStepLog as a view, which copies it.
  * - bytes we hand out (kv_get, fs_read_config): owned by us, kept alive in `Invocation.retained`
  *   until hm_plugin_call returns.
  * - archive_read writes into the plugin's own buffer.
@@ -31,6 +32,7 @@ export interface HostFunctions {
   kvGet(scope: number, key: Uint8Array): Uint8Array | null;
   kvSet(scope: number, key: Uint8Array, value: Uint8Array): void;
   emitEvent(event: Uint8Array): void;
+  /** `line` is the plugin's memory, valid only until this returns: copy what you keep. */
   emitStepLog(stream: number, line: Uint8Array): void;
   keepGoing(): boolean;
   writeStdout(bytes: Uint8Array): void;
@@ -65,6 +67,13 @@ function copyIn(pointer: number | null, length: number | bigint): Uint8Array {
   return new Uint8Array(toArrayBuffer(pointer as Pointer, 0, n)).slice();
 }
 
+/** The plugin's bytes without a copy: valid only until the callback returns. */
+function viewIn(pointer: number | null, length: number | bigint): Uint8Array {
+  const n = Number(length);
+  if (n === 0 || pointer === null || pointer === 0) return EMPTY;
+  return new Uint8Array(toArrayBuffer(pointer as Pointer, 0, n));
+}
+
 export class HostTable {
   /** Element 0 holds the two u32 header fields; slot i is element 1 + i. */
   private readonly table = new BigUint64Array(1 + SLOT_COUNT);
@@ -97,7 +106,7 @@ export class HostTable {
     );
     this.slot("emit_event", [p, p, size], (fns, e: number, n: number) => fns.emitEvent(copyIn(e, n)));
     this.slot("emit_step_log", [p, "u32", p, size], (fns, stream: number, l: number, n: number) => {
-      fns.emitStepLog(stream, copyIn(l, n));
+      fns.emitStepLog(stream, viewIn(l, n));
     });
     this.slot("keep_going", [p], (fns) => (fns.keepGoing() ? HM_OK : 0));
     this.slot("write_stdout", [p, p, size], (fns, b: number, n: number) => fns.writeStdout(copyIn(b, n)));

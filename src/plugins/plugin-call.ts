@@ -2,12 +2,15 @@
  * One plugin method called through the worker pool, with its output decoded
  * and every failure turned into an error that names the plugin and method:
  * a PluginError the plugin returned, output that does not decode, a host
- * function that failed, a worker that died.
+ * function that failed, a worker that died. What the plugin emits reaches the
+ * handlers under flow control, and a call given up on still publishes the
+ * step lines it emitted (call-output.ts).
  */
 import { HmError } from "../errors.ts";
 import { log } from "../log.ts";
 import { DecodeError } from "../protocol/index.ts";
 import type { CallContext } from "./call-context.ts";
+import { CallOutput } from "./call-output.ts";
 import { HM_OK, Method, type MethodName } from "./host-table.ts";
 import { describePluginError } from "./manifest-reader.ts";
 import type { PluginEntry } from "./registry.ts";
@@ -48,13 +51,20 @@ export function callPlugin<T>(
   handlers: CallHandlers = {},
 ): PluginCall<T> {
   const label = METHOD_LABEL[method];
+  const output = CallOutput.claim();
+  const h: CallHandlers = {
+    onLog: (level, message) => logFromPlugin(plugin.name, level, message),
+    ...handlers,
+  };
   const pending = pool.call(
     plugin.path,
     Method[method],
     input,
-    { ...context, pluginName: plugin.name },
-    { onLog: (level, message) => logFromPlugin(plugin.name, level, message), ...handlers },
+    { ...context, pluginName: plugin.name, ...(output === null ? {} : { outputSlot: output.slot }) },
+    output === null ? h : counted(h, output),
   );
+  const ended = () => output?.free();
+  pending.result.then(ended, ended);
   const fail = (what: string) =>
     new HmError("E_PLUGIN_RUNTIME", `plugin '${plugin.name}' failed during '${label}': ${what}`);
   const result = pending.result.then(
@@ -74,5 +84,35 @@ export function callPlugin<T>(
       throw fail(`it could not be called: ${error instanceof Error ? error.message : String(error)}`);
     },
   );
-  return { result, cancel: pending.cancel, abandon: pending.abandon };
+  const abandon = () => {
+    // The worker is stuck in native code with the lines it had not posted yet: publish them first.
+    const tail = output?.abandon();
+    if (tail && h.onStepLog)
+      for (let i = 0, start = 0; i < tail.ends.length; start = tail.ends[i++] as number)
+        h.onStepLog(tail.streams[i] as number, tail.bytes.subarray(start, tail.ends[i]));
+    pending.abandon();
+  };
+  return { result, cancel: pending.cancel, abandon };
+}
+
+/** The handlers, telling flow control how much of the call's output has been handled. */
+function counted(h: CallHandlers, output: CallOutput): CallHandlers {
+  return {
+    onLog: (level, message) => {
+      output.handledBytes(message.length);
+      h.onLog?.(level, message);
+    },
+    onEvent: (bytes) => {
+      output.handledBytes(bytes.length);
+      h.onEvent?.(bytes);
+    },
+    onStepLog: (stream, line) => {
+      output.handledBytes(line.length);
+      h.onStepLog?.(stream, line);
+    },
+    onWrite: (fd, bytes) => {
+      output.handledBytes(bytes.length);
+      h.onWrite?.(fd, bytes);
+    },
+  };
 }

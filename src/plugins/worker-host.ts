@@ -3,21 +3,24 @@
  * answered here (synchronously, on the calling thread), everything that
  * reaches the user (logs, events, output) posted to the main thread in order.
  *
- * Step log lines cross in batches (one message for up to STEP_LOG_BATCH lines
- * instead of one per line: a message costs ~2 µs on each side). A batch goes
- * out when it is full, before any other message (order is kept), whenever the
- * plugin polls keep_going (so a quiet step's lines wait at most one poll), when
- * a line comes STEP_LOG_MAX_DELAY_MS after the batch's first, and at the end
- * of the call.
+ * Step log lines cross in batches (one message for up to TAIL_LINES lines or
+ * TAIL_BYTES bytes instead of one per line: a message costs ~2 µs on each
+ * side). A batch goes out when it is full, before any other message (order is
+ * kept), whenever the plugin polls keep_going (so a quiet step's lines wait at
+ * most one poll), when a line comes STEP_LOG_MAX_DELAY_MS after the batch's
+ * first, and at the end of the call. The batch is kept in shared memory
+ * (call-output.ts), so lines a plugin emitted before it hung are still
+ * published when hm abandons the call; and every post goes through the call's
+ * flow control, which blocks a plugin that outruns the main thread.
  */
 import { ArchiveReader } from "./archive-reader.ts";
 import type { CallContext, WorkerMessage } from "./call-context.ts";
+import { newOutputBuffers, TAIL_LINES, WorkerOutput } from "./call-output.ts";
 import { readConfigFile } from "./config-files.ts";
 import type { HostFunctions } from "./host-table.ts";
 import { type KvScope, KvStore } from "./kv-store.ts";
 
 const SCOPES: readonly KvScope[] = ["plugin", "build", "step"];
-const STEP_LOG_BATCH = 512;
 const STEP_LOG_MAX_DELAY_MS = 20;
 
 /** Step log lines in one message: line i is `bytes[ends[i - 1] ?? 0 .. ends[i]]` on stream `streams[i]`. */
@@ -42,29 +45,35 @@ function kvStore(path: string): KvStore {
   return kv;
 }
 
+/** For callers without a pool-provided share (benchmarks): a private tail, no flow control. */
+let ownOutput: WorkerOutput | undefined;
+function privateOutput(): WorkerOutput {
+  ownOutput ??= new WorkerOutput(newOutputBuffers());
+  return ownOutput;
+}
+
 export function workerHost(
   id: number,
   context: CallContext,
   cancelFlags: Int32Array,
   post: (message: HostMessage) => void,
+  output: WorkerOutput = privateOutput(),
 ): { fns: HostFunctions; release: () => void } {
   const archives = new ArchiveReader(context.archives);
-  let lines: Uint8Array[] = [];
-  let streams: number[] = [];
+  output.begin(context.outputSlot);
   let firstLineAt = 0;
-  const flushLines = () => {
-    if (lines.length === 0) return;
-    const ends = new Uint32Array(lines.length);
-    let total = 0;
-    for (const [i, line] of lines.entries()) ends[i] = total += line.length;
-    const bytes = new Uint8Array(total);
-    for (const [i, line] of lines.entries()) bytes.set(line, i === 0 ? 0 : (ends[i - 1] as number));
-    post({ type: "step_logs", id, streams: Uint8Array.from(streams), ends, bytes });
-    lines = [];
-    streams = [];
+  const postLines = (lines: { streams: Uint8Array; ends: Uint32Array; bytes: Uint8Array }) => {
+    output.posting(lines.bytes.length);
+    post({ type: "step_logs", id, ...lines });
   };
-  const send = (message: WorkerMessage) => {
+  const flushLines = () => {
+    const lines = output.take();
+    if (lines !== null) postLines(lines);
+  };
+  /** Posts a message that is not step lines, after the lines before it; `size` is what flow control counts. */
+  const send = (message: WorkerMessage, size: number) => {
     flushLines();
+    output.posting(size);
     post(message);
   };
   /** The KV owner of a scope, or null when the scope does not exist for this call. */
@@ -76,7 +85,10 @@ export function workerHost(
     return null;
   };
   const fns: HostFunctions = {
-    log: (level, message) => send({ type: "log", id, level, message: utf8.decode(message) }),
+    log: (level, bytes) => {
+      const message = utf8.decode(bytes);
+      send({ type: "log", id, level, message }, message.length);
+    },
     kvGet: (scope, key) => {
       const o = owner(scope);
       return o === null ? null : kvStore(context.kvPath).get(o[0], o[1], key);
@@ -86,20 +98,31 @@ export function workerHost(
       if (o === null) throw new Error(`no ${SCOPES[scope] ?? `scope ${scope}`} KV scope in this call`);
       kvStore(context.kvPath).set(o[0], o[1], key, value);
     },
-    emitEvent: (bytes) => send({ type: "event", id, bytes }),
+    emitEvent: (bytes) => send({ type: "event", id, bytes }, bytes.length),
     emitStepLog: (stream, line) => {
+      if (!output.fits(line)) {
+        flushLines();
+        if (!output.fits(line)) {
+          // Longer than a whole batch: it travels alone.
+          postLines({
+            streams: Uint8Array.of(stream),
+            ends: Uint32Array.of(line.length),
+            bytes: line.slice(),
+          });
+          return;
+        }
+      }
       const now = performance.now();
-      if (lines.length === 0) firstLineAt = now;
-      lines.push(line);
-      streams.push(stream);
-      if (lines.length >= STEP_LOG_BATCH || now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
+      if (output.lineCount === 0) firstLineAt = now;
+      output.append(stream, line);
+      if (output.lineCount >= TAIL_LINES || now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
     },
     keepGoing: () => {
       flushLines();
       return Atomics.load(cancelFlags, context.cancelSlot) === 0;
     },
-    writeStdout: (bytes) => send({ type: "write", id, fd: 1, bytes }),
-    writeStderr: (bytes) => send({ type: "write", id, fd: 2, bytes }),
+    writeStdout: (bytes) => send({ type: "write", id, fd: 1, bytes }, bytes.length),
+    writeStderr: (bytes) => send({ type: "write", id, fd: 2, bytes }, bytes.length),
     archiveRead: (archiveId, offset, max) => archives.read(archiveId, offset, max),
     archiveTotalSize: (archiveId) => archives.totalSize(archiveId),
     readConfig: (path) => readConfigFile(context.configDir, utf8.decode(path)),

@@ -6,6 +6,7 @@
  */
 import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
 import type { CallRequest, WorkerMessage } from "./call-context.ts";
+import { WorkerOutput } from "./call-output.ts";
 import type { CallOutcome } from "./host-table.ts";
 import { HostTable } from "./host-table.ts";
 import { openLibrary } from "./native-library.ts";
@@ -15,6 +16,8 @@ declare const self: Worker;
 
 let cancelFlags = new Int32Array(new SharedArrayBuffer(4));
 let table: HostTable | undefined;
+/** Where this worker batches step lines and waits for the main thread (set by the init message). */
+let output: WorkerOutput | undefined;
 /** Messages posted during the current call: the reply says how many, so the pool waits for them. */
 let posted = 0;
 
@@ -29,7 +32,7 @@ function run(request: CallRequest): CallOutcome {
   try {
     const library = openLibrary(request.libraryPath);
     table ??= new HostTable();
-    host = workerHost(request.id, request.context, cancelFlags, post);
+    host = workerHost(request.id, request.context, cancelFlags, post, output);
     return table.invoke(library, request.method, request.input, host.fns);
   } finally {
     host?.release();
@@ -60,6 +63,7 @@ self.onmessage = (event: MessageEvent<ChannelWorkerInit | CallRequest>) => {
   const message = event.data;
   if ("type" in message && message.type === "init") {
     cancelFlags = new Int32Array(message.cancelFlags);
+    output = new WorkerOutput(message.channel.output);
     void serve(new CallChannel(message.channel));
     return;
   }

@@ -1,0 +1,117 @@
+/**
+ * What a plugin emits, with the real flood-runner fixture: 2 GB of log records and step lines
+ * through `hm run` keep hm's peak RSS (VmHWM) under 300 MB, and step lines a plugin emitted
+ * before it hung are published when hm gives up on the call.
+ */
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
+import { callPlugin } from "../../src/plugins/plugin-call.ts";
+import { openPlugin, type PluginEntry } from "../../src/plugins/registry.ts";
+import { WorkerPool } from "../../src/plugins/worker-pool.ts";
+import { decodeStepResult, encodeExecutorInput } from "../../src/protocol/index.ts";
+import { executorInput } from "../helpers/executor-input.ts";
+import { baseEnv, REPO_ROOT, runDirs, tempDir } from "../helpers/hm.ts";
+import { irJson } from "../helpers/ir.ts";
+import { makeProject } from "../helpers/project.ts";
+
+const FIXTURE = join(REPO_ROOT, "build", "fixtures", `flood-runner.${LIBRARY_EXTENSION}`);
+const scratch = tempDir("hm-plugin-output-");
+afterAll(() => scratch.cleanup());
+
+let pool: WorkerPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+function flood(): PluginEntry {
+  const opened = openPlugin(FIXTURE, "user");
+  if (!("entry" in opened)) throw new Error(opened.broken.reason);
+  return opened.entry;
+}
+
+describe("a plugin that hangs", () => {
+  test("the step lines it emitted before hanging are published when the call is abandoned", async () => {
+    pool = new WorkerPool(1);
+    const lines: string[] = [];
+    const input = executorInput("hangs", { env: { FLOOD_LINES: "5", FLOOD_HANG_MS: "5000" } });
+    const call = callPlugin(
+      pool,
+      flood(),
+      "executeStep",
+      encodeExecutorInput(input),
+      {
+        runId: input.run_id,
+        stepId: input.step_id,
+        configDir: null,
+        archives: {},
+        kvPath: join(scratch.path, "kv"),
+      },
+      decodeStepResult,
+      { onStepLog: (_stream, line) => lines.push(new TextDecoder().decode(line)) },
+    );
+    call.result.catch(() => {}); // abandoning rejects it
+    await Bun.sleep(1000); // the plugin emits its lines at once, then sleeps in native code
+    call.abandon();
+    expect(lines).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
+  }, 15_000);
+});
+
+/** Peak resident memory (VmHWM) of a running process in MiB, sampled until it exits. */
+async function peakRssMiB(pid: number, exited: Promise<number>): Promise<number> {
+  let peak = 0;
+  let running = true;
+  exited.then(() => {
+    running = false;
+  });
+  while (running) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (match) peak = Math.max(peak, Number(match[1]) / 1024);
+    } catch {
+      break; // gone
+    }
+    await Bun.sleep(50);
+  }
+  return peak;
+}
+
+describe.if(process.platform === "linux")("a plugin that floods hm", () => {
+  test("1 GB of hm_log records and 1 GB of step lines keep hm under 300 MB RSS, and all arrive", async () => {
+    const plugins = join(scratch.path, `plugins-${crypto.randomUUID()}`);
+    mkdirSync(plugins, { recursive: true });
+    copyFileSync(FIXTURE, join(plugins, `flood-runner.${LIBRARY_EXTENSION}`));
+    const gb = "1000000000";
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([
+        { key: "flood", env: { FLOOD_LOG_BYTES: gb, FLOOD_STEP_LOG_BYTES: gb, FLOOD_CHUNK: "1000" } },
+      ]),
+    });
+    const { state, tmp } = runDirs(scratch.path);
+    const stdout = join(scratch.path, "flood.stdout");
+    const stderr = join(scratch.path, "flood.stderr");
+    try {
+      const hm = Bun.spawn(
+        [process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--runner", "flood", "--format", "json"],
+        {
+          cwd: project.root,
+          env: { ...baseEnv(), HM_STATE_DIR: state, TMPDIR: tmp, HM_PLUGIN_PATH: plugins },
+          stdin: "ignore",
+          stdout: Bun.file(stdout),
+          stderr: Bun.file(stderr),
+        },
+      );
+      const peak = await peakRssMiB(hm.pid, hm.exited);
+      expect(await hm.exited).toBe(0);
+      // 1 000 000 records and 1 000 000 step_log events of 1 000 bytes each, plus framing.
+      expect(statSync(stderr).size).toBeGreaterThan(1_000_000_000);
+      expect(statSync(stdout).size).toBeGreaterThan(1_000_000_000);
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThan(300);
+    } finally {
+      project.cleanup();
+    }
+  }, 240_000);
+});
