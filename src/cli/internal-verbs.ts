@@ -6,4 +6,5 @@
  */
 export const INTERNAL_VERBS: Readonly<Record<string, (args: string[]) => Promise<number>>> = {
   __complete: (args) => import("./commands/complete.ts").then((m) => m.printCompletions(args)),
+  __manifests: (args) => import("../plugins/manifest-probe-child.ts").then((m) => m.readManifests(args)),
 };

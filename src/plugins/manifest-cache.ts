@@ -1,11 +1,14 @@
 /**
  * Manifests of plugins already seen, so start-up (`hm --help` lists plugin
- * verbs) need not dlopen every library and call it: a plugin is opened on the
- * main thread only when its file changed. An entry is keyed by the library's
- * path, size, mtime, ctime and inode, and holds the manifest's bytes as the
- * plugin returned them (decoded and validated again on every use, which costs
- * microseconds). The file is per hm version: a new hm re-reads every plugin.
- * It lives in the cache directory; losing it costs one slow start, nothing else.
+ * verbs) need not start the manifest reader process: a plugin is read again
+ * only when its file changed. An entry is keyed by the library's path, size,
+ * mtime, ctime and inode, and holds either the manifest's bytes as the plugin
+ * returned them (decoded and validated again on every use, which costs
+ * microseconds) or why the file is broken when that is a property of the
+ * file (it crashed, exited, is not an hm plugin). A plugin that did not
+ * answer in time is not remembered: that may have been load. The file is per
+ * hm version: a new hm re-reads every plugin. It lives in the cache
+ * directory; losing it costs one slow start, nothing else.
  */
 import { mkdirSync, readFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +17,14 @@ import { writeFileAtomically } from "../atomic-file.ts";
 import { HM_VERSION } from "../version.ts";
 import { cacheDir } from "./paths.ts";
 
-const EntrySchema = v.object({ stamp: v.string(), manifest: v.string() });
+const EntrySchema = v.union([
+  v.object({ stamp: v.string(), manifest: v.string() }),
+  v.object({ stamp: v.string(), broken: v.string() }),
+]);
+type Entry = v.InferOutput<typeof EntrySchema>;
+
+/** What the cache remembers of one file. */
+export type Recorded = { readonly manifest: Uint8Array } | { readonly broken: string };
 const FileSchema = v.record(v.string(), EntrySchema);
 
 /** What identifies one version of a library file. */
@@ -23,19 +33,19 @@ function stampOf(stats: Stats): string {
 }
 
 export class ManifestCache {
-  private readonly entries: Record<string, v.InferOutput<typeof EntrySchema>>;
+  private readonly entries: Record<string, Entry>;
   private changed = false;
 
   private constructor(
     private readonly path: string,
-    entries: Record<string, v.InferOutput<typeof EntrySchema>>,
+    entries: Record<string, Entry>,
   ) {
     this.entries = entries;
   }
 
   static open(env: NodeJS.ProcessEnv = process.env): ManifestCache {
     const path = join(cacheDir(env), `manifests-${HM_VERSION}.json`);
-    let entries: Record<string, v.InferOutput<typeof EntrySchema>> = {};
+    let entries: Record<string, Entry> = {};
     try {
       const parsed = v.safeParse(FileSchema, JSON.parse(readFileSync(path, "utf8")));
       if (parsed.success) entries = parsed.output; // anything else: start over
@@ -45,15 +55,21 @@ export class ManifestCache {
     return new ManifestCache(path, entries);
   }
 
-  /** The manifest bytes recorded for this exact file, or null. */
-  get(library: string, stats: Stats): Uint8Array | null {
+  /** What was recorded for this exact file, or null. */
+  get(library: string, stats: Stats): Recorded | null {
     const entry = this.entries[library];
     if (entry === undefined || entry.stamp !== stampOf(stats)) return null;
-    return Buffer.from(entry.manifest, "base64");
+    return "manifest" in entry
+      ? { manifest: Buffer.from(entry.manifest, "base64") }
+      : { broken: entry.broken };
   }
 
-  set(library: string, stats: Stats, manifest: Uint8Array): void {
-    this.entries[library] = { stamp: stampOf(stats), manifest: Buffer.from(manifest).toString("base64") };
+  set(library: string, stats: Stats, recorded: Recorded): void {
+    const stamp = stampOf(stats);
+    this.entries[library] =
+      "manifest" in recorded
+        ? { stamp, manifest: Buffer.from(recorded.manifest).toString("base64") }
+        : { stamp, broken: recorded.broken };
     this.changed = true;
   }
 

@@ -1,8 +1,8 @@
 /**
- * Reads a plugin's manifest (method 0) on the main thread. This is the only
- * call hm makes outside the worker pool: it is quick, needs no host
- * function beyond `log` and `set_result`, and lets `hm --help` list plugin
- * verbs without starting a worker.
+ * Reads a plugin's manifest (method 0). The call is made only in hm's
+ * manifest reader process (manifest-probe-child.ts), never in the CLI's own
+ * process: a plugin that crashes or hangs there takes down that process
+ * alone. It needs no host function beyond `log` and `set_result`.
  */
 import { log } from "../log.ts";
 import {
@@ -37,15 +37,15 @@ function manifestHost(path: string): HostFunctions {
   };
 }
 
-/** The manifest, and the bytes it was decoded from (what the manifest cache keeps). */
-export function readManifest(library: NativeLibrary): { manifest: PluginManifest; bytes: Uint8Array } {
+/** The manifest's bytes as the plugin returned them (decoded by the caller, and kept by the manifest cache). */
+export function callManifest(library: NativeLibrary): Uint8Array {
   table ??= new HostTable();
   const outcome = table.invoke(library, Method.manifest, new Uint8Array(0), manifestHost(library.path));
   if (outcome.output === null) throw new LibraryError(`returned no manifest (status ${outcome.status})`);
   if (outcome.status !== HM_OK) {
     throw new LibraryError(`manifest call failed: ${describePluginError(outcome.output)}`);
   }
-  return { manifest: decodeManifestBytes(outcome.output), bytes: outcome.output };
+  return outcome.output;
 }
 
 export function decodeManifestBytes(bytes: Uint8Array): PluginManifest {

@@ -25,6 +25,17 @@ export interface NativeLibrary {
 /** Why a file could not be used as a plugin; the registry adds the path and name. */
 export class LibraryError extends Error {
   override readonly name = "LibraryError";
+  /**
+   * True when the verdict may change without the file changing (the loader
+   * could not open it: a library it needs may be installed later), so the
+   * manifest cache must not remember it.
+   */
+  readonly transient: boolean;
+
+  constructor(message: string, options: { transient?: boolean } = {}) {
+    super(message);
+    this.transient = options.transient ?? false;
+  }
 }
 
 const opened = new Map<string, NativeLibrary>();
@@ -36,7 +47,8 @@ export function openLibrary(path: string): NativeLibrary {
   try {
     lib = bind(path);
   } catch (error) {
-    throw new LibraryError(diagnose(path, error));
+    const reason = diagnose(path, error);
+    throw new LibraryError(reason.message, { transient: reason.transient });
   }
   const abiVersion = lib.symbols.hm_plugin_abi_version();
   if (abiVersion < SUPPORTED_ABI.min || abiVersion > SUPPORTED_ABI.max) {
@@ -63,13 +75,19 @@ function bind(path: string) {
 }
 
 /** Tells "not a library", "not an hm plugin" and "a Rust hm plugin" apart. */
-function diagnose(path: string, error: unknown): string {
+function diagnose(path: string, error: unknown): { message: string; transient: boolean } {
   const message = error instanceof Error ? error.message : String(error);
-  if (!/symbol/i.test(message)) return `cannot be opened as a shared library: ${message}`;
+  if (!/symbol/i.test(message))
+    return { message: `cannot be opened as a shared library: ${message}`, transient: true };
   if (exports(path, "hm_load_plugin")) {
-    return "was built for the Rust hm (it exports hm_load_plugin, a stabby plugin); rebuild it against plugins/sdk/hm_plugin.h";
+    return {
+      message:
+        "was built for the Rust hm (it exports hm_load_plugin, a stabby plugin); rebuild it against plugins/sdk/hm_plugin.h",
+      transient: false,
+    };
   }
-  return `not an hm plugin (missing ${exports(path, "hm_plugin_call") ? "hm_plugin_abi_version" : "hm_plugin_call"})`;
+  const missing = exports(path, "hm_plugin_call") ? "hm_plugin_abi_version" : "hm_plugin_call";
+  return { message: `not an hm plugin (missing ${missing})`, transient: false };
 }
 
 function exports(path: string, symbol: string): boolean {

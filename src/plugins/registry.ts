@@ -2,7 +2,8 @@
  * Plugin discovery and the capability index (`decisions.md` §6). Directories
  * are read in order (bundled, user, project, HM_PLUGIN_PATH); a plugin name
  * found again in a later directory shadows the earlier one. Every plugin is
- * opened, its ABI checked and its manifest read and validated; then its
+ * opened, its ABI checked and its manifest read (in the manifest reader
+ * process, unless the manifest cache knows the file) and validated; then its
  * claims (verbs, `runner:<name>`, `default-runner`) are checked against the
  * built-ins and the plugins accepted before it. A plugin that fails any of
  * this is listed as broken with its path and reason; the others still work.
@@ -11,9 +12,10 @@ import { existsSync, readdirSync, type Stats, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type PluginManifest, validateManifest } from "../protocol/index.ts";
 import { HM_PLUGIN_API_VERSION } from "../version.ts";
-import type { ManifestCache } from "./manifest-cache.ts";
-import { decodeManifestBytes, readManifest } from "./manifest-reader.ts";
-import { LibraryError, openLibrary } from "./native-library.ts";
+import type { ManifestCache, Recorded } from "./manifest-cache.ts";
+import { type ProbeVerdict, probeManifests } from "./manifest-probe.ts";
+import { decodeManifestBytes } from "./manifest-reader.ts";
+import { LibraryError } from "./native-library.ts";
 import { envPluginDirs, LIBRARY_EXTENSION, projectPluginDir, userPluginDir } from "./paths.ts";
 
 export type PluginSource = "bundled" | "user" | "project" | "path";
@@ -142,33 +144,68 @@ function libraryFiles(dir: string): string[] {
 
 type Opened = { ok: true; entry: PluginEntry; dirIndex: number } | { ok: false; broken: BrokenPlugin };
 
-/**
- * Opens one file as a plugin: ABI, manifest, static validation. With a
- * manifest cache, a file seen before (same size, times and inode) is not
- * opened at all: its recorded manifest is decoded and validated again.
- */
+interface PluginFile {
+  readonly path: string;
+  readonly source: PluginSource;
+}
+
+/** Opens one file as a plugin (see `openPlugins`). */
 export function openPlugin(
   path: string,
   source: PluginSource,
   cache?: ManifestCache,
 ): { entry: PluginEntry } | { broken: BrokenPlugin } {
+  return openPlugins([{ path, source }], cache)[0] as { entry: PluginEntry } | { broken: BrokenPlugin };
+}
+
+/**
+ * Opens files as plugins: ABI, manifest, static validation. No plugin code
+ * runs in this process: libraries are opened and their manifests read by
+ * the manifest reader process (manifest-probe.ts), all at once. With a
+ * manifest cache, a file seen before (same size, times and inode) is not
+ * read at all: its recorded manifest is decoded and validated again, or its
+ * recorded breakage (a crash, not an hm plugin) reported again.
+ */
+export function openPlugins(
+  files: readonly PluginFile[],
+  cache?: ManifestCache,
+): ({ entry: PluginEntry } | { broken: BrokenPlugin })[] {
+  const stats = files.map(({ path }) => (cache === undefined ? undefined : statQuietly(path)));
+  const known = files.map(({ path }, i) => {
+    const stat = stats[i];
+    return stat === undefined ? null : (cache?.get(path, stat) ?? null);
+  });
+  const unknown = files.flatMap((_, i) => (known[i] === null ? [i] : []));
+  const verdicts =
+    unknown.length === 0 ? [] : probeManifests(unknown.map((i) => (files[i] as PluginFile).path));
+  unknown.forEach((i, k) => {
+    const verdict = verdicts[k] as ProbeVerdict;
+    const recorded: Recorded = "manifest" in verdict ? verdict : { broken: verdict.broken };
+    known[i] = recorded;
+    const { path } = files[i] as PluginFile;
+    const before = stats[i];
+    // Remembered only while the file is the one that was read (it may have been replaced meanwhile).
+    if (before === undefined || ("lasting" in verdict && !verdict.lasting)) return;
+    const after = statQuietly(path);
+    if (after !== undefined && sameFile(before, after)) cache?.set(path, after, recorded);
+  });
+  return files.map(({ path, source }, i) => fromRecorded(path, source, known[i] as Recorded));
+}
+
+function fromRecorded(
+  path: string,
+  source: PluginSource,
+  recorded: Recorded,
+): { entry: PluginEntry } | { broken: BrokenPlugin } {
+  const broken = (reason: string) => ({
+    broken: { path, source, name: null, reason: `plugin '${basename(path)}': ${reason}`, claims: [] },
+  });
+  if ("broken" in recorded) return broken(recorded.broken);
   let manifest: PluginManifest;
-  let stats: Stats | undefined;
   try {
-    stats = cache === undefined ? undefined : statSync(path);
-    const recorded = stats === undefined ? null : (cache?.get(path, stats) ?? null);
-    if (recorded !== null) manifest = decodeManifestBytes(recorded);
-    else {
-      const read = readManifest(openLibrary(path));
-      manifest = read.manifest;
-      if (stats !== undefined && validateManifest(manifest, HM_PLUGIN_API_VERSION) === null)
-        cache?.set(path, stats, read.bytes);
-    }
+    manifest = decodeManifestBytes(recorded.manifest);
   } catch (error) {
-    const reason = error instanceof LibraryError ? error.message : `failed to load: ${String(error)}`;
-    return {
-      broken: { path, source, name: null, reason: `plugin '${basename(path)}': ${reason}`, claims: [] },
-    };
+    return broken(error instanceof LibraryError ? error.message : `failed to load: ${String(error)}`);
   }
   const invalid = validateManifest(manifest, HM_PLUGIN_API_VERSION);
   if (invalid !== null) {
@@ -177,22 +214,29 @@ export function openPlugin(
   return { entry: { name: manifest.name, path, source, manifest } };
 }
 
-export function loadRegistry(options: RegistryOptions): PluginRegistry {
-  const opened: Opened[] = [];
-  const seen = new Set<string>();
-  options.directories.forEach(({ dir, source, files }, dirIndex) => {
-    for (const path of files ?? libraryFiles(dir)) {
-      seen.add(path);
-      const result = openPlugin(path, source, options.manifestCache);
-      opened.push(
-        "entry" in result
-          ? { ok: true, entry: result.entry, dirIndex }
-          : { ok: false, broken: result.broken },
-      );
-    }
-  });
+function statQuietly(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined; // a dangling link: reading it says why
+  }
+}
 
-  options.manifestCache?.keepOnly(seen);
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+export function loadRegistry(options: RegistryOptions): PluginRegistry {
+  const found = options.directories.flatMap(({ dir, source, files }, dirIndex) =>
+    (files ?? libraryFiles(dir)).map((path) => ({ path, source, dirIndex })),
+  );
+  const opened: Opened[] = openPlugins(found, options.manifestCache).map((result, i) =>
+    "entry" in result
+      ? { ok: true, entry: result.entry, dirIndex: (found[i] as (typeof found)[number]).dirIndex }
+      : { ok: false, broken: result.broken },
+  );
+
+  options.manifestCache?.keepOnly(new Set(found.map((f) => f.path)));
   options.manifestCache?.save();
 
   // A name seen again in a later directory shadows the earlier plugin.

@@ -1,0 +1,64 @@
+/**
+ * `hm __manifests <results> <library>...`: the manifest reader process
+ * (manifest-probe.ts starts it). For each library it writes where it is
+ * (`load`, `manifest`) before running plugin code, then what it found, one
+ * record a line written straight to the file, so when plugin code ends this
+ * process the parent knows which plugin and which stage did it.
+ *
+ * Each stage is bounded by alarm(2): the plugin holds this thread (an FFI
+ * call cannot be interrupted from JavaScript), but the kernel still
+ * delivers SIGALRM, whose default action ends the process.
+ */
+import { dlopen, FFIType } from "bun:ffi";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { MANIFEST_CALL_LIMIT_S, type ProbeRecord } from "./manifest-probe.ts";
+import { callManifest } from "./manifest-reader.ts";
+import { LibraryError, type NativeLibrary, openLibrary } from "./native-library.ts";
+
+export function readManifests(args: readonly string[]): number {
+  const [results, ...libraries] = args;
+  if (results === undefined) {
+    process.stderr.write("usage: hm __manifests <results file> <library>...\n");
+    return 2;
+  }
+  const fd = openSync(results, "a", 0o600);
+  const record = (r: ProbeRecord) => writeSync(fd, `${JSON.stringify(r)}\n`);
+  const alarm = alarmClock();
+  libraries.forEach((path, i) => {
+    try {
+      record({ i, stage: "load" });
+      alarm(MANIFEST_CALL_LIMIT_S);
+      const library: NativeLibrary = openLibrary(path);
+      record({ i, stage: "manifest" });
+      alarm(MANIFEST_CALL_LIMIT_S);
+      const manifest = callManifest(library);
+      alarm(0);
+      record({ i, manifest: Buffer.from(manifest).toString("base64") });
+    } catch (error) {
+      alarm(0);
+      if (error instanceof LibraryError) record({ i, broken: error.message, lasting: !error.transient });
+      else record({ i, broken: `failed to load: ${String(error)}`, lasting: false });
+    }
+  });
+  closeSync(fd);
+  // Libraries' destructors run at exit: bound them too.
+  alarm(MANIFEST_CALL_LIMIT_S);
+  return 0;
+}
+
+/** alarm(2), or nothing where libc cannot be found (the parent's own deadline still applies). */
+function alarmClock(): (seconds: number) => void {
+  const candidates =
+    process.platform === "darwin" ? ["/usr/lib/libSystem.B.dylib"] : ["libc.so.6", "libc.so"];
+  for (const name of candidates) {
+    try {
+      const libc = dlopen(name, { alarm: { args: [FFIType.u32], returns: FFIType.u32 } });
+      return (seconds) => {
+        libc.symbols.alarm(seconds);
+      };
+    } catch {
+      // try the next name
+    }
+  }
+  return () => {};
+}
