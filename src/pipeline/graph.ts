@@ -141,30 +141,39 @@ export function checkGraph(ir: GraphIR): GraphIR {
   return ir;
 }
 
-/** A cycle as a list of node indexes (first repeated at the end), or null. */
+/**
+ * A cycle as a list of node indexes (first repeated at the end), or null.
+ * Depth-first with an explicit stack: a 100 000-step chain is as deep as the
+ * graph gets, far deeper than the call stack.
+ */
 function findCycle(count: number, edges: readonly Edge[]): number[] | null {
   const successors: number[][] = Array.from({ length: count }, () => []);
   for (const [from, to] of edges) successors[from]?.push(to);
-  const state = new Uint8Array(count); // 0 new, 1 on the stack, 2 done
-  const stack: number[] = [];
-  const visit = (node: number): number[] | null => {
-    state[node] = 1;
-    stack.push(node);
-    for (const next of successors[node] ?? []) {
-      if (state[next] === 1) return [...stack.slice(stack.indexOf(next)), next];
-      if (state[next] === 0) {
-        const found = visit(next);
-        if (found !== null) return found;
+  const state = new Uint8Array(count); // 0 new, 1 on the path, 2 done
+  const path: number[] = [];
+  const nextEdge: number[] = []; // per path entry: the next successor to try
+  for (let start = 0; start < count; start++) {
+    if (state[start] !== 0) continue;
+    state[start] = 1;
+    path.push(start);
+    nextEdge.push(0);
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const node = path[top] as number;
+      const next = (successors[node] as number[])[nextEdge[top] as number];
+      if (next === undefined) {
+        state[node] = 2;
+        path.pop();
+        nextEdge.pop();
+        continue;
       }
-    }
-    stack.pop();
-    state[node] = 2;
-    return null;
-  };
-  for (let node = 0; node < count; node++) {
-    if (state[node] === 0) {
-      const found = visit(node);
-      if (found !== null) return found;
+      nextEdge[top] = (nextEdge[top] as number) + 1;
+      if (state[next] === 1) return [...path.slice(path.indexOf(next)), next];
+      if (state[next] === 0) {
+        state[next] = 1;
+        path.push(next);
+        nextEdge.push(0);
+      }
     }
   }
   return null;
