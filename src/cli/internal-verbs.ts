@@ -7,4 +7,5 @@
 export const INTERNAL_VERBS: Readonly<Record<string, (args: string[]) => Promise<number>>> = {
   __complete: (args) => import("./commands/complete.ts").then((m) => m.printCompletions(args)),
   __manifests: (args) => import("../plugins/manifest-probe-child.ts").then((m) => m.readManifests(args)),
+  __pipelines: (args) => import("../pipeline/eval-child.ts").then((m) => m.evaluateForParent(args)),
 };

@@ -1,23 +1,22 @@
 /**
- * Evaluates a project's pipeline files with the embedded SDK and returns the
- * discovery envelope plus each pipeline's checked graph. Every failure names
- * the file (with line when a pipeline file throws), the pipeline slug and,
- * where it applies, the step key and field.
+ * Reads a project's pipelines: `.ir.json` files here, pipeline modules in a
+ * contained process (contained-eval.ts) that renders them with the embedded
+ * SDK. Returns the discovery envelope entries plus each pipeline's checked
+ * graph. Every failure names the file (with line when a pipeline file
+ * throws), the pipeline slug and, where it applies, the step key and field.
  */
 
 import { readFileSync } from "node:fs";
+import * as v from "valibot";
 import { HmError, messageOf } from "../errors.ts";
 import { log } from "../log.ts";
 import type { GraphIR } from "../protocol/ir.ts";
+import { evaluateContained, type ModuleOutcome } from "./contained-eval.ts";
+import { RenderedEntrySchema } from "./eval-protocol.ts";
 import { parseIR } from "./graph.ts";
-import { moduleDefinitions } from "./module-exports.ts";
-import { listPipelineFiles, type PipelineFile, type Project } from "./project.ts";
-import { buildEnvelope, type EnvelopePipeline, type PipelineDefinition } from "./sdk/envelope.ts";
-import { withProjectDir } from "./sdk/toolchains/project-dir.ts";
-import { collectSdkWarnings, type SdkWarning } from "./sdk/warnings.ts";
-import { registerSdkModules } from "./sdk-modules.ts";
-import { bunLoadError, projectFrames, shownPath } from "./source-location.ts";
-import { stdoutToStderr } from "./stdout-guard.ts";
+import { listPipelineFiles, type Project } from "./project.ts";
+import type { EnvelopePipeline } from "./sdk/envelope.ts";
+import { shownPath } from "./source-location.ts";
 
 export interface LoadedPipeline {
   /** The envelope entry, exactly as the SDK rendered it (printed byte for byte). */
@@ -52,6 +51,11 @@ export async function loadPipelines(project: Project, options: LoadOptions = {})
   }
 
   const now = options.now ?? renderTime();
+  const modules = files.filter((f) => f.kind !== "ir").map((f) => f.path);
+  const outcomes =
+    modules.length > 0
+      ? await evaluateContained({ root: project.root, now, paths: modules })
+      : new Map<string, ModuleOutcome>();
   const loaded: LoadedPipeline[] = [];
   const slugSource = new Map<string, string>();
   for (const file of files) {
@@ -63,9 +67,14 @@ export async function loadPipelines(project: Project, options: LoadOptions = {})
       loaded.push({ entry: entry as unknown as EnvelopePipeline, graph, source });
       continue;
     }
-    for (const definition of await evaluateModule(file, source, project.root)) {
-      claimSlug(slugSource, definition.slug, source);
-      loaded.push(renderOne(definition, source, project.root, now));
+    const outcome = outcomes.get(file.path);
+    if (outcome === undefined) throw new HmError("E_INTERNAL", `${source} was not evaluated`);
+    for (const warning of outcome.warnings) log().warn(warning);
+    if (!outcome.ok) throw outcome.error;
+    for (const rendered of outcome.entries) {
+      const pipeline = checkedEntry(rendered, source);
+      claimSlug(slugSource, pipeline.entry.slug, source);
+      loaded.push(pipeline);
     }
   }
   return loaded;
@@ -91,57 +100,21 @@ function renderTime(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function renderOne(
-  definition: PipelineDefinition,
-  source: string,
-  root: string,
-  now: number,
-): LoadedPipeline {
-  let entry: EnvelopePipeline;
-  try {
-    const rendered = buildEnvelope([definition], { basePath: root, now }).pipelines[0] as EnvelopePipeline;
-    // What `hm render` prints is the JSON form: validate exactly that.
-    entry = JSON.parse(JSON.stringify(rendered)) as EnvelopePipeline;
-  } catch (error) {
-    throw renderError(`${source}: pipeline '${definition.slug}'`, error);
+/** An entry the evaluation process rendered: checked here, as anything crossing into hm is. */
+function checkedEntry(rendered: unknown, source: string): LoadedPipeline {
+  const fields = v.safeParse(RenderedEntrySchema, rendered);
+  if (!fields.success) {
+    throw new HmError(
+      "E_PIPELINE_INVALID",
+      `${source}: the rendered pipeline is malformed: ${fields.issues[0].message}`,
+    );
   }
+  // The entry as rendered, not valibot's copy: `hm pipelines` prints it byte for byte.
+  const entry = rendered as EnvelopePipeline;
   try {
     return { entry, graph: parseIR(entry.definition), source };
   } catch (error) {
-    throw new HmError("E_PIPELINE_INVALID", `${source}: pipeline '${definition.slug}': ${messageOf(error)}`);
-  }
-}
-
-async function evaluateModule(
-  file: PipelineFile,
-  source: string,
-  root: string,
-): Promise<PipelineDefinition[]> {
-  registerSdkModules();
-  let mod: Record<string, unknown>;
-  try {
-    mod = await collectSdkWarnings(
-      // Toolchains read manifests and lockfiles from the project, not from the working directory.
-      () => stdoutToStderr(() => withProjectDir(root, () => import(file.path))),
-      (warnings) => reportSdkWarnings(warnings, source, root),
-    );
-  } catch (error) {
-    throw evaluationError(source, error, file.path, root);
-  }
-  const { definitions, warnings } = moduleDefinitions(mod, source);
-  for (const warning of warnings) log().warn(warning);
-  return definitions;
-}
-
-/** Each warning once, at the line of the project file that made the SDK call. */
-function reportSdkWarnings(warnings: readonly SdkWarning[], source: string, root: string): void {
-  const printed = new Set<string>();
-  for (const { message, stack } of warnings) {
-    const frame = projectFrames(stack, root)[0];
-    const line = `${frame ? `${shownPath(frame.file, root)}:${frame.line}` : source}: ${message}`;
-    if (printed.has(line)) continue;
-    printed.add(line);
-    log().warn(line);
+    throw new HmError("E_PIPELINE_INVALID", `${source}: pipeline '${entry.slug}': ${messageOf(error)}`);
   }
 }
 
@@ -158,44 +131,4 @@ function irFileGraph(path: string, source: string, slug: string): GraphIR {
   } catch (error) {
     throw new HmError("E_PIPELINE_INVALID", `${source}: pipeline '${slug}': ${messageOf(error)}`);
   }
-}
-
-/**
- * An error thrown while evaluating a pipeline file, located in the project's
- * files: a syntax or import error at Bun's position, anything else at the
- * pipeline file's frame (and the helper's, when a helper threw).
- */
-function evaluationError(source: string, error: unknown, filePath: string, root: string): HmError {
-  const load = bunLoadError(error);
-  if (load !== null) {
-    const at = load.position;
-    const where = at ? `${shownPath(at.file, root)}:${at.line}:${at.column}` : source;
-    const via = at && at.file !== filePath ? ` (while loading ${source})` : "";
-    return new HmError("E_PIPELINE_RENDER", `${where}: ${load.message}${via}`, { cause: error });
-  }
-  const { first, hint } = splitSdkMessage(error);
-  const frames = error instanceof Error && error.stack ? projectFrames(error.stack, root) : [];
-  const own = frames.find((f) => f.file === filePath);
-  const innermost = frames[0];
-  let where = own ? `${source}:${own.line}` : source;
-  let thrownAt = "";
-  if (innermost !== undefined && innermost.file !== filePath) {
-    const at = `${shownPath(innermost.file, root)}:${innermost.line}`;
-    if (own) thrownAt = ` (thrown at ${at})`;
-    else where = `${at} (while loading ${source})`;
-  }
-  return new HmError("E_PIPELINE_RENDER", `${where}: ${first}${thrownAt}`, { ...hint, cause: error });
-}
-
-/** An error of the SDK's renderer (cache keys, the envelope): no pipeline-file line to point at. */
-function renderError(where: string, error: unknown): HmError {
-  const { first, hint } = splitSdkMessage(error);
-  return new HmError("E_PIPELINE_RENDER", `${where}: ${first}`, { ...hint, cause: error });
-}
-
-/** SDK messages are "hm: <what>\n  → <hint>": the first line, and the hint lines as one hint. */
-function splitSdkMessage(error: unknown): { first: string; hint: { hint?: string } } {
-  const [first = "", ...more] = messageOf(error).replace(/^hm: /, "").split("\n");
-  const hintLines = more.map((l) => l.trim().replace(/^(→|->)\s*/, "")).filter((l) => l !== "");
-  return { first, hint: hintLines.length > 0 ? { hint: hintLines.join("; ") } : {} };
 }

@@ -8,7 +8,8 @@
  * helpers mark the Step objects they create, and lowering records the key and
  * command of each marked step it emits. A step of a rendered pipeline was
  * made to install when its key and command are recorded; `.ir.json` files
- * never are.
+ * never are. Pipeline files are evaluated in a separate process, which hands
+ * its records to hm with the IR (`lowerings()` there, `adoptLowerings()` here).
  */
 import type { Step } from "./step.ts";
 
@@ -32,4 +33,18 @@ export function recordLowered(step: Step, key: string): void {
 /** Whether a rendered step with this key and command was made by a toolchain helper to install software. */
 export function madeToInstall(key: string, cmd: string): boolean {
   return lowered.get(key)?.has(cmd) ?? false;
+}
+
+/** Every recorded [key, command] pair, to carry out of the evaluation process. */
+export function lowerings(): [string, string][] {
+  return [...lowered].flatMap(([key, commands]) => [...commands].map((cmd): [string, string] => [key, cmd]));
+}
+
+/** Records pairs `lowerings()` returned in the evaluation process. */
+export function adoptLowerings(pairs: readonly (readonly [string, string])[]): void {
+  for (const [key, cmd] of pairs) {
+    const commands = lowered.get(key) ?? new Set<string>();
+    commands.add(cmd);
+    lowered.set(key, commands);
+  }
 }
