@@ -126,10 +126,15 @@ export function evalTimeout(): number {
   const raw = process.env[EVAL_TIMEOUT_VARIABLE];
   if (raw === undefined || raw === "") return DEFAULT_EVAL_TIMEOUT;
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0 || raw.trim() !== raw) {
-    throw new HmError("E_USAGE", `${EVAL_TIMEOUT_VARIABLE} must be a number of seconds > 0 (got '${raw}')`, {
-      hint: `unset it for the default of ${DEFAULT_EVAL_TIMEOUT} s, or set e.g. ${EVAL_TIMEOUT_VARIABLE}=60`,
-    });
+  // At most a day: far beyond any real pipeline, and well inside what a timer can wait.
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400 || raw.trim() !== raw) {
+    throw new HmError(
+      "E_USAGE",
+      `${EVAL_TIMEOUT_VARIABLE} must be a number of seconds > 0 and ≤ 86400 (got '${raw}')`,
+      {
+        hint: `unset it for the default of ${DEFAULT_EVAL_TIMEOUT} s, or set e.g. ${EVAL_TIMEOUT_VARIABLE}=60`,
+      },
+    );
   }
   return seconds;
 }

@@ -12,6 +12,8 @@ import { type EvalMessage, EvalRequestSchema } from "./eval-protocol.ts";
 import { renderModule } from "./module-render.ts";
 import { lowerings } from "./sdk/host-installers.ts";
 
+/** Bun's GC and JIT threads count towards CPU time too, so it may outrun the wall clock. */
+const CPU_PER_WALL_SECOND = 2;
 /** Start-up and rendering on top of the files' own time. */
 const CPU_MARGIN_SECONDS = 5;
 
@@ -24,8 +26,8 @@ export async function evaluateForParent(_args: string[]): Promise<number> {
   // hm gone (killed, or done with us): nothing left to answer.
   process.once("disconnect", () => process.exit(0));
   const request = v.parse(EvalRequestSchema, await nextMessage());
-  // CPU time never exceeds wall time, so this fires only when hm is no longer there to kill us.
-  limitCpuSeconds(request.limitSeconds * request.paths.length + CPU_MARGIN_SECONDS);
+  // Well above what hm's wall-clock limit allows: this fires only when hm is no longer there to kill us.
+  limitCpuSeconds(CPU_PER_WALL_SECOND * request.limitSeconds * request.paths.length + CPU_MARGIN_SECONDS);
   const say = (message: EvalMessage) => send(message);
   for (const path of request.paths) {
     say({ type: "file", path });

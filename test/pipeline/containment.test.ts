@@ -105,7 +105,9 @@ describe("a pipeline file cannot end or stall hm", () => {
     const root = projectWith("");
     const result = await runHm(["render", "ci", "-d", root], { env: { HM_EVAL_TIMEOUT: "soon" } });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("HM_EVAL_TIMEOUT must be a number of seconds > 0 (got 'soon')");
+    expect(result.stderr).toContain(
+      "HM_EVAL_TIMEOUT must be a number of seconds > 0 and ≤ 86400 (got 'soon')",
+    );
   });
 
   test("what the file prints goes to stderr and its warnings still name the line; stdout is only the IR", async () => {
@@ -125,7 +127,7 @@ describe("a pipeline file cannot end or stall hm", () => {
     async () => {
       const marker = join(scratch.path, `looping-${crypto.randomUUID()}`);
       const root = projectWith(`await Bun.write(${JSON.stringify(marker)}, "");\nwhile (true) {}`);
-      // hm is killed long before its 2 s limit: only the evaluator's own CPU ceiling (limit + 5 s) can end it.
+      // hm is killed long before its 2 s limit: only the evaluator's own CPU ceiling (2 × limit + 5 s) can end it.
       const hm = Bun.spawn(
         [process.execPath, join(REPO_ROOT, "src", "main.ts"), "render", "ci", "-d", root],
         {
