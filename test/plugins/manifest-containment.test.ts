@@ -88,7 +88,7 @@ describe("plugins that crash or exit while their manifest is read", () => {
     } finally {
       project.cleanup();
     }
-  });
+  }, 60_000);
 
   test("the verdict is remembered for the file as it is; a changed file is read again", async () => {
     const dirs = setup(crashers);
@@ -110,7 +110,7 @@ describe("plugins that crash or exit while their manifest is read", () => {
     const relisted = await hm(["plugin", "list"], dirs);
     expect(relisted.stdout).toContain("harmont-fixture-rec-hook");
     expect(relisted.stdout).not.toContain("remembered, not read again");
-  });
+  }, 60_000);
 
   test("hm plugin install refuses one, naming the crash, and installs nothing", async () => {
     const dirs = setup([], false);
@@ -118,7 +118,7 @@ describe("plugins that crash or exit while their manifest is read", () => {
     expect(install.exitCode).toBe(5);
     expect(install.stderr).toContain("cannot be installed: crashed (SIGABRT) in manifest");
     expect(existsSync(join(dirs.home, ".harmont", "plugins"))).toBe(false);
-  });
+  }, 30_000);
 });
 
 describe("a plugin whose manifest call never returns", () => {
@@ -170,11 +170,18 @@ async function waitForReader(pid: number): Promise<number> {
   for (;;) {
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim().split(" ")) {
-        if (child !== "" && readFileSync(`/proc/${child}/cmdline`, "utf8").includes("__manifests"))
-          return Number(child);
+        if (child !== "" && commandLine(child).includes("__manifests")) return Number(child);
       }
     }
     await Bun.sleep(20);
+  }
+}
+
+function commandLine(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return ""; // it has already exited
   }
 }
 
@@ -228,5 +235,5 @@ describe("the compiled binary", () => {
     const stdout = list.stdout.toString();
     expect(stdout).toContain("harmont-fixture-noop");
     for (const reason of crashReasons) expect(stdout).toContain(reason);
-  });
+  }, 30_000);
 });
