@@ -1,8 +1,12 @@
 #!/usr/bin/env bun
+/**
+ * hm's entry point: run the CLI, then exit with its code. Commands that run
+ * plugin code or a build (`hm run`, plugin verbs) run in a supervised child
+ * (src/supervise/), so their verdict survives whatever that code does.
+ */
 import { INTERNAL_VERBS } from "./cli/internal-verbs.ts";
-/** hm's entry point: run the CLI, then exit with its code. */
 import { pluginExtra } from "./cli/plugin-extra.ts";
-import { root } from "./cli/root.ts";
+import { BUILTIN_COMMANDS, root } from "./cli/root.ts";
 import { runCli } from "./cli/run-cli.ts";
 import { HM_VERSION } from "./version.ts";
 
@@ -11,5 +15,16 @@ const internal = INTERNAL_VERBS[argv[0] ?? ""];
 const code =
   internal !== undefined
     ? await internal(argv.slice(1))
-    : await runCli(root, argv, { version: HM_VERSION, extra: pluginExtra(argv) });
+    : supervised(argv)
+      ? await (await import("./supervise/supervisor.ts")).superviseBuild(argv)
+      : await runCli(root, argv, { version: HM_VERSION, extra: pluginExtra(argv) });
 process.exit(code);
+
+/** `hm run …` and a plugin verb (a word that is no built-in command), unless only help is asked. */
+function supervised(args: readonly string[]): boolean {
+  const dashes = args.indexOf("--");
+  const head = dashes < 0 ? args : args.slice(0, dashes);
+  if (head.some((t) => t === "-h" || t === "--help" || t === "-V" || t === "--version")) return false;
+  const word = head.find((t) => !t.startsWith("-"));
+  return word !== undefined && (word === "run" || !(word in BUILTIN_COMMANDS));
+}

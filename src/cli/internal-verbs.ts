@@ -6,6 +6,7 @@
  */
 export const INTERNAL_VERBS: Readonly<Record<string, (args: string[]) => Promise<number>>> = {
   __complete: (args) => import("./commands/complete.ts").then((m) => m.printCompletions(args)),
+  __build: (args) => import("../supervise/build-child.ts").then((m) => m.runBuildChild(args)),
   __manifests: (args) => import("../plugins/manifest-probe-child.ts").then((m) => m.readManifests(args)),
   __pipelines: (args) => import("../pipeline/eval-child.ts").then((m) => m.evaluateForParent(args)),
 };

@@ -5,7 +5,7 @@
  */
 
 import { hostname } from "node:os";
-import { processAlive } from "../process-alive.ts";
+import { processRunning } from "../run/process-groups.ts";
 import type { Engine } from "./engine.ts";
 import { EPHEMERAL_REPOSITORY, LABEL_OWNER, LABEL_RUN } from "./names.ts";
 
@@ -29,7 +29,7 @@ export function ownerLabel(): string {
 function ownerAlive(owner: string | undefined): boolean {
   const match = /^(\d+)@(.*)$/.exec(owner ?? "");
   if (match === null) return false;
-  return match[2] !== hostname() || processAlive(Number(match[1]));
+  return match[2] !== hostname() || processRunning(Number(match[1]));
 }
 
 /** Leftovers of runs that are over: not in `live`, and their hm process gone. */

@@ -2,6 +2,7 @@
 import { ExitCode } from "../errors.ts";
 import type { Project } from "../pipeline/project.ts";
 import { decodeExitInfo, encodeSubcommandInput, type SubcommandInput } from "../protocol/index.ts";
+import { report } from "../supervise/report.ts";
 import { KvStore } from "./kv-store.ts";
 import { kvDatabasePath } from "./paths.ts";
 import { callPlugin } from "./plugin-call.ts";
@@ -17,6 +18,7 @@ export async function runSubcommand(
   let onInterrupt: (() => void) | undefined;
   const invocation = crypto.randomUUID();
   const kvPath = kvDatabasePath();
+  report({ t: "verb", scope: invocation });
   // Chained so plugin output reaches the terminal in the order it was written.
   let written: Promise<unknown> = Promise.resolve();
   try {

@@ -8,7 +8,12 @@
  *
  * A worker is never terminated while a plugin may still call into it
  * (bun-notes §2: that crashes the process); `close()` waits for calls to end.
+ * Under a supervisor, each call's start and return are reported (from the
+ * moment a worker has it until its native code returns, abandoned or not),
+ * so a crash or exit() inside one is named.
  */
+
+import { reportCallEnd, reportCallStart } from "../supervise/report.ts";
 import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
 import type { CallContext, CallRequest } from "./call-context.ts";
 import type { CallOutcome } from "./host-table.ts";
@@ -45,6 +50,8 @@ interface Job {
   reply: CallOutcome | Error | null;
   resolve(outcome: CallOutcome): void;
   reject(error: Error): void;
+  /** Its id on the supervisor's report pipe once a worker has it (0: none). */
+  reportId: number;
 }
 
 const CANCEL_SLOTS = 4096;
@@ -69,7 +76,7 @@ export class WorkerPool {
    * Workers whose call was abandoned, with that call's cancel slot; each is
    * terminated, and its slot given back, once its plugin call returns.
    */
-  private readonly retired = new Map<Worker, number>();
+  private readonly retired = new Map<Worker, { slot: number; reportId: number }>();
   private readonly queue: Job[] = [];
   private workerCount = 0;
   private nextId = 1;
@@ -107,6 +114,7 @@ export class WorkerPool {
         reply: null,
         resolve,
         reject,
+        reportId: 0,
       };
     });
     this.queue.push(job);
@@ -136,6 +144,8 @@ export class WorkerPool {
       if (worker === null) return;
       const job = this.queue.shift() as Job;
       this.busy.set(worker, job);
+      const { context } = job.request;
+      job.reportId = reportCallStart(context.pluginName, job.request.method, context.stepId);
       const request: CallRequest = {
         ...job.request,
         context: { ...job.request.context, cancelSlot: job.slot },
@@ -227,11 +237,12 @@ export class WorkerPool {
 
   /** The abandoned call has returned: nothing can call back into this worker, or poll its slot, any more. */
   private releaseRetired(worker: Worker): void {
-    const slot = this.retired.get(worker);
-    if (slot === undefined) return;
+    const retired = this.retired.get(worker);
+    if (retired === undefined) return;
     this.retired.delete(worker);
     worker.terminate();
-    this.freeSlots.push(slot);
+    this.freeSlots.push(retired.slot);
+    reportCallEnd(retired.reportId);
   }
 
   private abandon(job: Job): void {
@@ -244,7 +255,7 @@ export class WorkerPool {
       this.freeSlots.push(job.slot);
     } else {
       this.busy.delete(worker);
-      this.retired.set(worker, job.slot);
+      this.retired.set(worker, { slot: job.slot, reportId: job.reportId });
       this.channels.delete(worker);
       this.workerCount--;
     }
@@ -258,6 +269,7 @@ export class WorkerPool {
     job.done = true;
     this.busy.delete(worker);
     this.freeSlots.push(job.slot);
+    reportCallEnd(job.reportId);
     if (reusable) this.idle.push(worker);
     else {
       this.channels.get(worker)?.wakeWaiter();

@@ -14,10 +14,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { processAlive } from "../process-alive.ts";
 
 export const GROUP_RECORD = ".process-groups";
 
 interface ProcStat {
+  readonly state: string;
   readonly pgrp: number;
   readonly startTime: number;
 }
@@ -34,7 +36,19 @@ function procStat(pid: number | string): ProcStat | null {
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   const pgrp = Number(fields[2]);
   const startTime = Number(fields[19]);
-  return Number.isFinite(pgrp) && Number.isFinite(startTime) ? { pgrp, startTime } : null;
+  return Number.isFinite(pgrp) && Number.isFinite(startTime)
+    ? { state: fields[0] ?? "", pgrp, startTime }
+    : null;
+}
+
+/**
+ * Whether `pid` is a process that still runs: not gone, and not a zombie
+ * (a killed hm whose parent died too waits as one until init reaps it, and
+ * where init never reaps, forever; its run is over all the same).
+ */
+export function processRunning(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  return procStat(pid)?.state !== "Z";
 }
 
 /** Whether group `pgid`, whose leader started at `startTime`, still has a process in it. */

@@ -18,6 +18,7 @@ import type { Project } from "../pipeline/project.ts";
 import { kvDatabasePath } from "../plugins/paths.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
+import { forgetStep, nameStep, report } from "../supervise/report.ts";
 import { isTTY, paintFor } from "../term.ts";
 import { EventBus } from "./event-bus.ts";
 import type { HmEvent, HmEventKind } from "./events.ts";
@@ -73,6 +74,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
 
   const runId = crypto.randomUUID();
   const runDir = createRunDirectory(runId);
+  report({ t: "run", run: runId, docker: engine !== null });
   const human = options.format === "human";
   const renderer = human ? humanRenderer(options.logs) : null;
   const say = (line: string) => (renderer ? renderer.note(line) : process.stderr.write(`${line}\n`));
@@ -98,12 +100,19 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       void stopped
         .then(() => Promise.race([docker?.finish(), Bun.sleep(2000)]))
         .finally(() => {
+          try {
+            forgetRuns(kvDatabasePath(), [runDir.started()]);
+          } catch {
+            // The database is busy or gone: the rows wait for the reaper of this run.
+          }
           runDir.remove();
           process.exit(ExitCode.cancelled);
         });
     },
     exitNow: () => {
       renderer?.close();
+      // Steps must not outlive the run; the rest (files, containers, KV) is the reaper's.
+      runDir.killProcesses();
       process.exit(ExitCode.cancelled);
     },
   });
@@ -172,7 +181,9 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       executors,
       extraEnv: options.extraEnv,
       emit: (event: HmEvent) => {
-        if (event.kind === "step_start") runDir.recordStep(event.step_id);
+        if (event.kind === "step_queued") nameStep(event.step_id, event.display_name);
+        else if (event.kind === "step_start") runDir.recordStep(event.step_id);
+        else if (event.kind === "step_end") forgetStep(event.step_id);
         eventBus.publish(event);
       },
       signal: userCancel.signal,

@@ -25,8 +25,7 @@ import * as v from "valibot";
 import { writeFileAtomically } from "../atomic-file.ts";
 import { KvStore } from "../plugins/kv-store.ts";
 import { stateDir } from "../plugins/paths.ts";
-import { processAlive } from "../process-alive.ts";
-import { killRecordedGroups } from "./process-groups.ts";
+import { killRecordedGroups, processRunning } from "./process-groups.ts";
 
 const Owner = v.object({
   pid: v.number(),
@@ -48,6 +47,8 @@ export interface RunDirectory {
   readonly path: string;
   /** Notes a step that started, so its step-scope KV rows can be dropped if hm is killed. */
   recordStep(stepId: string): void;
+  /** The run and the steps it started so far, for their KV rows. */
+  started(): ReapedRun;
   /** Kills the process groups the run's plugins recorded (a forced exit, before it leaves). */
   killProcesses(): void;
   /** Removes the run directory and every path recorded for it, killing recorded groups first. */
@@ -77,6 +78,7 @@ export function createRunDirectory(runId: string, env: NodeJS.ProcessEnv = proce
   return {
     path,
     recordStep: (stepId) => appendFileSync(join(path, STEPS_FILE), `${stepId}\n`, { mode: 0o600 }),
+    started: () => ({ runId, stepIds: readSteps(path) }),
     killProcesses: () => killProcesses(owner),
     remove: () => removeRun(path, owner),
   };
@@ -104,12 +106,28 @@ export function reapDeadRuns(env: NodeJS.ProcessEnv = process.env, limit = 100):
   for (const runId of readdirSync(dir).slice(0, limit)) {
     const path = join(dir, runId);
     const owner = readOwner(path);
-    if (owner === "starting" || (owner !== null && processAlive(owner.pid))) continue;
+    if (owner === "starting" || (owner !== null && processRunning(owner.pid))) continue;
     const stepIds = readSteps(path);
     removeRun(path, owner);
     reaped.push({ runId, stepIds });
   }
   return reaped;
+}
+
+/**
+ * Removes what one run left whose hm process is known to be gone (its
+ * supervisor saw it die): recorded process groups, paths, the directory.
+ * Returns the run and its started steps, for their KV rows.
+ */
+export function reapRun(runId: string, env: NodeJS.ProcessEnv = process.env): ReapedRun {
+  const path = join(runsDir(env), runId);
+  const owner = readOwner(path);
+  const stepIds = readSteps(path);
+  removeRun(
+    path,
+    owner === "starting" || owner === null ? { pid: 0, started_at: "", paths: pluginRunPaths(runId) } : owner,
+  );
+  return { runId, stepIds };
 }
 
 function readSteps(runPath: string): string[] {
@@ -127,7 +145,7 @@ export function liveRunIds(env: NodeJS.ProcessEnv = process.env): Set<string> {
   return new Set(
     readdirSync(dir).filter((runId) => {
       const owner = readOwner(join(dir, runId));
-      return owner === "starting" || (owner !== null && processAlive(owner.pid));
+      return owner === "starting" || (owner !== null && processRunning(owner.pid));
     }),
   );
 }

@@ -6,7 +6,7 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseEventStream } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, tempDir } from "../helpers/hm.ts";
@@ -21,13 +21,17 @@ const plugins = join(scratch.path, "plugins");
 mkdirSync(plugins, { recursive: true });
 copyFileSync(fixturePath("noop-executor"), join(plugins, "noop-executor.so"));
 copyFileSync(fixturePath("stubborn-runner"), join(plugins, "stubborn-runner.so"));
-// A before hook on build_start that takes 3 s unless keep_going says stop (and then says so in KV).
+// A before hook on build_start that takes 3 s unless keep_going says stop (and then says so in KV);
+// it says it has started by making this file (hm run starts a supervisor first: timing is no guide).
+const slowStartEntered = join(scratch.path, "slow-start-entered");
 compileHookPlugin(join(scratch.path, "slow-start"), "slow-start", {
   kinds: ["HM_HOOK_BUILD_START"],
   phase: "before",
   timeoutMs: 10_000,
   body: `struct timespec t = {0, 10000000};
   int i;
+  FILE *entered = fopen("${slowStartEntered}", "w");
+  if (entered) fclose(entered);
   for (i = 0; i < 300 && hm_keep_going(ctx); i++) nanosleep(&t, NULL);
   if (i < 300) hm_kv_set(ctx, HM_KV_PLUGIN, "stopped-early", "yes", 3);
   out->kind = HM_HOOK_CONTINUE;
@@ -138,7 +142,10 @@ test("Ctrl-C while a before hook holds build_start: the hook is told to stop, ex
       stderr: "pipe",
     },
   );
-  await Bun.sleep(700);
+  while (!existsSync(slowStartEntered)) {
+    if (proc.exitCode !== null) throw new Error(`hm exited early: ${await new Response(proc.stderr).text()}`);
+    await Bun.sleep(20);
+  }
   proc.kill("SIGINT");
   const [exitCode, stdout, stderr] = await Promise.all([
     proc.exited,

@@ -2,6 +2,7 @@ import { HmError } from "../../errors.ts";
 import { loadPipelines } from "../../pipeline/load.ts";
 import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
+import { report } from "../../supervise/report.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
 
@@ -54,7 +55,10 @@ export default defineHmCommand({
     const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
     const project = findProject(process.cwd(), args.dir);
+    // A supervisor names the pipeline files if loading them ends the process.
+    report({ t: "load", dir: project.pipelineDir });
     const pipeline = selectPipeline(await loadPipelines(project), args.pipeline);
+    report({ t: "loaded" });
     const registry = pluginRegistry(args.dir);
     const { runBuild } = await import("../../run/run-build.ts");
     return runBuild({

@@ -1,0 +1,109 @@
+/**
+ * A build child that died without its verdict: say what was running (the
+ * plugin, its method and step; or the pipeline files being loaded), clean
+ * its run up as a cancel would (process groups, containers and ephemeral
+ * images, files, KV rows), and choose the exit code, never 0:
+ * - stopped by Ctrl-C/SIGTERM (a forced or immediate exit): 130, or 143;
+ * - a plugin call was running: 6 (E_PLUGIN_RUNTIME);
+ * - pipeline files were loading: 2 (E_PIPELINE_RENDER);
+ * - anything else: 1 (E_INTERNAL, hm's own fault).
+ */
+import { printError } from "../cli/output.ts";
+import { ExitCode, HmError, messageOf } from "../errors.ts";
+import { log } from "../log.ts";
+import { Method } from "../plugins/host-table.ts";
+import type { ChildState } from "./supervisor.ts";
+
+export interface ChildEnd {
+  readonly exitCode: number;
+  /** The signal that killed it (e.g. SIGSEGV), or null when it exited. */
+  readonly signal: string | null;
+  /** A Ctrl-C or SIGTERM reached hm before the child ended. */
+  readonly stopRequested: boolean;
+  readonly terminated: boolean;
+}
+
+const METHOD_LABELS: Record<number, string> = {
+  [Method.manifest]: "manifest",
+  [Method.executeStep]: "execute_step",
+  [Method.onHookEvent]: "on_hook_event",
+  [Method.runSubcommand]: "run_subcommand",
+};
+
+export async function afterDeath(state: ChildState, end: ChildEnd): Promise<number> {
+  const stopped = end.stopRequested && end.signal === null;
+  if (!stopped) await printError(deathError(state, end), false);
+  // The child can no longer reap its own steps, and its terminal view may have hidden the cursor.
+  if (process.stderr.isTTY) process.stderr.write("\x1b[?25h");
+  try {
+    await cleanUp(state);
+  } catch (error) {
+    log().warn(`cleaning up after the build: ${messageOf(error)} (hm gc removes the rest)`);
+  }
+  if (stopped) return end.terminated ? ExitCode.terminated : ExitCode.cancelled;
+  return deathError(state, end).exitCode;
+}
+
+function deathError(state: ChildState, end: ChildEnd): HmError {
+  const how =
+    end.signal !== null ? `crashed (${end.signal})` : `ended the process (exit code ${end.exitCode})`;
+  const cleaned =
+    state.run !== null ? "the build's other steps were stopped and cleaned up as on cancel" : undefined;
+  const calls = [...state.calls.values()];
+  if (calls.length > 0) {
+    return new HmError("E_PLUGIN_RUNTIME", culprit(calls, how), {
+      hint: [cleaned, "a plugin's crash or exit() ends the process it runs in; report it to its author"]
+        .filter(Boolean)
+        .join("; "),
+    });
+  }
+  if (state.loading !== undefined) {
+    const where = state.loading === null ? "the pipeline file" : `the pipeline files in ${state.loading}`;
+    return new HmError("E_PIPELINE_RENDER", `${where} ${how} while loading`, {
+      hint: "a pipeline module must not end the process (process.exit) or crash it",
+    });
+  }
+  return new HmError("E_INTERNAL", `hm's build process ${how} before its verdict`, {
+    ...(cleaned === undefined ? {} : { hint: cleaned }),
+  });
+}
+
+type Call = ChildState["calls"] extends Map<number, infer C> ? C : never;
+
+const methodOf = (call: Call) => METHOD_LABELS[call.method] ?? `method ${call.method}`;
+const stepOf = (call: Call) => (call.step === null ? "" : ` of step '${call.step}'`);
+
+/**
+ * Who ended the process. Which thread crashed is not known from outside, so
+ * with several calls in flight they are all named, honestly as candidates.
+ */
+function culprit(calls: readonly Call[], how: string): string {
+  const plugins = [...new Set(calls.map((c) => c.plugin))];
+  const methods = [...new Set(calls.map(methodOf))];
+  const first = calls[0] as Call;
+  if (calls.length === 1) return `plugin '${first.plugin}' ${how} during ${methodOf(first)}${stepOf(first)}`;
+  if (plugins.length === 1 && methods.length === 1) {
+    const steps = calls.filter((c) => c.step !== null).map((c) => `'${c.step}'`);
+    const which = steps.length === calls.length ? ` of one of the steps ${steps.join(", ")}` : "";
+    return `plugin '${first.plugin}' ${how} during ${methodOf(first)}${which}`;
+  }
+  const running = calls.map((c) => `plugin '${c.plugin}' (${methodOf(c)}${stepOf(c)})`).join(", ");
+  return `a plugin ${how}; running then: ${running}`;
+}
+
+async function cleanUp(state: ChildState): Promise<void> {
+  const [{ reapRun, forgetRuns }, { kvDatabasePath }] = await Promise.all([
+    import("../run/run-records.ts"),
+    import("../plugins/paths.ts"),
+  ]);
+  if (state.verbScope !== null) forgetRuns(kvDatabasePath(), [{ runId: state.verbScope, stepIds: [] }]);
+  if (state.run === null) return;
+  forgetRuns(kvDatabasePath(), [reapRun(state.run.id)]);
+  if (!state.run.docker) return;
+  const [{ connectEngine }, { removeRunLeftovers }] = await Promise.all([
+    import("../docker/engine.ts"),
+    import("../docker/gc.ts"),
+  ]);
+  const runId = state.run.id;
+  await removeRunLeftovers(await connectEngine(), (id) => id === runId, runId);
+}

@@ -1,0 +1,121 @@
+/**
+ * The verdict only from a finished build. `hm run` (and a plugin verb) runs
+ * in a child hm (`hm __build`, build-child.ts) that keeps the terminal; this
+ * process only waits, forwards SIGINT and SIGTERM (the child's handlers
+ * decide what they mean, run/signals.ts; a press that reaches both through
+ * the terminal counts once there), and keeps what the child reports. A
+ * child that exits with its verdict gives hm its exit code. One that dies
+ * without it (a plugin's exit() or crash, a fatal signal, a forced exit)
+ * is named and its run cleaned up by after-death.ts: never exit 0.
+ */
+import * as v from "valibot";
+import { REPORT_FD, ReportLine } from "./protocol.ts";
+
+/** What the child said so far. */
+export interface ChildState {
+  /** The pipeline directory being loaded, until loading ended (undefined: not loading). */
+  loading: string | null | undefined;
+  run: { id: string; docker: boolean } | null;
+  verbScope: string | null;
+  /** Plugin calls in flight, by report id. */
+  readonly calls: Map<number, { plugin: string; method: number; step: string | null }>;
+  verdict: number | null;
+}
+
+/** How to start this hm again: the compiled binary is its own entry; from source, Bun runs main.ts. */
+function childCommand(argv: readonly string[]): string[] {
+  const self = [process.pid.toString(), ...argv];
+  if (import.meta.url.includes("/$bunfs/")) return [process.execPath, "__build", ...self];
+  return [process.execPath, new URL("../main.ts", import.meta.url).pathname, "__build", ...self];
+}
+
+export async function superviseBuild(argv: readonly string[]): Promise<number> {
+  const stdio: ["inherit", "inherit", "inherit", "pipe"] = ["inherit", "inherit", "inherit", "pipe"];
+  if (REPORT_FD !== stdio.length - 1) throw new Error("the report pipe must be the child's fd 3");
+  const child = Bun.spawn(childCommand(argv), { stdio });
+  const state: ChildState = {
+    loading: undefined,
+    run: null,
+    verbScope: null,
+    calls: new Map(),
+    verdict: null,
+  };
+  const reading = readReports(child.stdio[REPORT_FD] as number, state);
+  let interrupted = false;
+  let terminated = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    child.kill("SIGINT");
+  };
+  const onTerminate = () => {
+    terminated = true;
+    child.kill("SIGTERM");
+  };
+  process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onTerminate);
+  try {
+    const exitCode = await child.exited;
+    // What the child wrote before it died is in the pipe; a descendant still holding it must not hold us.
+    await Promise.race([reading, Bun.sleep(500)]);
+    if (state.verdict !== null) return state.verdict;
+    const { afterDeath } = await import("./after-death.ts");
+    return await afterDeath(state, {
+      exitCode,
+      signal: child.signalCode === null ? null : String(child.signalCode),
+      stopRequested: interrupted || terminated,
+      terminated,
+    });
+  } finally {
+    process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onTerminate);
+  }
+}
+
+async function readReports(fd: number, state: ChildState): Promise<void> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const chunk of Bun.file(fd).stream()) {
+    pending += decoder.decode(chunk, { stream: true });
+    let end = pending.indexOf("\n");
+    while (end >= 0) {
+      apply(state, pending.slice(0, end));
+      pending = pending.slice(end + 1);
+      end = pending.indexOf("\n");
+    }
+  }
+}
+
+function apply(state: ChildState, text: string): void {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return; // not a report line: ignore it rather than trust it
+  }
+  const result = v.safeParse(ReportLine, json);
+  if (!result.success) return;
+  const parsed = result.output;
+  switch (parsed.t) {
+    case "load":
+      state.loading = parsed.dir;
+      break;
+    case "loaded":
+      state.loading = undefined;
+      break;
+    case "run":
+      state.run = { id: parsed.run, docker: parsed.docker };
+      break;
+    case "verb":
+      state.verbScope = parsed.scope;
+      break;
+    case "call":
+      state.calls.set(parsed.id, { plugin: parsed.plugin, method: parsed.method, step: parsed.step });
+      break;
+    case "done":
+      state.calls.delete(parsed.id);
+      break;
+    case "verdict":
+      state.verdict = parsed.code;
+      break;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * A forced (second Ctrl-C) or immediate (third) exit of a real `hm run
+ * --runner shell` while its steps ignore SIGTERM: hm exits 130 and nothing
+ * of the run is left, neither the step processes (checked by pid in /proc)
+ * nor its directories nor its build- and step-scope KV rows.
+ */
+import { Database } from "bun:sqlite";
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { baseEnv, REPO_ROOT, runDirs, tempDir } from "../helpers/hm.ts";
+import { irJson } from "../helpers/ir.ts";
+import { makeProject } from "../helpers/project.ts";
+
+const scratch = tempDir("hm-forced-exit-");
+afterAll(() => scratch.cleanup());
+
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+function rowsLeft(state: string): number {
+  if (!existsSync(join(state, "kv.sqlite"))) return 0;
+  const db = new Database(join(state, "kv.sqlite"), { readonly: true });
+  const rows = db.query("SELECT count(*) AS n FROM kv WHERE scope != 'plugin'").get() as { n: number };
+  db.close();
+  return rows.n;
+}
+
+async function pressCtrlC(times: number) {
+  const dirs = runDirs(scratch.path);
+  const pidsDir = join(scratch.path, crypto.randomUUID());
+  mkdirSync(pidsDir);
+  // SIGTERM is ignored (and stays ignored in the sleeper): only the shell runner's SIGKILL, 2 s
+  // after the cancel, or hm's cleanup stops them.
+  const steps = ["a", "b"].map((key) => ({
+    key,
+    cmd: `trap '' TERM; sleep 300 & echo "$!" > ${pidsDir}/${key}.bg; echo "$$" > ${pidsDir}/${key}.sh; wait; wait`,
+  }));
+  const project = makeProject({ ".hm/ci.ir.json": irJson(steps) });
+  const proc = Bun.spawn(
+    [process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--runner", "shell", "--parallelism", "2"],
+    {
+      cwd: project.root,
+      env: { ...baseEnv(), HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  );
+  while (readdirSync(pidsDir).length < 4) {
+    if (proc.exitCode !== null) throw new Error(`hm exited early: ${await new Response(proc.stderr).text()}`);
+    await Bun.sleep(20);
+  }
+  await Bun.sleep(50); // the pid files are written
+  const pids = readdirSync(pidsDir).map((n) => Number(readFileSync(join(pidsDir, n), "utf8").trim()));
+  for (let i = 0; i < times; i++) {
+    if (i > 0) await Bun.sleep(350); // further apart than one press seen twice
+    proc.kill("SIGINT");
+  }
+  const exitCode = await proc.exited;
+  const stderr = await new Response(proc.stderr).text();
+  await Bun.sleep(100); // SIGKILL is delivered; init may take a moment to reap the orphans
+  return { exitCode, stderr, pids, dirs };
+}
+
+test("a third Ctrl-C exits at once, and the step processes, directories and KV rows go too", async () => {
+  const r = await pressCtrlC(3);
+  expect(r.exitCode).toBe(130);
+  expect(r.pids.length).toBe(4);
+  expect(r.pids.filter(running)).toEqual([]);
+  expect(readdirSync(join(r.dirs.state, "runs"))).toEqual([]);
+  expect(readdirSync(r.dirs.tmp)).toEqual([]);
+  expect(rowsLeft(r.dirs.state)).toBe(0);
+}, 30_000);
+
+test("a second Ctrl-C force-exits 130 and leaves no build-scope KV row", async () => {
+  const r = await pressCtrlC(2);
+  expect(r.exitCode).toBe(130);
+  expect(r.stderr).toContain("force-exit");
+  expect(r.pids.filter(running)).toEqual([]);
+  expect(readdirSync(join(r.dirs.state, "runs"))).toEqual([]);
+  expect(readdirSync(r.dirs.tmp)).toEqual([]);
+  expect(rowsLeft(r.dirs.state)).toBe(0);
+}, 30_000);

@@ -1,0 +1,110 @@
+/**
+ * A verdict only from a finished build: a runner plugin that calls exit(0)
+ * or exit(3), segfaults or aborts inside execute_step (a real C plugin,
+ * fixtures/exiting-runner) never makes `hm run` exit 0 or leave its exit
+ * code as hm's; hm names the plugin, the method and the step, exits 6, and
+ * cleans the run up as a cancel would (step processes checked by pid, run
+ * directories, KV rows).
+ */
+import { Database } from "bun:sqlite";
+import { afterAll, expect, test } from "bun:test";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
+import { parseEventStream } from "../helpers/event-schema.ts";
+import { REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
+import { irJson } from "../helpers/ir.ts";
+import { makeProject } from "../helpers/project.ts";
+
+const scratch = tempDir("hm-plugin-death-");
+afterAll(() => scratch.cleanup());
+
+const plugins = join(scratch.path, "plugins");
+mkdirSync(plugins, { recursive: true });
+copyFileSync(
+  join(REPO_ROOT, "build", "fixtures", `exiting-runner.${LIBRARY_EXTENSION}`),
+  join(plugins, `exiting-runner.${LIBRARY_EXTENSION}`),
+);
+const PLUGIN = "harmont-fixture-exiting";
+
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** What a finished run must not leave: run records, shell directories, build- and step-scope KV. */
+function expectNothingLeft({ state, tmp }: { state: string; tmp: string }) {
+  expect(readdirSync(join(state, "runs"))).toEqual([]);
+  expect(readdirSync(tmp)).toEqual([]);
+  if (existsSync(join(state, "kv.sqlite"))) {
+    const db = new Database(join(state, "kv.sqlite"), { readonly: true });
+    const rows = db.query("SELECT count(*) AS n FROM kv WHERE scope != 'plugin'").get() as { n: number };
+    db.close();
+    expect(rows.n).toBe(0);
+  }
+}
+
+const cases = [
+  { mode: "exit0", how: "ended the process (exit code 0)" },
+  { mode: "exit3", how: "ended the process (exit code 3)" },
+  { mode: "segv", how: "crashed (SIGSEGV)" },
+  { mode: "abort", how: "crashed (SIGABRT)" },
+];
+
+for (const { mode, how } of cases) {
+  test(`execute_step that ${mode === "segv" ? "segfaults" : mode === "abort" ? "aborts" : `calls exit(${mode.slice(4)})`}: exit 6, the plugin, method and step named, no build_end`, async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson([
+        { key: "build", label: "build", runner: "exiting", env: { EXITING_MODE: mode } },
+      ]),
+    });
+    const dirs = runDirs(scratch.path);
+    const r = await runHm(["run", "--format", "json"], {
+      cwd: project.root,
+      env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, HM_PLUGIN_PATH: plugins },
+    });
+    expect(r.stderr).toContain(`✘ plugin '${PLUGIN}' ${how} during execute_step of step 'build'`);
+    expect(r.exitCode).toBe(6);
+    const kinds = parseEventStream(r.stdout).map((e) => e.kind);
+    expect(kinds).toContain("step_start");
+    expect(kinds).not.toContain("build_end");
+    expectNothingLeft(dirs);
+  }, 60_000);
+}
+
+test("a crash mid-build stops the other steps' processes and cleans the run as on cancel", async () => {
+  const pidsDir = join(scratch.path, crypto.randomUUID());
+  mkdirSync(pidsDir);
+  const project = makeProject({
+    ".hm/ci.ir.json": irJson([
+      {
+        key: "other",
+        label: "other",
+        runner: "shell",
+        cmd: `sleep 300 & echo "$!" > ${pidsDir}/bg; echo "$$" > ${pidsDir}/sh; wait`,
+      },
+      {
+        key: "build",
+        label: "build",
+        runner: "exiting",
+        env: { EXITING_MODE: "segv", EXITING_AFTER_MS: "1500" },
+      },
+    ]),
+  });
+  const dirs = runDirs(scratch.path);
+  const r = await runHm(["run", "--format", "json", "--parallelism", "2"], {
+    cwd: project.root,
+    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, HM_PLUGIN_PATH: plugins },
+  });
+  expect(r.exitCode).toBe(6);
+  expect(r.stderr).toContain(`plugin '${PLUGIN}' (execute_step of step 'build')`);
+  const pids = readdirSync(pidsDir).map((n) => Number(readFileSync(join(pidsDir, n), "utf8").trim()));
+  expect(pids.length).toBe(2);
+  await Bun.sleep(100); // SIGKILL is delivered; init may take a moment to reap the orphans
+  expect(pids.filter(running)).toEqual([]);
+  expectNothingLeft(dirs);
+}, 60_000);
