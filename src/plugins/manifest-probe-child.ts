@@ -1,28 +1,32 @@
 /**
- * `hm __manifests <results> <library>...`: the manifest reader process
+ * `hm __manifests <library>...`: the manifest reader process
  * (manifest-probe.ts starts it). For each library it writes where it is
  * (`load`, `manifest`) before running plugin code, then what it found, one
- * record a line written straight to the file, so when plugin code ends this
- * process the parent knows which plugin and which stage did it.
+ * record a line written straight to file descriptor 3 (the parent's results
+ * file), so when plugin code ends this process the parent knows which
+ * plugin and which stage did it.
  *
  * Each stage is bounded by alarm(2): the plugin holds this thread (an FFI
  * call cannot be interrupted from JavaScript), but the kernel still
  * delivers SIGALRM, whose default action ends the process.
  */
 import { dlopen, FFIType } from "bun:ffi";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { fstatSync, writeSync } from "node:fs";
 import { MANIFEST_CALL_LIMIT_S, type ProbeRecord } from "./manifest-probe.ts";
 import { callManifest } from "./manifest-reader.ts";
 import { LibraryError, type NativeLibrary, openLibrary } from "./native-library.ts";
 
-export function readManifests(args: readonly string[]): number {
-  const [results, ...libraries] = args;
-  if (results === undefined) {
-    process.stderr.write("usage: hm __manifests <results file> <library>...\n");
+/** Where the parent reads the records. */
+const RESULTS_FD = 3;
+
+export function readManifests(libraries: readonly string[]): number {
+  try {
+    fstatSync(RESULTS_FD);
+  } catch {
+    process.stderr.write("hm __manifests <library>... is hm's own: it writes to file descriptor 3\n");
     return 2;
   }
-  const fd = openSync(results, "a", 0o600);
-  const record = (r: ProbeRecord) => writeSync(fd, `${JSON.stringify(r)}\n`);
+  const record = (r: ProbeRecord) => writeSync(RESULTS_FD, `${JSON.stringify(r)}\n`);
   const alarm = alarmClock();
   libraries.forEach((path, i) => {
     try {
@@ -40,7 +44,6 @@ export function readManifests(args: readonly string[]): number {
       else record({ i, broken: `failed to load: ${String(error)}`, lasting: false });
     }
   });
-  closeSync(fd);
   // Libraries' destructors run at exit: bound them too.
   alarm(MANIFEST_CALL_LIMIT_S);
   return 0;

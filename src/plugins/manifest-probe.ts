@@ -3,7 +3,8 @@
  * process, so no plugin code runs in the CLI's own: hm starts itself with
  * the hidden verb `__manifests` (manifest-probe-child.ts), which opens each
  * library (dlopen runs its constructors) and makes its manifest call, and
- * writes what happened to a results file as it goes. A plugin that crashes,
+ * writes what happened as it goes to its file descriptor 3 (an unlinked
+ * temporary file). A plugin that crashes,
  * exits or hangs there ends that process alone; the results file says which
  * plugin it was in, and the others are read by a new process.
  *
@@ -12,7 +13,7 @@
  * first in a new process unless it already was first, so a plugin is only
  * blamed for a death it caused on its own; the plugins after it follow.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
@@ -82,21 +83,22 @@ interface Round {
 }
 
 function runReader(paths: readonly string[]): Round {
-  const results = join(tmpdir(), `hm-manifests-${process.pid}-${crypto.randomUUID()}.jsonl`);
+  // The results file has no name once the reader has it: nothing is left behind, whatever ends hm.
+  const named = join(tmpdir(), `hm-manifests-${process.pid}-${crypto.randomUUID()}.jsonl`);
+  const results = openSync(named, "w+", 0o600);
+  unlinkSync(named);
   let child: ReturnType<typeof Bun.spawnSync>;
   try {
-    child = Bun.spawnSync([...selfCommand(), MANIFEST_VERB, results, ...paths.map((p) => resolve(p))], {
+    child = Bun.spawnSync([...selfCommand(), MANIFEST_VERB, ...paths.map((p) => resolve(p))], {
       ...selfOptions(),
-      stdin: "ignore",
-      stdout: "ignore",
-      stderr: "pipe",
+      stdio: ["ignore", "ignore", "pipe", results],
       maxBuffer: STDERR_LIMIT,
       // A safety net only: the reader's own alarm ends a plugin that holds it longer than the limit.
       timeout: (10 + MANIFEST_CALL_LIMIT_S * 2 * paths.length) * 1000,
       killSignal: "SIGKILL",
     });
   } catch (error) {
-    rmSync(results, { force: true });
+    closeSync(results);
     const why = error instanceof Error ? error.message : String(error);
     return {
       verdicts: new Map(),
@@ -104,7 +106,7 @@ function runReader(paths: readonly string[]): Round {
     };
   }
   const records = readRecords(results);
-  rmSync(results, { force: true });
+  closeSync(results);
 
   const verdicts = new Map<number, ProbeVerdict>();
   let current: { at: number; stage: Stage } | null = null;
@@ -150,15 +152,11 @@ function failure(reason: string): ProbeVerdict {
 }
 
 /** The records the reader wrote, in order; a line cut short by its death is dropped. */
-function readRecords(path: string): ProbeRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return [];
-  }
+function readRecords(fd: number): ProbeRecord[] {
+  const bytes = Buffer.alloc(fstatSync(fd).size);
+  readSync(fd, bytes, 0, bytes.length, 0);
   const records: ProbeRecord[] = [];
-  for (const line of text.split("\n")) {
+  for (const line of bytes.toString("utf8").split("\n")) {
     if (line === "") continue;
     try {
       const parsed = v.safeParse(ProbeRecordSchema, JSON.parse(line));
