@@ -44,10 +44,13 @@ export type ProbeVerdict =
 /** Signals a process gets from its own code going wrong: a property of the plugin, not of the moment. */
 const CRASH_SIGNALS = new Set(["SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT", "SIGTRAP", "SIGSYS"]);
 
-/** Bun's crash report is a few KiB; a plugin that writes more while its manifest is read is cut off. */
+/**
+ * Stderr kept from the reader (Bun's crash report is a few KiB): a plugin
+ * that writes more while it is read ends the reader and is broken for it.
+ */
 const STDERR_LIMIT = 1 << 20;
 
-/** Reads each library in a separate process; verdicts in the order of `paths`. */
+/** Reads each library in a process other than this one; verdicts in the order of `paths`. */
 export function probeManifests(paths: readonly string[]): ProbeVerdict[] {
   const verdicts: (ProbeVerdict | undefined)[] = new Array(paths.length);
   let remaining = paths.map((_, i) => i);
