@@ -38,8 +38,10 @@ interface Subscription {
 
 export class EventBus {
   private readonly subscriptions: Subscription[] = [];
-  /** Events held behind a gated one, in order. */
+  /** Events held behind a gated one, in order; `heldHead` is the next to release. */
   private held: HmEvent[] = [];
+  /** An index, not `shift()`: shifting a long array is linear, and thousands of events may wait. */
+  private heldHead = 0;
   private gating = false;
 
   constructor(private readonly options: EventBusOptions) {}
@@ -90,8 +92,13 @@ export class EventBus {
   private async releaseHeld(): Promise<void> {
     this.gating = true;
     const gate = this.options.gate;
-    while (this.held.length > 0) {
-      const event = this.held.shift() as HmEvent;
+    while (this.heldHead < this.held.length) {
+      const event = this.held[this.heldHead++] as HmEvent;
+      // Released events are let go of in batches, so a long hold does not keep the whole run.
+      if (this.heldHead > 4096 && this.heldHead * 2 > this.held.length) {
+        this.held = this.held.slice(this.heldHead);
+        this.heldHead = 0;
+      }
       if (gate?.kinds.has(event.kind)) {
         try {
           await gate.check(event);
@@ -101,6 +108,8 @@ export class EventBus {
       }
       this.fanOut(event);
     }
+    this.held = [];
+    this.heldHead = 0;
     this.gating = false;
   }
 

@@ -7,6 +7,15 @@
  * Exactly one terminal event per step; the build exit code follows the
  * first rule that applies: cancelled 130, plugin error 6, pipeline timeout
  * 124, a step failed 1, a step timed out 124, else 0.
+ *
+ * Dispatch is incremental, so a run costs time linear in steps + edges
+ * (a 50 000-step cancel is one pass, not one pass per event): each step
+ * counts the predecessors it still waits for; a step whose count reaches
+ * zero joins the ready queue, one whose predecessor ended without passing
+ * joins the doomed queue, and a stop sweeps every step still pending once.
+ * Both queues yield steps in topological order, so `pump` acts exactly as a
+ * scan of every step in that order would: skips and starts interleaved by
+ * position, a skip cascading to dependants later in the same pass.
  */
 import { ExitCode, messageOf } from "../errors.ts";
 import type { CacheDecision, CommandStep, ExecutorInput, StdStream, StepResult } from "../protocol/index.ts";
@@ -16,6 +25,7 @@ export type { CacheDecision };
 import type { GraphIR, GraphStep } from "../protocol/ir.ts";
 import { graphFacts } from "./chains.ts";
 import { displayName, type HmEvent, type SkipReason } from "./events.ts";
+import { IndexHeap } from "./index-heap.ts";
 
 export interface StepExecution {
   readonly result: Promise<StepResult>;
@@ -88,6 +98,11 @@ export interface ScheduleResult {
   readonly aborted: string | null;
   /** The step execution ids (their step-scope KV owners), in node order. */
   readonly stepIds: readonly string[];
+  /**
+   * How many times dispatch looked at a step or an edge: at most a few per
+   * step and edge however the run goes (tests check it stays linear).
+   */
+  readonly dispatchVisits: number;
 }
 
 type Outcome = "passed" | "failed" | "timed_out" | "cancelled" | "errored" | "skipped";
@@ -98,10 +113,23 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   const facts = graphFacts(graph);
   const started = Date.now();
   const stepIds = nodes.map(() => crypto.randomUUID());
-  const hasBuildsInChild = new Set(
-    facts.buildsInParent.filter((p): p is number => p !== null && p !== undefined),
-  );
   const outcome: (Outcome | "pending" | "running")[] = nodes.map(() => "pending");
+  /** Steps without a final outcome yet. */
+  let unfinished = nodes.length;
+  /** Per step, the predecessors that have not passed yet. */
+  const waitingOn = facts.predecessors.map((p) => p.length);
+  /** Per step, 1 once a predecessor ended without passing: it will be skipped. */
+  const blocked = new Uint8Array(nodes.length);
+  /** Positions (in `facts.order`) of pending steps whose predecessors all passed. */
+  const ready = new IndexHeap();
+  /** Positions of pending steps with a blocked predecessor. */
+  const doomed = new IndexHeap();
+  /** Set once a stop skipped every pending step: nothing is pending after that. */
+  let swept = false;
+  let dispatchVisits = 0;
+  waitingOn.forEach((count, i) => {
+    if (count === 0) ready.push(facts.position[i] as number);
+  });
   const snapshots: (string | null)[] = nodes.map(() => null);
   /** Running steps: how to stop each (cancel now, abandon after the grace period). */
   const running = new Map<number, () => void>();
@@ -172,31 +200,61 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
         }, graph.timeout_seconds * 1000)
       : undefined;
 
+  /** Gives step `i` its final outcome and tells its dependants: one more passed, or doomed. */
+  function conclude(i: number, final: Outcome): void {
+    outcome[i] = final;
+    unfinished--;
+    for (const next of facts.successors[i] ?? []) {
+      dispatchVisits++;
+      if (final === "passed") {
+        waitingOn[next] = (waitingOn[next] as number) - 1;
+        if (waitingOn[next] === 0 && blocked[next] === 0) ready.push(facts.position[next] as number);
+      } else if (blocked[next] === 0) {
+        blocked[next] = 1;
+        doomed.push(facts.position[next] as number);
+      }
+    }
+  }
+
   function skip(i: number, reason: SkipReason): void {
-    outcome[i] = "skipped";
+    conclude(i, "skipped");
     emit({ kind: "step_skipped", step_id: stepIds[i] as string, key: nodes[i]?.step.key as string, reason });
   }
 
   function pump(): void {
-    for (const i of facts.order) {
+    const slots = Math.max(1, options.parallelism);
+    while (stopping === null) {
+      // The lower position first, as a scan in topological order would meet them.
+      const nextDoomed = doomed.peek();
+      const nextReady = running.size < slots ? ready.peek() : undefined;
+      if (nextDoomed === undefined && nextReady === undefined) break;
+      if (nextReady === undefined || (nextDoomed !== undefined && nextDoomed < nextReady)) {
+        doomed.pop();
+        dispatchVisits++;
+        const i = facts.order[nextDoomed as number] as number;
+        if (outcome[i] === "pending") skip(i, "dependency failed");
+        continue;
+      }
+      ready.pop();
+      dispatchVisits++;
+      const i = facts.order[nextReady] as number;
       if (outcome[i] !== "pending") continue;
-      const deps = facts.predecessors[i] ?? [];
-      if (deps.some((d) => outcome[d] !== "pending" && outcome[d] !== "running" && outcome[d] !== "passed")) {
-        skip(i, stopping !== null && stopping !== "failure" ? "cancelled" : "dependency failed");
-        continue;
-      }
-      if (stopping !== null) {
-        skip(i, stopping === "failure" ? "dependency failed" : "cancelled");
-        continue;
-      }
-      if (deps.every((d) => outcome[d] === "passed") && running.size < Math.max(1, options.parallelism)) {
-        const executor = options.executors[i] as Executor;
-        if (options.gate === undefined && executor.cacheLookup === undefined)
-          start(i, { kind: "miss_no_commit" });
-        else void prepareThenStart(i);
-      }
+      const executor = options.executors[i] as Executor;
+      if (options.gate === undefined && executor.cacheLookup === undefined)
+        start(i, { kind: "miss_no_commit" });
+      else void prepareThenStart(i);
     }
-    if (running.size === 0 && outcome.every((o) => o !== "pending" && o !== "running")) finish();
+    if (stopping !== null && !swept) {
+      swept = true;
+      for (const i of facts.order) {
+        dispatchVisits++;
+        // Read each time: a cancel during the sweep turns the rest into "cancelled".
+        if (outcome[i] === "pending") skip(i, stopping === "failure" ? "dependency failed" : "cancelled");
+      }
+      ready.clear();
+      doomed.clear();
+    }
+    if (running.size === 0 && unfinished === 0) finish();
   }
 
   /**
@@ -236,8 +294,8 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
     if (stopping !== null) {
       skip(i, stopping === "failure" ? "dependency failed" : "cancelled");
     } else if (decision.kind === "hit") {
-      outcome[i] = "passed";
       snapshots[i] = decision.tag;
+      conclude(i, "passed");
       emit({
         kind: "step_cache_hit",
         step_id: stepIds[i] as string,
@@ -275,14 +333,15 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
       parent_snapshot: parent === null || parent === undefined ? null : (snapshots[parent] ?? null),
     };
     const stepStarted = Date.now();
+    const children = facts.buildsInChildren[i] ?? [];
     let execution: StepExecution;
     try {
       execution = executor.execute(
         input,
         (stream, line) => emit({ kind: "step_log", step_id: stepId, stream, line, ts: Date.now() }),
         {
-          snapshotNeeded: hasBuildsInChild.has(i),
-          buildsInChildren: nodes.flatMap((n, c) => (facts.buildsInParent[c] === i ? [n.step.key] : [])),
+          snapshotNeeded: children.length > 0,
+          buildsInChildren: children.map((c) => nodes[c]?.step.key as string),
         },
       );
     } catch (error) {
@@ -341,31 +400,31 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
             ts: Date.now(),
           });
         if (error !== null) {
-          outcome[i] = "errored";
+          conclude(i, "errored");
           errors.push(error);
           end(1);
           chainFailed(1, error);
           if (!options.keepGoing) stopAll("failure");
         } else if (timedOut) {
-          outcome[i] = "timed_out";
+          conclude(i, "timed_out");
           end(ExitCode.timedOut);
           chainFailed(ExitCode.timedOut, `step '${node.step.key}' timed out after ${timeout}s`);
           if (!options.keepGoing) stopAll("failure");
         } else if (stopping !== null && stopping !== "failure") {
-          outcome[i] = "cancelled";
+          conclude(i, "cancelled");
           end(ExitCode.cancelled);
         } else if (result === "abandoned" || result === null) {
-          outcome[i] = "cancelled";
+          conclude(i, "cancelled");
           end(ExitCode.cancelled);
         } else if (result.exit_code === 0) {
-          outcome[i] = "passed";
           snapshots[i] = result.committed_snapshot;
+          conclude(i, "passed");
           end(0, result.committed_snapshot);
         } else if (stopping === "failure" && result.exit_code === ExitCode.cancelled) {
-          outcome[i] = "cancelled";
+          conclude(i, "cancelled");
           end(ExitCode.cancelled);
         } else {
-          outcome[i] = "failed";
+          conclude(i, "failed");
           end(result.exit_code);
           chainFailed(result.exit_code, `step '${node.step.key}' exited with code ${result.exit_code}`);
           if (!options.keepGoing) stopAll("failure");
@@ -381,7 +440,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   options.abortSignal?.removeEventListener("abort", onHookAbort);
   const exitCode = buildExitCode(stopping, outcome, errors.length > 0);
   emit({ kind: "build_end", exit_code: exitCode, duration_ms: Date.now() - started });
-  return { exitCode, errors, aborted, stepIds };
+  return { exitCode, errors, aborted, stepIds, dispatchVisits };
 }
 
 function buildExitCode(stopping: string | null, outcome: string[], pluginError: boolean): number {

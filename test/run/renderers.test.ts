@@ -347,3 +347,69 @@ test("plain prefixes name steps, not hash keys; steps that share a name are told
   ]);
   expect(sink.text).not.toMatch(/\[[0-9a-f]{12}\]/);
 });
+
+test("a 100 000-deep builds_in chain draws in the progress view and is summed up step by step", () => {
+  const n = 100_000;
+  const state = newBuildState(PROGRESS_TAIL_LINES);
+  applyEvent(
+    state,
+    {
+      kind: "build_start",
+      run_id: "r",
+      plan: { step_count: n, chain_count: 1, default_runner: "noop" },
+      started_at: T,
+    },
+    T,
+  );
+  for (let i = 0; i < n; i++)
+    applyEvent(
+      state,
+      {
+        kind: "step_queued",
+        step_id: `i${i}`,
+        key: `s${i}`,
+        chain_idx: i,
+        parent_key: i === 0 ? null : `s${i - 1}`,
+        display_name: "true",
+      },
+      T,
+    );
+  for (let i = 0; i < n - 1; i++) {
+    applyEvent(state, { kind: "step_start", step_id: `i${i}`, runner: "noop", image: null }, T);
+    applyEvent(
+      state,
+      { kind: "step_end", step_id: `i${i}`, exit_code: 0, duration_ms: 1, snapshot: null },
+      T,
+    );
+  }
+  applyEvent(state, { kind: "step_start", step_id: `i${n - 1}`, runner: "noop", image: null }, T);
+  const frame = progressFrame(state, T + 2000, 0, { columns: 80, rows: 24 }, plain);
+  expect(frame[0]).toContain(`${n - 1}/${n} steps`);
+  // The running step, 100 000 levels down (indent capped), then the count of the rest.
+  expect(frame.slice(1)).toEqual([`                ⠋ true #s99999  (2.0s)`, `  … ${n - 1} more steps`]);
+  applyEvent(
+    state,
+    { kind: "step_end", step_id: `i${n - 1}`, exit_code: 0, duration_ms: 1, snapshot: null },
+    T,
+  );
+  applyEvent(state, { kind: "build_end", exit_code: 0, duration_ms: 5000 }, T);
+  const summary = buildSummary(state, plain);
+  // Every step once, told apart by its key though all share the name "true".
+  const rows = summary.filter((line) => line.startsWith("  ✓ true #"));
+  expect(rows).toHaveLength(n);
+  expect(new Set(rows.map((row) => row.split(" ")[4])).size).toBe(n);
+  expect(summary.at(-1)).toBe("✓ Build succeeded in 5.0s");
+}, 60_000);
+
+test("steps that share a name keep the shortest key prefix that tells them apart as more join", () => {
+  const state = newBuildState(20);
+  const names = () => state.steps.map((s) => s.name);
+  applyEvent(state, queued("1", "0a1b2c3d4e", "make"), T);
+  expect(names()).toEqual(["make"]);
+  applyEvent(state, queued("2", "9f8e7d6c5b", "make"), T);
+  expect(names()).toEqual(["make #0a1b2c", "make #9f8e7d"]);
+  applyEvent(state, queued("3", "0a1b2c3d00", "make"), T); // clashes up to 8 characters
+  expect(names()).toEqual(["make #0a1b2c3d4", "make #9f8e7d6c5", "make #0a1b2c3d0"]);
+  applyEvent(state, queued("4", "77", "make"), T); // a short key: the whole of it
+  expect(names()).toEqual(["make #0a1b2c3d4", "make #9f8e7d6c5", "make #0a1b2c3d0", "make #77"]);
+});

@@ -1,10 +1,12 @@
 /**
  * The scheduler with the real noop plugin on worker threads: event order for
  * pass, fail, keep-going, timeout and cancel; exit codes; parallelism; a
- * 200-step diamond lattice.
+ * 200-step diamond lattice; at scale, a 100 000-deep chain and a cancelled
+ * 50 000-step fan-out, with dispatch work linear in steps + edges.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { routeLogLines } from "../../src/log.ts";
 import { checkGraph } from "../../src/pipeline/graph.ts";
 import { openPlugin } from "../../src/plugins/registry.ts";
 import { WorkerPool } from "../../src/plugins/worker-pool.ts";
@@ -53,9 +55,33 @@ function graph(
   });
 }
 
+/**
+ * A large graph built directly: `n` steps `s<i>`, edges by index. (Not through
+ * checkGraph: the pipeline layer's checks are its own tests' business.)
+ */
+function bigGraph(n: number, edges: [number, number, "builds_in" | "depends_on"][], env = {}): GraphIR {
+  return {
+    version: "0",
+    graph: {
+      nodes: Array.from({ length: n }, (_, i) => ({
+        step: { key: `s${i}`, cmd: "true", runner: "noop" },
+        env: i === 0 ? {} : env,
+      })),
+      node_holes: [],
+      edge_property: "directed",
+      edges,
+    },
+  };
+}
+
 async function run(
   ir: GraphIR,
-  options: { keepGoing?: boolean; parallelism?: number; signal?: AbortSignal } = {},
+  options: {
+    keepGoing?: boolean;
+    parallelism?: number;
+    signal?: AbortSignal;
+    onEvent?: (event: HmEvent) => void;
+  } = {},
 ) {
   pool = new WorkerPool(options.parallelism ?? 4);
   const events: HmEvent[] = [];
@@ -74,7 +100,10 @@ async function run(
     defaultRunner: "noop",
     executors: ir.graph.nodes.map(() => executor),
     extraEnv: {},
-    emit: (e) => events.push(e),
+    emit: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
     stopGraceMs: 2000,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -302,4 +331,85 @@ describe("a step that ignores cancellation", () => {
       await pool.close();
     }
   }, 15_000);
+});
+
+describe("at scale", () => {
+  /** Step id → its terminal events (step_end, step_cache_hit, step_skipped), and the build_end count. */
+  function accounting(events: HmEvent[]) {
+    const queued = events.filter((e) => e.kind === "step_queued").map((e) => e.step_id);
+    const terminal = new Map<string, number>(queued.map((id) => [id, 0]));
+    for (const e of events)
+      if (e.kind === "step_end" || e.kind === "step_cache_hit" || e.kind === "step_skipped")
+        terminal.set(e.step_id, (terminal.get(e.step_id) ?? 0) + 1);
+    return {
+      queued: queued.length,
+      distinctQueued: new Set(queued).size,
+      notExactlyOnce: [...terminal].filter(([, count]) => count !== 1).length,
+      buildEnds: events.filter((e) => e.kind === "build_end").length,
+    };
+  }
+
+  test("a 100 000-deep builds_in chain runs to success on the noop runner, dispatch linear in its size", async () => {
+    const n = 100_000;
+    const edges = Array.from({ length: n - 1 }, (_, i): [number, number, "builds_in"] => [
+      i,
+      i + 1,
+      "builds_in",
+    ]);
+    routeLogLines(() => {}); // the fixture logs a line per step
+    try {
+      const { exitCode, events, dispatchVisits } = await run(bigGraph(n, edges), { parallelism: 2 });
+      expect(exitCode).toBe(0);
+      expect(accounting(events)).toEqual({ queued: n, distinctQueued: n, notExactlyOnce: 0, buildEnds: 1 });
+      const queued = events.filter((e) => e.kind === "step_queued");
+      // One chain: each step sits one further along it than its parent.
+      expect(queued.at(-1)).toMatchObject({ key: `s${n - 1}`, parent_key: `s${n - 2}`, chain_idx: n - 1 });
+      const ends = events.filter((e) => e.kind === "step_end");
+      expect(ends.every((e) => e.kind === "step_end" && e.exit_code === 0)).toBe(true);
+      // Strictly one after the other: each start follows the end of the step before it.
+      const kinds = events.filter((e) => e.kind === "step_start" || e.kind === "step_end").map((e) => e.kind);
+      expect(kinds.every((k, i) => k === (i % 2 === 0 ? "step_start" : "step_end"))).toBe(true);
+      // A scan of every step per event would be ~n²/2 = 5·10⁹ visits.
+      expect(dispatchVisits).toBeLessThanOrEqual(4 * (n + edges.length));
+    } finally {
+      routeLogLines(null);
+    }
+  }, 240_000);
+
+  test("a cancelled 50 000-step fan-out accounts for every step exactly once, dispatch linear in its size", async () => {
+    const n = 50_000;
+    const edges = Array.from({ length: n - 1 }, (_, i): [number, number, "depends_on"] => [
+      0,
+      i + 1,
+      "depends_on",
+    ]);
+    const controller = new AbortController();
+    let started = 0;
+    routeLogLines(() => {});
+    try {
+      // The root passes at once; every other step sleeps until told to stop. Cancel once two run.
+      const { exitCode, events, dispatchVisits } = await run(
+        bigGraph(n, edges, { NOOP_SLEEP_MS: "600000" }),
+        {
+          parallelism: 2,
+          onEvent: (e) => {
+            // Later, as a Ctrl-C would come: not from inside the scheduler's own emit.
+            if (e.kind === "step_start" && ++started === 3) setTimeout(() => controller.abort(), 0);
+          },
+          signal: controller.signal,
+        },
+      );
+      expect(exitCode).toBe(130);
+      expect(accounting(events)).toEqual({ queued: n, distinctQueued: n, notExactlyOnce: 0, buildEnds: 1 });
+      const ends = events.flatMap((e) => (e.kind === "step_end" ? [e.exit_code] : []));
+      expect(ends).toEqual([0, 130, 130]);
+      const skipped = events.filter((e) => e.kind === "step_skipped");
+      expect(skipped).toHaveLength(n - 3);
+      expect(skipped.every((e) => e.kind === "step_skipped" && e.reason === "cancelled")).toBe(true);
+      expect(events.at(-1)).toMatchObject({ kind: "build_end", exit_code: 130 });
+      expect(dispatchVisits).toBeLessThanOrEqual(4 * (n + edges.length));
+    } finally {
+      routeLogLines(null);
+    }
+  }, 120_000);
 });

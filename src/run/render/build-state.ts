@@ -36,11 +36,22 @@ export interface StepView {
   readonly log: LogTail;
 }
 
+/** Steps that share a display name, and the key prefix length that tells them apart. */
+export interface Namesakes {
+  readonly steps: StepView[];
+  /** Key characters shown after the name (`make #c9c335`); only grows as steps join. */
+  chars: number;
+  /** The key prefixes of `chars` characters in use, to see a clash in one look-up. */
+  prefixes: Set<string>;
+}
+
 export interface BuildState {
   readonly steps: StepView[];
   readonly byId: Map<string, StepView>;
   /** Steps by display name, to tell apart those that share one. */
-  readonly byDisplayName: Map<string, StepView[]>;
+  readonly byDisplayName: Map<string, Namesakes>;
+  /** Steps per status, kept as events arrive: views ask "how many done" on every frame. */
+  readonly counts: Record<StepStatus, number>;
   /** Log lines kept per step for the summary. */
   readonly tailLines: number;
   buildStartedAt: number;
@@ -56,10 +67,31 @@ export function newBuildState(tailLines: number): BuildState {
     steps: [],
     byId: new Map(),
     byDisplayName: new Map(),
+    counts: {
+      queued: 0,
+      running: 0,
+      passed: 0,
+      failed: 0,
+      timed_out: 0,
+      cancelled: 0,
+      skipped: 0,
+      cached: 0,
+    },
     tailLines,
     buildStartedAt: Date.now(),
     result: null,
   };
+}
+
+/** Steps that have ended one way or another. */
+export function doneCount(state: BuildState): number {
+  return state.steps.length - state.counts.queued - state.counts.running;
+}
+
+function setStatus(state: BuildState, step: StepView, status: StepStatus): void {
+  state.counts[step.status]--;
+  state.counts[status]++;
+  step.status = status;
 }
 
 /** Applies one event to the state (times from `now`, so tests can pin them). */
@@ -85,16 +117,17 @@ export function applyEvent(state: BuildState, event: HmEvent, now: number): void
         log: new LogTail(state.tailLines),
       };
       state.steps.push(view);
+      state.counts.queued++;
       state.byId.set(view.id, view);
-      const namesakes = state.byDisplayName.get(displayName) ?? [];
-      namesakes.push(view);
-      state.byDisplayName.set(displayName, namesakes);
-      if (namesakes.length > 1) tellApart(namesakes, displayName);
+      const namesakes = state.byDisplayName.get(displayName);
+      if (namesakes === undefined)
+        state.byDisplayName.set(displayName, { steps: [view], chars: 0, prefixes: new Set() });
+      else joinNamesakes(namesakes, view, displayName);
       return;
     }
     case "step_start":
       if (step) {
-        step.status = "running";
+        setStatus(state, step, "running");
         step.startedAt = now;
       }
       return;
@@ -102,13 +135,17 @@ export function applyEvent(state: BuildState, event: HmEvent, now: number): void
       step?.log.push(event.line);
       return;
     case "step_cache_hit":
-      if (step) step.status = "cached";
+      if (step) setStatus(state, step, "cached");
       return;
     case "step_end":
       if (step) {
         step.durationMs = event.duration_ms;
         step.exitCode = event.exit_code;
-        step.status = event.exit_code === 0 ? "passed" : event.exit_code === 130 ? "cancelled" : "failed";
+        setStatus(
+          state,
+          step,
+          event.exit_code === 0 ? "passed" : event.exit_code === 130 ? "cancelled" : "failed",
+        );
       }
       return;
     case "chain_failed": {
@@ -118,12 +155,12 @@ export function applyEvent(state: BuildState, event: HmEvent, now: number): void
         event.exit_code === 124 &&
         event.message.startsWith(`step '${event.failed_step_key}' timed out`)
       )
-        failed.status = "timed_out";
+        setStatus(state, failed, "timed_out");
       return;
     }
     case "step_skipped":
       if (step) {
-        step.status = "skipped";
+        setStatus(state, step, "skipped");
         step.skipReason = event.reason;
       }
       return;
@@ -137,12 +174,30 @@ export function applyEvent(state: BuildState, event: HmEvent, now: number): void
  * Names steps that share a display name `<name> #<key prefix>`, the prefix
  * as long as it takes to differ (keys are unique, so the whole key always does).
  * The scheduler queues every step before any starts, so names settle before
- * the first line that shows one.
+ * the first line that shows one. A step joining costs one look-up unless its
+ * prefix clashes; then the prefix grows by a character and every name of the
+ * group is redone, at most once per key character: 50 000 steps of one name
+ * (`true`) stay linear.
  */
-function tellApart(namesakes: StepView[], displayName: string): void {
-  const longest = Math.max(...namesakes.map((s) => s.key.length));
-  let chars = MIN_KEY_CHARS;
-  while (chars < longest && new Set(namesakes.map((s) => s.key.slice(0, chars))).size < namesakes.length)
-    chars++;
-  for (const step of namesakes) step.name = `${displayName} #${step.key.slice(0, chars)}`;
+function joinNamesakes(group: Namesakes, step: StepView, displayName: string): void {
+  group.steps.push(step);
+  if (group.chars === 0) {
+    // The second of a name: from now on every step of the group shows a prefix.
+    group.chars = MIN_KEY_CHARS;
+    group.prefixes = new Set(group.steps.map((s) => s.key.slice(0, group.chars)));
+  } else {
+    const prefix = step.key.slice(0, group.chars);
+    if (!group.prefixes.has(prefix)) {
+      group.prefixes.add(prefix);
+      step.name = `${displayName} #${prefix}`;
+      return;
+    }
+  }
+  let longest = 0;
+  for (const s of group.steps) longest = Math.max(longest, s.key.length);
+  while (group.chars < longest && group.prefixes.size < group.steps.length) {
+    group.chars++;
+    group.prefixes = new Set(group.steps.map((s) => s.key.slice(0, group.chars)));
+  }
+  for (const s of group.steps) s.name = `${displayName} #${s.key.slice(0, group.chars)}`;
 }

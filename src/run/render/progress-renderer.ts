@@ -9,7 +9,7 @@
  * `progressRenderer` drives it on a terminal.
  */
 import type { Paint } from "../../term.ts";
-import { applyEvent, type BuildState, newBuildState, type StepView } from "./build-state.ts";
+import { applyEvent, type BuildState, doneCount, newBuildState, type StepView } from "./build-state.ts";
 import { formatDuration } from "./format.ts";
 import type { HumanRenderer } from "./plain-renderer.ts";
 import type { TextSink } from "./sink.ts";
@@ -23,9 +23,11 @@ export const PROGRESS_TAIL_LINES = 2000;
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const BAR_WIDTH = 24;
 
-const isDone = (s: StepView) => s.status !== "queued" && s.status !== "running";
-
-/** Steps in tree order: each builds_in child right under its parent, one level deeper. */
+/**
+ * Steps in tree order: each builds_in child right under its parent, one level
+ * deeper. Walked with a stack of its own, not recursion: a builds_in chain
+ * 100 000 steps deep is a real pipeline, and that deep a call stack overflows.
+ */
 function treeOrder(state: BuildState): { step: StepView; depth: number }[] {
   const children = new Map<string | null, StepView[]>();
   const keys = new Set(state.steps.map((s) => s.key));
@@ -36,13 +38,17 @@ function treeOrder(state: BuildState): { step: StepView; depth: number }[] {
     children.set(parent, list);
   }
   const out: { step: StepView; depth: number }[] = [];
-  const visit = (parent: string | null, depth: number) => {
-    for (const step of children.get(parent) ?? []) {
-      out.push({ step, depth });
-      visit(step.key, depth + 1);
-    }
+  // Siblings are pushed last-first, so the first comes off the stack first.
+  const stack: { step: StepView; depth: number }[] = [];
+  const pushChildren = (parent: string | null, depth: number) => {
+    const list = children.get(parent) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) stack.push({ step: list[i] as StepView, depth });
   };
-  visit(null, 0);
+  pushChildren(null, 0);
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    out.push(next);
+    pushChildren(next.step.key, next.depth + 1);
+  }
   return out;
 }
 
@@ -61,7 +67,7 @@ export function progressFrame(
   paint: Paint,
 ): string[] {
   const spinner = SPINNER[tick % SPINNER.length] as string;
-  const done = state.steps.filter(isDone).length;
+  const done = doneCount(state);
   const total = state.steps.length;
   const counts = `${done}/${total} steps`;
   const elapsed = `(${formatDuration(now - state.buildStartedAt)})`;
@@ -150,7 +156,7 @@ export function progressRenderer(
     dirty = false;
   };
   const timer = setInterval(() => {
-    if (dirty || state.steps.some((s) => s.status === "running")) draw();
+    if (dirty || state.counts.running > 0) draw();
     else tick++;
   }, intervalMs);
   void sink.write("\x1b[?25l"); // hide the cursor while the view is live

@@ -8,7 +8,9 @@ import type { BuildState, StepView } from "./build-state.ts";
 import { formatDuration } from "./format.ts";
 
 export function buildSummary(state: BuildState, paint: Paint): string[] {
-  const width = Math.max(0, ...state.steps.map((s) => [...s.name].length));
+  // A loop, not Math.max(...): spreading a very large build's steps as arguments overflows the stack.
+  let width = 0;
+  for (const step of state.steps) width = Math.max(width, [...step.name].length);
   const pad = (name: string) => name + " ".repeat(width - [...name].length);
   const lines = [""];
   for (const step of state.steps) {
