@@ -7,7 +7,7 @@ import { jsonRenderer } from "../../src/run/render/json-renderer.ts";
 import { LogTail } from "../../src/run/render/log-tail.ts";
 import { plainRenderer } from "../../src/run/render/plain-renderer.ts";
 import { PROGRESS_TAIL_LINES, progressFrame } from "../../src/run/render/progress-renderer.ts";
-import { memorySink } from "../../src/run/render/sink.ts";
+import { memorySink, streamSink } from "../../src/run/render/sink.ts";
 import { buildSummary } from "../../src/run/render/summary.ts";
 import { paintFor } from "../../src/term.ts";
 
@@ -412,4 +412,35 @@ test("steps that share a name keep the shortest key prefix that tells them apart
   expect(names()).toEqual(["make #0a1b2c3d4", "make #9f8e7d6c5", "make #0a1b2c3d0"]);
   applyEvent(state, queued("4", "77", "make"), T); // a short key: the whole of it
   expect(names()).toEqual(["make #0a1b2c3d4", "make #9f8e7d6c5", "make #0a1b2c3d0", "make #77"]);
+});
+
+test("a stream sink sends the lines of one tick as few writes, and passes back-pressure on", async () => {
+  const { Writable } = await import("node:stream");
+  const chunks: string[] = [];
+  let hold = false;
+  const held: (() => void)[] = [];
+  const stream = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      if (hold) held.push(done);
+      else done();
+    },
+  });
+  const sink = streamSink(stream);
+  // A cancel's sweep: 50 000 lines in one synchronous pass.
+  for (let i = 0; i < 50_000; i++) expect(sink.write(`[s${i}] skipped (cancelled)\n`)).toBeUndefined();
+  await Promise.resolve();
+  expect(chunks.length).toBeLessThanOrEqual(30); // one per 64 KiB, not one per line
+  expect(chunks.join("").split("\n")).toHaveLength(50_001);
+  // A stream that stops taking data: once past its high-water mark, writes wait for it to drain.
+  hold = true;
+  expect(sink.write("x".repeat(3 << 20))).toBeInstanceOf(Promise);
+  const waiting = sink.write("more\n");
+  expect(waiting).toBeInstanceOf(Promise);
+  hold = false;
+  for (const done of held.splice(0)) done();
+  await waiting;
+  await Promise.resolve();
+  expect(chunks.join("").endsWith("more\n")).toBe(true);
 });

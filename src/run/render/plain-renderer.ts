@@ -72,6 +72,8 @@ export function plainRenderer(sink: TextSink, paint: Paint): HumanRenderer {
     note(text) {
       void sink.write(`${text}\n`);
     },
-    close() {},
+    close() {
+      sink.flush(); // a forced exit may follow at once
+    },
   };
 }

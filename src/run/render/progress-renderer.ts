@@ -165,6 +165,7 @@ export function progressRenderer(
     closed = true;
     clearInterval(timer);
     void sink.write(`${erase()}\x1b[?25h`);
+    sink.flush(); // a forced exit may follow at once: the cursor must come back
     drawn = 0;
   };
   return {
