@@ -41,6 +41,7 @@ import {
   LABEL_RUN,
   LABEL_STEP,
 } from "./names.ts";
+import { markCommit } from "./pending-commits.ts";
 
 export interface DockerRunContext {
   readonly engine: Engine;
@@ -196,9 +197,15 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           if (target === null) return stepResult(0, null);
           const [repo, tag] = splitTag(target);
           // The image inherits the container's labels: a cache image outlives the run, so it drops the run's.
-          await container.commit(
-            cacheTarget !== null ? { repo, tag, changes: [`LABEL ${LABEL_RUN}=`] } : { repo, tag },
-          );
+          // Marked while the engine works on it: if hm dies meanwhile, the reaper waits for the image.
+          const unmark = markCommit({ run: input.run_id, owner: ownerLabel(), tag: target });
+          try {
+            await container.commit(
+              cacheTarget !== null ? { repo, tag, changes: [`LABEL ${LABEL_RUN}=`] } : { repo, tag },
+            );
+          } finally {
+            unmark();
+          }
           if (cancelled) {
             // Stopped (cancel or timeout) while committing: what it left must not become a cache entry.
             if (cacheTarget !== null)

@@ -69,7 +69,8 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   checkHostInstalls(graph, choices, options.allowHostInstall);
   // The engine is needed only when a step runs on docker; unreachable stops the run now (exit 4).
   const engine = choices.some((c) => c.plugin === null) ? await connectEngine() : null;
-  if (engine !== null) await reapEngine(engine, liveRunIds()).catch(() => {});
+  // Commits a dead run left in flight are not waited for here: the next reaper gets what lands later.
+  if (engine !== null) await reapEngine(engine, liveRunIds(), 0).catch(() => {});
   await checkRunnerArgs(graph, choices);
 
   const runId = crypto.randomUUID();

@@ -100,10 +100,19 @@ async function cleanUp(state: ChildState): Promise<void> {
   if (state.run === null) return;
   forgetRuns(kvDatabasePath(), [reapRun(state.run.id)]);
   if (!state.run.docker) return;
-  const [{ connectEngine }, { removeRunLeftovers }] = await Promise.all([
+  const [
+    { connectEngine },
+    { COMMIT_WAIT_MS, removeRunLeftovers, trimCacheRepositories },
+    { settlePendingCommits },
+  ] = await Promise.all([
     import("../docker/engine.ts"),
     import("../docker/gc.ts"),
+    import("../docker/pending-commits.ts"),
   ]);
   const runId = state.run.id;
-  await removeRunLeftovers(await connectEngine(), (id) => id === runId, runId);
+  const engine = await connectEngine();
+  await removeRunLeftovers(engine, (id) => id === runId, runId);
+  // A commit the engine was making when the child died lands later: wait for it, as hm gc would.
+  await settlePendingCommits(engine, (id) => id === runId, COMMIT_WAIT_MS);
+  await trimCacheRepositories(engine);
 }
