@@ -5,10 +5,7 @@
  * (src/supervise/), so their verdict survives whatever that code does.
  */
 import { INTERNAL_VERBS } from "./cli/internal-verbs.ts";
-import { pluginExtra } from "./cli/plugin-extra.ts";
-import { BUILTIN_COMMANDS, root } from "./cli/root.ts";
-import { runCli } from "./cli/run-cli.ts";
-import { HM_VERSION } from "./version.ts";
+import { BUILTIN_COMMANDS } from "./cli/root.ts";
 
 const argv = process.argv.slice(2);
 const internal = INTERNAL_VERBS[argv[0] ?? ""];
@@ -17,7 +14,7 @@ const code =
     ? await internal(argv.slice(1))
     : supervised(argv)
       ? await (await import("./supervise/supervisor.ts")).superviseBuild(argv)
-      : await runCli(root, argv, { version: HM_VERSION, extra: pluginExtra(argv) });
+      : await (await import("./cli/run-hm.ts")).runHm(argv);
 process.exit(code);
 
 /** `hm run …` and a plugin verb (a word that is no built-in command), unless only help is asked. */

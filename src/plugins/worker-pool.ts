@@ -50,8 +50,8 @@ interface Job {
   reply: CallOutcome | Error | null;
   resolve(outcome: CallOutcome): void;
   reject(error: Error): void;
-  /** Its id on the supervisor's report pipe once a worker has it (0: none). */
-  reportId: number;
+  /** Its record in the supervisor's call table while its native code runs (-1: none). */
+  record: number;
 }
 
 const CANCEL_SLOTS = 4096;
@@ -76,7 +76,7 @@ export class WorkerPool {
    * Workers whose call was abandoned, with that call's cancel slot; each is
    * terminated, and its slot given back, once its plugin call returns.
    */
-  private readonly retired = new Map<Worker, { slot: number; reportId: number }>();
+  private readonly retired = new Map<Worker, { slot: number; record: number }>();
   private readonly queue: Job[] = [];
   private workerCount = 0;
   private nextId = 1;
@@ -114,7 +114,7 @@ export class WorkerPool {
         reply: null,
         resolve,
         reject,
-        reportId: 0,
+        record: -1,
       };
     });
     this.queue.push(job);
@@ -145,7 +145,7 @@ export class WorkerPool {
       const job = this.queue.shift() as Job;
       this.busy.set(worker, job);
       const { context } = job.request;
-      job.reportId = reportCallStart(context.pluginName, job.request.method, context.stepId);
+      job.record = reportCallStart(context.pluginName, job.request.method, context.stepId);
       const request: CallRequest = {
         ...job.request,
         context: { ...job.request.context, cancelSlot: job.slot },
@@ -242,7 +242,7 @@ export class WorkerPool {
     this.retired.delete(worker);
     worker.terminate();
     this.freeSlots.push(retired.slot);
-    reportCallEnd(retired.reportId);
+    reportCallEnd(retired.record);
   }
 
   private abandon(job: Job): void {
@@ -255,7 +255,7 @@ export class WorkerPool {
       this.freeSlots.push(job.slot);
     } else {
       this.busy.delete(worker);
-      this.retired.set(worker, { slot: job.slot, reportId: job.reportId });
+      this.retired.set(worker, { slot: job.slot, record: job.record });
       this.channels.delete(worker);
       this.workerCount--;
     }
@@ -269,7 +269,7 @@ export class WorkerPool {
     job.done = true;
     this.busy.delete(worker);
     this.freeSlots.push(job.slot);
-    reportCallEnd(job.reportId);
+    reportCallEnd(job.record);
     if (reusable) this.idle.push(worker);
     else {
       this.channels.get(worker)?.wakeWaiter();

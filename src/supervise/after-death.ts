@@ -12,6 +12,7 @@ import { printError } from "../cli/output.ts";
 import { ExitCode, HmError, messageOf } from "../errors.ts";
 import { log } from "../log.ts";
 import { Method } from "../plugins/host-table.ts";
+import type { InFlightCall } from "./call-table.ts";
 import type { ChildState } from "./supervisor.ts";
 
 export interface ChildEnd {
@@ -49,7 +50,7 @@ function deathError(state: ChildState, end: ChildEnd): HmError {
     end.signal !== null ? `crashed (${end.signal})` : `ended the process (exit code ${end.exitCode})`;
   const cleaned =
     state.run !== null ? "the build's other steps were stopped and cleaned up as on cancel" : undefined;
-  const calls = [...state.calls.values()];
+  const calls = state.calls;
   if (calls.length > 0) {
     return new HmError("E_PLUGIN_RUNTIME", culprit(calls, how), {
       hint: [cleaned, "a plugin's crash or exit() ends the process it runs in; report it to its author"]
@@ -68,7 +69,7 @@ function deathError(state: ChildState, end: ChildEnd): HmError {
   });
 }
 
-type Call = ChildState["calls"] extends Map<number, infer C> ? C : never;
+type Call = InFlightCall;
 
 const methodOf = (call: Call) => METHOD_LABELS[call.method] ?? `method ${call.method}`;
 const stepOf = (call: Call) => (call.step === null ? "" : ` of step '${call.step}'`);

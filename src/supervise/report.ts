@@ -1,19 +1,22 @@
 /**
- * The build child's side of the report pipe (protocol.ts). Off unless
- * `startReporting` was called (hm run in-process, tests, other commands):
- * then every function here does nothing. Writes are synchronous and small;
- * a supervisor that went away turns reporting off.
+ * The build child's side of the report pipe (protocol.ts) and call table
+ * (call-table.ts). Off unless `startReporting` was called (hm run
+ * in-process, tests, other commands): then every function here does
+ * nothing. Writes are synchronous and small; a supervisor that went away
+ * turns reporting off.
  */
 import { writeSync } from "node:fs";
+import { CALL_SLOTS, type CallTableWriter } from "./call-table.ts";
 import type { ReportLine } from "./protocol.ts";
 
 let reportFd: number | null = null;
-let nextCallId = 1;
+let calls: CallTableWriter | null = null;
 /** Step execution id → the name a person knows it by, while it runs. */
 const stepNames = new Map<string, string>();
 
-export function startReporting(fd: number): void {
+export function startReporting(fd: number, table: CallTableWriter): void {
   reportFd = fd;
+  calls = table;
 }
 
 export function reporting(): boolean {
@@ -38,15 +41,21 @@ export function forgetStep(stepId: string): void {
   stepNames.delete(stepId);
 }
 
-/** Reports a plugin call starting; returns the id `reportCallEnd` takes (0 when not reporting). */
+/** Free call-table records (one process may have several worker pools, each with its own slots). */
+const freeRecords: number[] = Array.from({ length: CALL_SLOTS }, (_, i) => CALL_SLOTS - 1 - i);
+
+/** Notes a plugin call starting; returns its record for `reportCallEnd` (-1: not recorded). */
 export function reportCallStart(plugin: string, method: number, stepId: string | null): number {
-  if (reportFd === null) return 0;
-  const id = nextCallId++;
-  const step = stepId === null ? null : (stepNames.get(stepId) ?? stepId);
-  report({ t: "call", id, plugin, method, step });
-  return id;
+  if (calls === null) return -1;
+  const record = freeRecords.pop();
+  if (record === undefined) return -1;
+  calls.start(record, { plugin, method, step: stepId === null ? null : (stepNames.get(stepId) ?? stepId) });
+  return record;
 }
 
-export function reportCallEnd(id: number): void {
-  if (id !== 0) report({ t: "done", id });
+/** Its native code returned. */
+export function reportCallEnd(record: number): void {
+  if (calls === null || record < 0) return;
+  calls.end(record);
+  freeRecords.push(record);
 }

@@ -8,7 +8,11 @@
  * without it (a plugin's exit() or crash, a fatal signal, a forced exit)
  * is named and its run cleaned up by after-death.ts: never exit 0.
  */
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as v from "valibot";
+import { createCallTable, type InFlightCall, readCallTable } from "./call-table.ts";
 import { REPORT_FD, ReportLine } from "./protocol.ts";
 
 /** What the child said so far. */
@@ -17,14 +21,16 @@ export interface ChildState {
   loading: string | null | undefined;
   run: { id: string; docker: boolean } | null;
   verbScope: string | null;
-  /** Plugin calls in flight, by report id. */
-  readonly calls: Map<number, { plugin: string; method: number; step: string | null }>;
+  /** Plugin calls in flight when the child died (read from the call table then). */
+  calls: InFlightCall[];
   verdict: number | null;
+  /** The call table's file, until the child has mapped it. */
+  tablePath: string | null;
 }
 
 /** How to start this hm again: the compiled binary is its own entry; from source, Bun runs main.ts. */
-function childCommand(argv: readonly string[]): string[] {
-  const self = [process.pid.toString(), ...argv];
+function childCommand(argv: readonly string[], tablePath: string): string[] {
+  const self = [process.pid.toString(), tablePath, ...argv];
   if (import.meta.url.includes("/$bunfs/")) return [process.execPath, "__build", ...self];
   return [process.execPath, new URL("../main.ts", import.meta.url).pathname, "__build", ...self];
 }
@@ -32,14 +38,17 @@ function childCommand(argv: readonly string[]): string[] {
 export async function superviseBuild(argv: readonly string[]): Promise<number> {
   const stdio: ["inherit", "inherit", "inherit", "pipe"] = ["inherit", "inherit", "inherit", "pipe"];
   if (REPORT_FD !== stdio.length - 1) throw new Error("the report pipe must be the child's fd 3");
-  const child = Bun.spawn(childCommand(argv), { stdio });
+  const tablePath = join(tmpdir(), `hm-calls-${process.pid}-${crypto.randomUUID()}`);
+  const tableFd = createCallTable(tablePath);
   const state: ChildState = {
     loading: undefined,
     run: null,
     verbScope: null,
-    calls: new Map(),
+    calls: [],
     verdict: null,
+    tablePath,
   };
+  const child = Bun.spawn(childCommand(argv, tablePath), { stdio });
   const reading = readReports(child.stdio[REPORT_FD] as number, state);
   let interrupted = false;
   let terminated = false;
@@ -57,6 +66,8 @@ export async function superviseBuild(argv: readonly string[]): Promise<number> {
     const exitCode = await child.exited;
     // What the child wrote before it died is in the pipe; a descendant still holding it must not hold us.
     await Promise.race([reading, Bun.sleep(500)]);
+    unlinkTable(state);
+    state.calls = readCallTable(tableFd);
     if (state.verdict !== null) return state.verdict;
     const { afterDeath } = await import("./after-death.ts");
     return await afterDeath(state, {
@@ -66,9 +77,17 @@ export async function superviseBuild(argv: readonly string[]): Promise<number> {
       terminated,
     });
   } finally {
+    unlinkTable(state);
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onTerminate);
   }
+}
+
+/** Once mapped (or the child is gone) the file needs no name: nothing is left if this process is killed. */
+function unlinkTable(state: ChildState): void {
+  if (state.tablePath === null) return;
+  rmSync(state.tablePath, { force: true });
+  state.tablePath = null;
 }
 
 async function readReports(fd: number, state: ChildState): Promise<void> {
@@ -102,17 +121,14 @@ function apply(state: ChildState, text: string): void {
     case "loaded":
       state.loading = undefined;
       break;
+    case "ready":
+      unlinkTable(state);
+      break;
     case "run":
       state.run = { id: parsed.run, docker: parsed.docker };
       break;
     case "verb":
       state.verbScope = parsed.scope;
-      break;
-    case "call":
-      state.calls.set(parsed.id, { plugin: parsed.plugin, method: parsed.method, step: parsed.step });
-      break;
-    case "done":
-      state.calls.delete(parsed.id);
       break;
     case "verdict":
       state.verdict = parsed.code;
