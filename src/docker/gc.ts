@@ -9,7 +9,7 @@
  */
 
 import { hostname } from "node:os";
-import { processRunning } from "../run/process-groups.ts";
+import { processRunning } from "../process-alive.ts";
 import type { Engine } from "./engine.ts";
 import { EPHEMERAL_REPOSITORY, LABEL_OWNER, LABEL_RUN, parseCacheTag } from "./names.ts";
 import { settlePendingCommits } from "./pending-commits.ts";

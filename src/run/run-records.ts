@@ -25,7 +25,8 @@ import * as v from "valibot";
 import { writeFileAtomically } from "../atomic-file.ts";
 import { KvStore } from "../plugins/kv-store.ts";
 import { stateDir } from "../plugins/paths.ts";
-import { killRecordedGroups, processRunning } from "./process-groups.ts";
+import { processRunning } from "../process-alive.ts";
+import { killRecordedGroups } from "./process-groups.ts";
 
 const Owner = v.object({
   pid: v.number(),

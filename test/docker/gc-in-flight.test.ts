@@ -119,6 +119,7 @@ describe.skipIf(!dockerReady)("hm gc and the engine's unfinished work", () => {
     expect(await projectCacheTags(project.root)).toEqual([older, newer].sort());
     const gc = await runHm(["gc"], { cwd: project.root, env: { HM_STATE_DIR: state } });
     expect(gc.exitCode).toBe(0);
+    expect(gc.stdout).toMatch(/^stale cache entries removed: [1-9]\d*$/m);
     expect(await projectCacheTags(project.root)).toEqual([newer]);
   }, 120_000);
 });

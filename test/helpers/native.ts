@@ -18,7 +18,14 @@ export type FixtureName =
   | "freestyle-runner"
   | "stubborn-runner"
   | "not-a-plugin"
-  | "rust-stabby-lookalike";
+  | "rust-stabby-lookalike"
+  | "exiting-runner"
+  | "flood-runner"
+  | "manifest-segfault"
+  | "manifest-abort"
+  | "manifest-exit"
+  | "manifest-hang"
+  | "load-segfault";
 
 export function fixturePath(name: FixtureName): string {
   return join(REPO_ROOT, "build", "fixtures", `${name}.${LIBRARY_EXTENSION}`);

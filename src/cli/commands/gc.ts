@@ -19,7 +19,11 @@ export default defineHmCommand({
     try {
       const engine = await connectEngine();
       const reaped = await reapEngine(engine, liveRunIds());
-      lines.push(`containers removed: ${reaped.containers}`, `ephemeral images removed: ${reaped.images}`);
+      lines.push(
+        `containers removed: ${reaped.containers}`,
+        `ephemeral images removed: ${reaped.images}`,
+        `stale cache entries removed: ${reaped.staleCacheEntries}`,
+      );
     } catch (error) {
       if (!isHmError(error)) throw error;
       lines.push(`docker: skipped (${error.message})`);
