@@ -46,44 +46,44 @@ describe("validateManifest", () => {
     ).toBeNull();
   });
 
-  test("rejects another API version, naming both", () => {
+  test("rejects another API version, naming both and what to set", () => {
     expect(validateManifest(manifest({ api_version: 999 }))).toBe(
-      "plugin 'harmont-docker': API version mismatch (plugin=999, host=2)",
+      "plugin 'harmont-docker': API version mismatch (plugin=999, host=2): leave the hm_manifest's .api_version at 0 (the SDK then sends the version its header speaks) and rebuild the plugin with the hm_plugin.h of this hm, whose HM_PLUGIN_API_VERSION is 2",
     );
     expect(validateManifest(manifest({ api_version: 3 }), 3)).toBeNull();
   });
 
   test("rejects a manifest without capabilities", () => {
     expect(validateManifest(manifest({ capabilities: [] }))).toBe(
-      "plugin 'harmont-docker': declared no capabilities",
+      "plugin 'harmont-docker': declared no capabilities: point the hm_manifest's .capabilities at an array of hm_capability and set .capability_count = sizeof capabilities / sizeof capabilities[0]",
     );
   });
 
-  test("rejects a step executor whose runner is empty, blank or has whitespace", () => {
+  test("rejects a step executor whose runner is empty, blank or has whitespace, naming the C field", () => {
     for (const runner of ["", "  ", "my runner", "tab\there", "nbsp\u00a0x", "nel\u0085x"]) {
-      expect(validateManifest(manifest({ capabilities: [executor(runner)] }))).toBe(
-        `plugin 'harmont-docker': StepExecutorSpec.runner '${runner}' is empty or contains whitespace`,
+      expect(validateManifest(manifest({ capabilities: [executor("ok"), executor(runner)] }))).toBe(
+        `plugin 'harmont-docker': capabilities[1].as.step_executor.runner '${runner}' is empty or contains whitespace: set it to one word, the name pipelines give as runner, e.g. .runner = "echo"`,
       );
     }
   });
 
   test("rejects the same top-level verb twice", () => {
     expect(validateManifest(manifest({ capabilities: [sub("cloud"), executor("x"), sub("cloud")] }))).toBe(
-      "plugin 'harmont-docker': declared the same subcommand verb twice ('cloud')",
+      "plugin 'harmont-docker': declared the same subcommand verb twice ('cloud', again at capabilities[2].as.subcommand.verb): give each top-level subcommand its own .verb, or merge them",
     );
   });
 
   test("rejects a verb that is not a single word, or a nested verb repeated under one parent", () => {
     expect(validateManifest(manifest({ capabilities: [sub("")] }))).toBe(
-      "plugin 'harmont-docker': subcommand verb '' is empty or contains whitespace",
+      "plugin 'harmont-docker': subcommand verb '' at capabilities[0].as.subcommand.verb is empty or contains whitespace: set it to one word, the one typed after hm, e.g. .verb = \"deploy\"",
     );
     expect(
       validateManifest(manifest({ capabilities: [sub("cloud", [sub("org", [sub("two words")])])] })),
     ).toBe(
-      "plugin 'harmont-docker': subcommand verb 'two words' (under 'cloud org') is empty or contains whitespace",
+      "plugin 'harmont-docker': subcommand verb 'two words' (under 'cloud org') at capabilities[0].as.subcommand.subcommands[0].subcommands[0].verb is empty or contains whitespace: set it to one word, the one typed after hm, e.g. .verb = \"deploy\"",
     );
     expect(validateManifest(manifest({ capabilities: [sub("cloud", [sub("org"), sub("org")])] }))).toBe(
-      "plugin 'harmont-docker': declared the same subcommand verb twice ('cloud org')",
+      "plugin 'harmont-docker': declared the same subcommand verb twice ('cloud org', again at capabilities[0].as.subcommand.subcommands[1].verb): give each subcommand of 'cloud' its own .verb",
     );
     expect(validateManifest(manifest({ capabilities: [sub("cloud", [sub("org")]), sub("org")] }))).toBeNull();
   });
@@ -91,6 +91,9 @@ describe("validateManifest", () => {
   test("rejects a name that could not be a file name or an id", () => {
     for (const name of ["", ".", "..", "a b", "a/b", "a\\b", "a\u0000b", "line\nbreak"]) {
       expect(validateManifest(manifest({ name }))).toStartWith(`plugin name '${name}' is not a valid name (`);
+      expect(validateManifest(manifest({ name }))).toEndWith(
+        ': set the hm_manifest\'s .name to one such word, e.g. .name = "my-plugin"',
+      );
     }
     expect(validateManifest(manifest({ name: "hm-fixture_1.2" }))).toBeNull();
   });
@@ -106,7 +109,7 @@ describe("validateManifest", () => {
       "twice",
     );
     expect(validateManifest(manifest({ capabilities: [executor(""), sub("a"), sub("a")] }))).toContain(
-      "StepExecutorSpec",
+      "capabilities[0].as.step_executor.runner",
     );
   });
 });
