@@ -9,7 +9,7 @@ import { findProject } from "../pipeline/project.ts";
 import { embeddedPlugins, materializeEmbeddedPlugins } from "../plugins/embedded.ts";
 import { ManifestCache } from "../plugins/manifest-cache.ts";
 import { loadRegistry, type PluginDir, type PluginRegistry, pluginDirectories } from "../plugins/registry.ts";
-import { BUILTIN_VERBS } from "./root.ts";
+import { BUILTIN_VERBS } from "./verbs.ts";
 
 /**
  * First-party plugins: embedded in the compiled binary, else built from

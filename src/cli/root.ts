@@ -2,8 +2,11 @@
 
 import type { CommandDef } from "citty";
 import { HM_VERSION } from "../version.ts";
-import { INTERNAL_VERBS } from "./internal-verbs.ts";
+import type { BuiltinCommandName } from "./verbs.ts";
 
+export { BUILTIN_VERBS } from "./verbs.ts";
+
+/** One loader per name in verbs.ts: a name missing here, or one not listed there, does not compile. */
 export const BUILTIN_COMMANDS = {
   completions: () => import("./commands/completions.ts").then((m) => m.default),
   cache: () => import("./commands/cache.ts").then((m) => m.default),
@@ -14,13 +17,7 @@ export const BUILTIN_COMMANDS = {
   render: () => import("./commands/render.ts").then((m) => m.default),
   run: () => import("./commands/run.ts").then((m) => m.default),
   version: () => import("./commands/version.ts").then((m) => m.default),
-};
-
-/** Verbs no plugin may claim (decisions §6): the built-in commands and hm's internal verbs. */
-export const BUILTIN_VERBS: readonly string[] = [
-  ...Object.keys(BUILTIN_COMMANDS),
-  ...Object.keys(INTERNAL_VERBS),
-];
+} satisfies Record<BuiltinCommandName, unknown>;
 
 export const root: CommandDef = {
   meta: {

@@ -7,7 +7,7 @@ import { HM_VERSION } from "../../version.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { writeStdout } from "../output.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
-import { BUILTIN_VERBS } from "../root.ts";
+import { BUILTIN_VERBS } from "../verbs.ts";
 
 function capabilitySummary(plugin: PluginEntry): string {
   return plugin.manifest.capabilities

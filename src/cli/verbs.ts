@@ -1,0 +1,27 @@
+/**
+ * The names of hm's own verbs, as plain data: the plugin registry and
+ * `hm plugin install` refuse plugins that claim one, and main.ts tells a
+ * built-in command from a plugin verb (root.ts). It imports nothing, so no command
+ * module reaches the command table (root.ts) through it; root.ts and
+ * internal-verbs.ts key their tables by these lists, so the compiler keeps
+ * them in step.
+ */
+export const BUILTIN_COMMAND_NAMES = [
+  "completions",
+  "cache",
+  "gc",
+  "init",
+  "plugin",
+  "pipelines",
+  "render",
+  "run",
+  "version",
+] as const;
+export type BuiltinCommandName = (typeof BUILTIN_COMMAND_NAMES)[number];
+
+/** Verbs hm uses to talk to itself (internal-verbs.ts). */
+export const INTERNAL_VERB_NAMES = ["__complete", "__build", "__manifests", "__pipelines"] as const;
+export type InternalVerbName = (typeof INTERNAL_VERB_NAMES)[number];
+
+/** Verbs no plugin may claim: the built-in commands and hm's internal verbs. */
+export const BUILTIN_VERBS: readonly string[] = [...BUILTIN_COMMAND_NAMES, ...INTERNAL_VERB_NAMES];
