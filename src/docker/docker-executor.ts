@@ -22,7 +22,14 @@ import type { Readable } from "node:stream";
 import { messageOf } from "../errors.ts";
 import { type ProjectIdentity, projectIdentity } from "../pipeline/project-identity.ts";
 import type { StdStream, StepResult } from "../protocol/index.ts";
-import type { CacheDecision, CacheRequest, Executor, StepExecution, StepHints } from "../run/scheduler.ts";
+import type {
+  CacheDecision,
+  CacheRequest,
+  Executor,
+  RunContext,
+  StepExecution,
+  StepHints,
+} from "../runner/contract.ts";
 import { entryFingerprint, wantsCache } from "./cache-entry.ts";
 import { StreamDemuxer } from "./demux.ts";
 import { type Engine, engineAddress } from "./engine.ts";
@@ -43,14 +50,9 @@ import {
 } from "./names.ts";
 import { markCommit } from "./pending-commits.ts";
 
-export interface DockerRunContext {
+/** The run (its project's root scopes the step cache) and the engine it runs on. */
+export interface DockerRunContext extends RunContext {
   readonly engine: Engine;
-  readonly runId: string;
-  /** The run's workspace tar and the paths it holds. */
-  readonly archivePath: string;
-  readonly archivePaths: readonly string[];
-  /** The project's root: its identity scopes the step cache. */
-  readonly projectRoot: string;
 }
 
 /** Runs before the step's command: removes what the previous listing had and this one lacks. */

@@ -13,7 +13,7 @@ import {
   decodeStepResult,
   encodeExecutorInput,
 } from "../protocol/index.ts";
-import type { Executor, StepHints } from "./scheduler.ts";
+import type { Executor, StepHints } from "../runner/contract.ts";
 
 export interface PluginExecutorContext {
   readonly pool: WorkerPool;

@@ -18,52 +18,21 @@
  * position, a skip cascading to dependants later in the same pass.
  */
 import { ExitCode, messageOf } from "../errors.ts";
-import type { CacheDecision, CommandStep, ExecutorInput, StdStream, StepResult } from "../protocol/index.ts";
-
-export type { CacheDecision };
-
+import type { CommandStep, ExecutorInput } from "../protocol/index.ts";
 import type { GraphIR, GraphStep } from "../protocol/ir.ts";
+import type { CacheDecision, Executor, StepExecution } from "../runner/contract.ts";
 import { graphFacts } from "./chains.ts";
 import { displayName, type HmEvent, type SkipReason } from "./events.ts";
 import { IndexHeap } from "./index-heap.ts";
 
-export interface StepExecution {
-  readonly result: Promise<StepResult>;
-  /** Asks the executor to stop; the result still arrives (usually exit 130). */
-  cancel(): void;
-  /** Gives up on a step that did not stop within the grace period, freeing its slot. */
-  abandon?(): void;
-}
-
-/** What the scheduler knows about a step that an executor may use. */
-export interface StepHints {
-  /** A builds_in child will boot from this step's snapshot. */
-  readonly snapshotNeeded: boolean;
-  /** The keys of the builds_in children that will boot from it, in pipeline order. */
-  readonly buildsInChildren: readonly string[];
-}
-
-export interface Executor {
-  readonly name: string;
-  execute(
-    input: ExecutorInput,
-    onLog: (stream: StdStream, line: string) => void,
-    hints?: StepHints,
-  ): StepExecution;
-  /**
-   * The host-side cache decision for a step (reference §5.4), asked before it
-   * starts; a hit ends the step with `step_cache_hit`. Executors without it
-   * get `miss_no_commit`.
-   */
-  cacheLookup?(request: CacheRequest): Promise<CacheDecision>;
-}
-
-/** What a step will run with, as the cache needs it: the step, its merged env, its builds_in parent. */
-export interface CacheRequest {
-  readonly step: GraphStep;
-  readonly env: Readonly<Record<string, string>>;
-  readonly parentKey: string | null;
-}
+/** The runner contract lives in src/runner/contract.ts; re-exported for the scheduler's callers. */
+export type {
+  CacheDecision,
+  CacheRequest,
+  Executor,
+  StepExecution,
+  StepHints,
+} from "../runner/contract.ts";
 
 export interface ScheduleOptions {
   readonly graph: GraphIR;
