@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { SdkError } from "./errors.ts";
 import type { PipelineIR } from "./lower.ts";
 
 const NUL = "\0";
@@ -41,10 +42,10 @@ export function resolvePipelineCacheKeys(graph: PipelineIR["graph"], opts: Cache
     if (parentKey !== undefined) {
       const parentCacheKey = resolved.get(parentKey);
       if (parentCacheKey === undefined) {
-        throw new Error(
-          `step '${stepKey}' is cached but builds in step '${parentKey}', which is not\n` +
-            `  → give '${parentKey}' a cache policy too (a cached step's key includes its parent's)`,
-        );
+        throw new SdkError(`step '${stepKey}' is cached but builds in step '${parentKey}', which is not`, {
+          hint: `give '${parentKey}' a cache policy too (a cached step's key includes its parent's)`,
+          bare: true,
+        });
       }
       parentPart = parentCacheKey;
     }
@@ -83,7 +84,7 @@ function policyKeyPart(cache: CacheIR, cmd: string, opts: CacheKeyOptions): stri
       return `compose-${sha256(parts.join(""))}`;
     }
     default:
-      throw new Error(`unknown cache policy ${JSON.stringify(cache.policy)}`);
+      throw new SdkError(`unknown cache policy ${JSON.stringify(cache.policy)}`, { bare: true });
   }
 }
 
@@ -108,7 +109,7 @@ function pathHash(fullPath: string): string {
     }
     return h.digest("hex");
   }
-  throw new Error(`on_change path is neither a file nor a directory: ${fullPath}`);
+  throw new SdkError(`on_change path is neither a file nor a directory: ${fullPath}`, { bare: true });
 }
 
 /** Regular files below `dir` (symlinks are neither followed nor included). */

@@ -1,5 +1,6 @@
 /** Cache policies a step can carry (`cache:` option of `.sh()`). */
 import { type Duration, parseDuration } from "./duration.ts";
+import { SdkError } from "./errors.ts";
 import { warnUnknownOptions } from "./options.ts";
 
 export interface CacheForever {
@@ -33,7 +34,7 @@ function envKeysOf(option: EnvKeysOption, fn: string): string[] {
     : (option as { envKeys?: readonly string[] } | undefined)?.envKeys;
   if (keys === undefined) return [];
   if (!Array.isArray(keys) || keys.some((k) => typeof k !== "string")) {
-    throw new Error(`hm: ${fn}(): envKeys must be an array of environment variable names`);
+    throw new SdkError(`${fn}(): envKeys must be an array of environment variable names`);
   }
   return [...keys];
 }
@@ -52,8 +53,7 @@ export function ttl(duration: Duration, opts?: EnvKeysOption): CacheTTL {
 }
 
 export function onChange(...paths: string[]): CacheOnChange {
-  if (paths.some((p) => typeof p !== "string"))
-    throw new Error("hm: onChange(): every path must be a string");
+  if (paths.some((p) => typeof p !== "string")) throw new SdkError("onChange(): every path must be a string");
   return { kind: "on_change", paths };
 }
 
@@ -73,8 +73,8 @@ export function cachePolicyToIR(policy: CachePolicy): Record<string, unknown> {
     case "compose":
       return { policy: "compose", sub_policies: policy.policies.map(cachePolicyToIR) };
     default:
-      throw new Error(
-        `hm: unknown cache policy ${JSON.stringify(policy)}\n  → use forever(), ttl(), onChange() or compose()`,
-      );
+      throw new SdkError(`unknown cache policy ${JSON.stringify(policy)}`, {
+        hint: "use forever(), ttl(), onChange() or compose()",
+      });
   }
 }

@@ -2,6 +2,8 @@
  * Durations as pipeline files write them: Go-style strings ("30s", "5m",
  * "1h30m"; units h, m, s) or a whole number of seconds. Always > 0.
  */
+import { SdkError } from "./errors.ts";
+
 const DURATION = /^(?:\d+[hms])+$/;
 const SEGMENT = /(\d+)([hms])/g;
 const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1 };
@@ -12,28 +14,27 @@ export function parseDuration(value: Duration, what = "timeout duration"): numbe
   let seconds: number;
   if (typeof value === "number") {
     if (!Number.isInteger(value)) {
-      throw new Error(`hm: ${what} must be a whole number of seconds — got ${value}`);
+      throw new SdkError(`${what} must be a whole number of seconds — got ${value}`);
     }
     seconds = value;
   } else if (typeof value === "string") {
     const text = value.trim();
     if (!DURATION.test(text)) {
-      throw new Error(
-        `hm: invalid ${what} ${JSON.stringify(value)}\n` +
-          `  → use a Go-style duration like "30s", "5m", or "1h30m" (units: h, m, s)`,
-      );
+      throw new SdkError(`invalid ${what} ${JSON.stringify(value)}`, {
+        hint: 'use a Go-style duration like "30s", "5m", or "1h30m" (units: h, m, s)',
+      });
     }
     seconds = 0;
     for (const [, amount, unit] of text.matchAll(SEGMENT)) {
       seconds += Number(amount) * (UNIT_SECONDS[unit as string] ?? 0);
     }
   } else {
-    throw new Error(`hm: ${what} must be a string or number — got ${typeof value}`);
+    throw new SdkError(`${what} must be a string or number — got ${typeof value}`);
   }
   if (seconds <= 0) {
-    throw new Error(
-      `hm: ${what} must be positive — got ${JSON.stringify(value)}\n  → use a value like "30s" or "5m"`,
-    );
+    throw new SdkError(`${what} must be positive — got ${JSON.stringify(value)}`, {
+      hint: 'use a value like "30s" or "5m"',
+    });
   }
   return seconds;
 }

@@ -1,5 +1,6 @@
 /** The discovery envelope (reference §7.3): every pipeline of a project with its IR. */
 import { resolvePipelineCacheKeys } from "./cache-keys.ts";
+import { SdkError } from "./errors.ts";
 import type { PipelineIR } from "./lower.ts";
 import type { Trigger } from "./triggers.ts";
 
@@ -52,9 +53,10 @@ export function buildEnvelope(definitions: readonly PipelineDefinition[], opts?:
         return cache != null && cache.policy !== "none";
       });
       if (cached && basePath == null) {
-        throw new Error(
+        throw new SdkError(
           `Pipeline "${def.slug}" contains cached steps but no basePath was provided. ` +
             "Pass { basePath: process.cwd() } as the second argument to renderEnvelope().",
+          { bare: true },
         );
       }
       if (basePath != null) {

@@ -7,6 +7,7 @@
 
 import { cachePolicyToIR } from "./cache.ts";
 import { type Duration, parseDuration } from "./duration.ts";
+import { SdkError } from "./errors.ts";
 import { recordLowered } from "./host-installers.ts";
 import { resolveKeys } from "./keys.ts";
 import { warnUnknownOptions } from "./options.ts";
@@ -43,18 +44,25 @@ export interface PipelineIR {
 
 export function pipeline(leaves: Step[], opts?: PipelineOptions): PipelineIR {
   if (!Array.isArray(leaves)) {
-    throw new Error(
-      "pipeline() expects an array of steps as its first argument\n  → write pipeline([a, b]) rather than pipeline(a, b)",
-    );
+    throw new SdkError("pipeline() expects an array of steps as its first argument", {
+      hint: "write pipeline([a, b]) rather than pipeline(a, b)",
+      bare: true,
+    });
   }
   if (leaves.length === 0) {
-    throw new Error(
+    throw new SdkError(
       "pipeline must have at least one leaf — pass the terminal step(s) of each branch as the first argument",
+      { bare: true },
     );
   }
   leaves.forEach((leaf, i) => {
     if (!(leaf instanceof Step)) {
-      throw new Error(`pipeline(): leaf ${i} is not a step (got ${leaf === null ? "null" : typeof leaf})`);
+      throw new SdkError(
+        `pipeline(): leaf ${i} is not a step (got ${leaf === null ? "null" : typeof leaf})`,
+        {
+          bare: true,
+        },
+      );
     }
   });
   if (opts !== undefined && opts !== null && typeof opts === "object")

@@ -6,6 +6,7 @@
  */
 import type { CachePolicy } from "./cache.ts";
 import { type Duration, parseDuration } from "./duration.ts";
+import { describeArgument, SdkError } from "./errors.ts";
 import { type OptionHints, warnUnknownOptions } from "./options.ts";
 
 export interface StepOptions {
@@ -72,9 +73,9 @@ export class Step {
   sh(cmd: string, opts?: StepOptions): Step {
     checkShArgs(cmd, opts);
     if (opts?.cwd === "") {
-      throw new Error(
-        'hm: cwd must be a non-empty path\n  → omit cwd to run in the workspace root, or pass cwd="some/dir"',
-      );
+      throw new SdkError("cwd must be a non-empty path", {
+        hint: 'omit cwd to run in the workspace root, or pass cwd="some/dir"',
+      });
     }
     // An image given to scratch() reaches only its direct .sh() child.
     const image = opts?.image ?? (this._cmd === null ? this._image : undefined);
@@ -141,44 +142,42 @@ function timeoutCall(value: unknown): string {
 /** Catch wrong types where they are written, not later as an invalid graph. */
 function checkShArgs(cmd: unknown, opts: StepOptions | undefined): void {
   if (typeof cmd !== "string") {
-    throw new Error(`hm: sh() expects a command string as its first argument — got ${describe(cmd)}`);
+    throw new SdkError(`sh() expects a command string as its first argument — got ${describeArgument(cmd)}`);
   }
   if (opts === undefined) return;
   if (typeof opts !== "object" || opts === null) {
-    throw new Error(`hm: sh() options must be an object — got ${describe(opts)}`);
+    throw new SdkError(`sh() options must be an object — got ${describeArgument(opts)}`);
   }
   warnUnknownOptions(opts, STEP_OPTIONS, "step option", STEP_OPTION_HINTS);
   for (const name of STRING_OPTIONS) {
     const value = opts[name];
     if (value !== undefined && typeof value !== "string") {
-      throw new Error(`hm: sh() option '${name}' must be a string — got ${describe(value)}`);
+      throw new SdkError(`sh() option '${name}' must be a string — got ${describeArgument(value)}`);
     }
   }
   if (opts.env !== undefined) {
     if (!isPlainObject(opts.env)) {
-      throw new Error(`hm: sh() option 'env' must be an object of strings — got ${describe(opts.env)}`);
+      throw new SdkError(
+        `sh() option 'env' must be an object of strings — got ${describeArgument(opts.env)}`,
+      );
     }
     for (const [name, value] of Object.entries(opts.env)) {
       if (typeof value !== "string") {
-        throw new Error(
-          `hm: sh() option 'env': value of '${name}' must be a string — got ${describe(value)}`,
+        throw new SdkError(
+          `sh() option 'env': value of '${name}' must be a string — got ${describeArgument(value)}`,
         );
       }
     }
   }
   if (opts.runnerArgs !== undefined && !isPlainObject(opts.runnerArgs)) {
-    throw new Error(`hm: sh() option 'runnerArgs' must be an object — got ${describe(opts.runnerArgs)}`);
+    throw new SdkError(
+      `sh() option 'runnerArgs' must be an object — got ${describeArgument(opts.runnerArgs)}`,
+    );
   }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "string" ? JSON.stringify(value) : typeof value;
 }
 
 export function scratch(opts?: { image?: string }): Step {
@@ -202,11 +201,11 @@ export function wait(opts?: { continueOnFailure?: boolean }): Step {
 
 /** A copy of `step` that the runner kills once `duration` elapses. */
 export function timeout(duration: Duration, step: Step): Step {
-  if (!(step instanceof Step)) throw new Error("hm: timeout() expects a step as its second argument");
+  if (!(step instanceof Step)) throw new SdkError("timeout() expects a step as its second argument");
   if (step._isWait) {
-    throw new Error(
-      'hm: timeout() cannot wrap a wait() barrier\n  → apply timeout() to a command step, e.g. timeout("30s", sh("make test"))',
-    );
+    throw new SdkError("timeout() cannot wrap a wait() barrier", {
+      hint: 'apply timeout() to a command step, e.g. timeout("30s", sh("make test"))',
+    });
   }
   return step.withTimeoutSeconds(parseDuration(duration));
 }

@@ -1,4 +1,6 @@
 /** Triggers recorded in the discovery envelope (hm run ignores them; a cloud uses them). */
+
+import { SdkError } from "./errors.ts";
 import { warnUnknownOptions } from "./options.ts";
 export type Trigger = PushTrigger | PullRequestTrigger;
 
@@ -30,9 +32,10 @@ export function push(
   const branches = globList(opts?.branch);
   const tags = globList(opts?.tag);
   if ((branches === undefined) === (tags === undefined)) {
-    throw new Error(
-      'hm.push: pass exactly one of branch or tag\n  → e.g. push({ branch: "main" }) or push({ tag: "v*" })',
-    );
+    throw new SdkError("hm.push: pass exactly one of branch or tag", {
+      hint: 'e.g. push({ branch: "main" }) or push({ tag: "v*" })',
+      bare: true,
+    });
   }
   return new PushTrigger(branches, tags);
 }
@@ -65,12 +68,13 @@ export function pullRequest(opts?: { branches?: Globs; types?: PullRequestType[]
   if (opts !== undefined && opts !== null && typeof opts === "object")
     warnUnknownOptions(opts, ["branches", "types"], "pullRequest() option");
   const types = opts?.types ?? DEFAULT_PULL_REQUEST_TYPES;
-  if (types.length === 0) throw new Error("hm.pullRequest: types must be non-empty");
+  if (types.length === 0) throw new SdkError("hm.pullRequest: types must be non-empty", { bare: true });
   for (const type of types) {
     if (!PULL_REQUEST_TYPES.has(type)) {
-      throw new Error(
-        `unknown pull_request type "${type}"\n  → valid: ${[...PULL_REQUEST_TYPES].sort().join(", ")}`,
-      );
+      throw new SdkError(`unknown pull_request type "${type}"`, {
+        hint: `valid: ${[...PULL_REQUEST_TYPES].sort().join(", ")}`,
+        bare: true,
+      });
     }
   }
   return new PullRequestTrigger(globList(opts?.branches), [...types]);

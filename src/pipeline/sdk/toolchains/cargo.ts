@@ -4,6 +4,7 @@
  * Python's `shlex.quote` does (the reference SDKs agree on it); `flags` pass
  * through as written.
  */
+import { SdkError } from "../errors.ts";
 export interface CargoOptions {
   readonly workspace?: boolean;
   readonly packages?: readonly string[];
@@ -68,23 +69,25 @@ export function cargoFlags(o: CargoOptions): string {
 
 function checkCombination(o: CargoOptions): void {
   if (o.allFeatures && (o.features?.length || o.noDefaultFeatures)) {
-    throw new Error(
-      `hm: rust: allFeatures conflicts with features/noDefaultFeatures (features=${JSON.stringify(o.features ?? [])}, noDefaultFeatures=${o.noDefaultFeatures ?? false})\n  → pass allFeatures alone, or list the features without it`,
+    throw new SdkError(
+      `rust: allFeatures conflicts with features/noDefaultFeatures (features=${JSON.stringify(o.features ?? [])}, noDefaultFeatures=${o.noDefaultFeatures ?? false})`,
+      { hint: "pass allFeatures alone, or list the features without it" },
     );
   }
   if (o.release && o.profile !== undefined) {
-    throw new Error(
-      `hm: rust: release conflicts with profile ${JSON.stringify(o.profile)}\n  → use profile: "release" (the same thing) or drop one`,
-    );
+    throw new SdkError(`rust: release conflicts with profile ${JSON.stringify(o.profile)}`, {
+      hint: 'use profile: "release" (the same thing) or drop one',
+    });
   }
   if (o.exclude?.length && o.packages?.length) {
-    throw new Error(
-      `hm: rust: exclude cannot be combined with packages (packages=${JSON.stringify(o.packages)}, exclude=${JSON.stringify(o.exclude)})\n  → packages already selects the crates: drop one`,
+    throw new SdkError(
+      `rust: exclude cannot be combined with packages (packages=${JSON.stringify(o.packages)}, exclude=${JSON.stringify(o.exclude)})`,
+      { hint: "packages already selects the crates: drop one" },
     );
   }
   if (o.exclude?.length && !o.workspace) {
-    throw new Error(
-      `hm: rust: exclude needs workspace (exclude=${JSON.stringify(o.exclude)})\n  → cargo applies --exclude to --workspace only: pass workspace: true`,
-    );
+    throw new SdkError(`rust: exclude needs workspace (exclude=${JSON.stringify(o.exclude)})`, {
+      hint: "cargo applies --exclude to --workspace only: pass workspace: true",
+    });
   }
 }

@@ -5,6 +5,7 @@
  * lint and package fork from; fmt needs no build and forks off the install.
  */
 import { type CachePolicy, forever, onChange } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { installChain } from "./install.ts";
@@ -48,9 +49,9 @@ interface Compiler {
 function compilerNamed(name: string): Compiler {
   const match = /^(gcc|clang)(-\d+)?$/.exec(name);
   if (match === null) {
-    throw new Error(
-      `hm: cmake: unsupported compiler "${name}"\n  → use "gcc", "gcc-14", "clang" or "clang-18"`,
-    );
+    throw new SdkError(`cmake: unsupported compiler "${name}"`, {
+      hint: 'use "gcc", "gcc-14", "clang" or "clang-18"',
+    });
   }
   const version = match[2] ?? "";
   return match[1] === "gcc"

@@ -5,6 +5,7 @@
  * Every mix step runs with `ELIXIR_ERL_OPTIONS=+fnu` (UTF-8 file names).
  */
 import { forever, onChange } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { archCase } from "./downloads.ts";
@@ -141,14 +142,14 @@ function installErlangAndElixir(opts: ElixirOptions | undefined): Step {
   const elixirVersion = opts?.elixirVersion ?? "1.18.3";
   const otpVersion = opts?.otpVersion ?? "27.3.3";
   if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(elixirVersion)) {
-    throw new Error(
-      `hm: elixir: invalid elixirVersion "${elixirVersion}"\n  → give a semver such as "1.18.3"`,
-    );
+    throw new SdkError(`elixir: invalid elixirVersion "${elixirVersion}"`, {
+      hint: 'give a semver such as "1.18.3"',
+    });
   }
   if (!/^[0-9]+(\.[0-9]+(\.[0-9]+)?)?$/.test(otpVersion)) {
-    throw new Error(
-      `hm: elixir: invalid otpVersion "${otpVersion}"\n  → give a version such as "27" or "27.3.3"`,
-    );
+    throw new SdkError(`elixir: invalid otpVersion "${otpVersion}"`, {
+      hint: 'give a version such as "27" or "27.3.3"',
+    });
   }
   const otpMajor = otpVersion.split(".")[0];
   const erlangInstalled = installChain({

@@ -1,5 +1,6 @@
 /** `go()`: the Go toolchain from go.dev's tarball for the machine's architecture; build, test, vet and fmt fork off the install. */
 import { forever } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
@@ -58,7 +59,9 @@ export function go(opts?: GoOptions): GoToolchain {
   }
   const version = opts?.version ?? "1.23.2";
   if (!/^[0-9]+\.[0-9]+(\.[0-9]+)?$/.test(version)) {
-    throw new Error(`hm: go: invalid version "${version}"\n  → give a semver such as "1.23" or "1.23.2"`);
+    throw new SdkError(`go: invalid version "${version}"`, {
+      hint: 'give a semver such as "1.23" or "1.23.2"',
+    });
   }
   const installCmd = [
     archCase("go", "arch", { x86_64: "amd64", aarch64: "arm64" }),

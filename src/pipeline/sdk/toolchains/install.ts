@@ -4,6 +4,7 @@
  * A `base` step replaces the apt step, so several toolchains can share one.
  */
 import { type CachePolicy, ttl } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import { installsSoftware } from "../host-installers.ts";
 import { type Step, scratch } from "../step.ts";
 import { checkOptions } from "./options.ts";
@@ -24,7 +25,7 @@ export interface AptBaseOptions {
 export function aptBase(opts: AptBaseOptions): Step {
   checkOptions("aptBase", opts, ["packages", "image", "label"]);
   if (!Array.isArray(opts?.packages) || opts.packages.some((p) => typeof p !== "string")) {
-    throw new Error("hm: aptBase: option 'packages' must be an array of package names");
+    throw new SdkError("aptBase: option 'packages' must be an array of package names");
   }
   return installsSoftware(
     scratch({ image: opts.image }).sh(aptInstallCmd(opts.packages), {

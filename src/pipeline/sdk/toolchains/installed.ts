@@ -8,6 +8,7 @@
  * option the reference's chain renders unchanged.
  */
 import { forever } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import { type Step, scratch } from "../step.ts";
 
 export interface Preinstalled {
@@ -47,13 +48,15 @@ export function wantsInstalled(
   const installed = (opts as { installed?: unknown } | undefined)?.installed;
   if (installed === undefined || installed === false) return false;
   if (installed !== true) {
-    throw new Error(`hm: ${where}: option 'installed' must be true or false — got ${typeof installed}`);
+    throw new SdkError(`${where}: option 'installed' must be true or false — got ${typeof installed}`);
   }
   const conflict = installOnly.find((name) => (opts as Record<string, unknown>)[name] !== undefined);
   if (conflict !== undefined) {
-    throw new Error(
-      `hm: ${where}: '${conflict}' chooses what to install, and installed: true installs nothing\n` +
-        `  → drop '${conflict}', or drop installed: true to let hm install it`,
+    throw new SdkError(
+      `${where}: '${conflict}' chooses what to install, and installed: true installs nothing`,
+      {
+        hint: `drop '${conflict}', or drop installed: true to let hm install it`,
+      },
     );
   }
   return true;

@@ -7,6 +7,7 @@
  * true`, one check of what is on the PATH replaces all but the dependencies.
  */
 import { forever, onChange } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { type DetectionSources, detectJsExplained, type PackageManager, type Runtime } from "./detect.ts";
@@ -101,7 +102,9 @@ function project(opts?: JsOptions): JsProject {
 
   if (runtime === "deno") {
     if (opts?.pm !== undefined) {
-      throw new Error(`hm: js.project: runtime "deno" installs its own dependencies\n  → drop the pm option`);
+      throw new SdkError('js.project: runtime "deno" installs its own dependencies', {
+        hint: "drop the pm option",
+      });
     }
     const denoInstalled = installed
       ? useInstalled({ ...preinstalled, tag: "deno", commands: ["deno"], versions: "deno --version" })
@@ -119,7 +122,7 @@ function project(opts?: JsOptions): JsProject {
 
   const pm = opts?.pm ?? detected.pm ?? (runtime === "bun" ? "bun" : "npm");
   if (pm === "deno")
-    throw new Error(`hm: js.project: pm "deno" is not a package manager\n  → use runtime: "deno"`);
+    throw new SdkError('js.project: pm "deno" is not a package manager', { hint: 'use runtime: "deno"' });
   if (runtime === "bun" && pm !== "bun") throw bunWithOtherPm(pm, path, sources);
   const tag = runtime === "bun" ? "bun" : "node";
   const pmReady = installed
@@ -164,18 +167,21 @@ function installRuntimeAndPm(
 }
 
 /** Says where a detected runtime and package manager came from when they cannot go together. */
-function bunWithOtherPm(pm: PackageManager, path: string, sources: DetectionSources): Error {
+function bunWithOtherPm(pm: PackageManager, path: string, sources: DetectionSources): SdkError {
   if (sources.runtime === undefined && sources.pm === undefined) {
-    return new Error(`hm: js.project: runtime "bun" works only with pm "bun" — got pm "${pm}"`);
+    return new SdkError(`js.project: runtime "bun" works only with pm "bun" — got pm "${pm}"`);
   }
   const dir = path === "." ? "" : `${path}/`;
   const from = (what: string, source: string | undefined) =>
     source === undefined ? what : `${what} (from ${dir}${source})`;
-  return new Error(
-    `hm: js.project: detected ${from('runtime "bun"', sources.runtime)} and ${from(`pm "${pm}"`, sources.pm)}, ` +
-      `but runtime "bun" works only with pm "bun"\n` +
-      `  → set pm: "${pm}" to install with ${pm} on node, or runtime: "bun" to install with bun ` +
-      "(or remove the file that is out of date)",
+  return new SdkError(
+    `js.project: detected ${from('runtime "bun"', sources.runtime)} and ${from(`pm "${pm}"`, sources.pm)}, ` +
+      `but runtime "bun" works only with pm "bun"`,
+    {
+      hint:
+        `set pm: "${pm}" to install with ${pm} on node, or runtime: "bun" to install with bun ` +
+        "(or remove the file that is out of date)",
+    },
   );
 }
 
@@ -208,14 +214,14 @@ function bootstrapCmd(pm: PackageManager, runtime: Runtime, version: string | un
 
 function checkVersion(runtime: Runtime, version: string): void {
   if (runtime === "node" && !/^[0-9]+(\.x)?$/.test(version)) {
-    throw new Error(
-      `hm: js.project: invalid version "${version}"\n  → give a Node major version such as "22" or "22.x"`,
-    );
+    throw new SdkError(`js.project: invalid version "${version}"`, {
+      hint: 'give a Node major version such as "22" or "22.x"',
+    });
   }
   if (runtime !== "node" && !/^[0-9]+\.[0-9]+(\.[0-9]+)?$/.test(version)) {
-    throw new Error(
-      `hm: js.project: invalid version "${version}"\n  → give a semver such as "1.2" or "1.2.0"`,
-    );
+    throw new SdkError(`js.project: invalid version "${version}"`, {
+      hint: 'give a semver such as "1.2" or "1.2.0"',
+    });
   }
 }
 

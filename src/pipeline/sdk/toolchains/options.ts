@@ -4,6 +4,8 @@
  * (`runtme: "bun"`) fails where it is written rather than rendering a
  * different pipeline. The loader adds the pipeline file and line.
  */
+
+import { describeArgument, SdkError } from "../errors.ts";
 import type { Step, StepOptions } from "../step.ts";
 
 /** Options of a toolchain action: a step's options, except `cwd` (the toolchain owns the directory). */
@@ -15,7 +17,7 @@ export const ACTION_OPTIONS = ["label", "cache", "env", "image", "runner", "runn
 export function checkOptions(where: string, opts: unknown, known: readonly string[]): void {
   if (opts === undefined) return;
   if (typeof opts !== "object" || opts === null || Array.isArray(opts)) {
-    throw new Error(`hm: ${where}: options must be an object — got ${describe(opts)}`);
+    throw new SdkError(`${where}: options must be an object — got ${describeArgument(opts)}`);
   }
   for (const name of Object.keys(opts)) {
     if (known.includes(name)) continue;
@@ -23,22 +25,16 @@ export function checkOptions(where: string, opts: unknown, known: readonly strin
       name === "cwd"
         ? "toolchain steps run in the toolchain's path: pass path to the toolchain, or use .sh() with cwd"
         : `valid options: ${known.join(", ")}`;
-    throw new Error(`hm: ${where}: unknown option '${name}'\n  → ${hint}`);
+    throw new SdkError(`${where}: unknown option '${name}'`, { hint });
   }
 }
 
 /** Throws unless `value` is undefined or one of `allowed`. */
 export function checkChoice(where: string, option: string, value: unknown, allowed: readonly string[]): void {
   if (value === undefined || allowed.includes(value as string)) return;
-  throw new Error(
-    `hm: ${where}: unsupported ${option} ${describe(value)}\n  → use one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
-  );
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "string" ? JSON.stringify(value) : typeof value;
+  throw new SdkError(`${where}: unsupported ${option} ${describeArgument(value)}`, {
+    hint: `use one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+  });
 }
 
 /** Splits `opts` into the entries named in `names` and the rest (kept as given, undefined values too). */

@@ -4,6 +4,7 @@
  * pytest, ruff and ty run through `uv run`, forked off the sync.
  */
 import { forever, onChange } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { fetchThenRun } from "./downloads.ts";
 import { installChain } from "./install.ts";
@@ -42,9 +43,9 @@ function uvSynced(
   installed: boolean,
 ): Step {
   if (!/^([0-9]+\.[0-9]+\.[0-9]+|latest)$/.test(uvVersion)) {
-    throw new Error(
-      `hm: ${where}: invalid uv version "${uvVersion}"\n  → use "latest" or a version such as "0.4.18"`,
-    );
+    throw new SdkError(`${where}: invalid uv version "${uvVersion}"`, {
+      hint: 'use "latest" or a version such as "0.4.18"',
+    });
   }
   // As in the reference, the pin prefixes curl (the command that downloads the installer).
   const pin = uvVersion === "latest" ? "" : `UV_VERSION=${uvVersion} `;

@@ -6,6 +6,7 @@
  * its actions default to `--workspace`.
  */
 import { type CachePolicy, forever, onChange } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import { installsSoftware } from "../host-installers.ts";
 import type { Step, StepOptions } from "../step.ts";
 import type { CargoOptions } from "./cargo.ts";
@@ -202,9 +203,9 @@ function makeToolchain(opts: RustToolchainOptions | undefined): RustToolchain {
   }
   const version = opts?.version ?? "stable";
   if (!/^[a-z0-9.-]+$/.test(version)) {
-    throw new Error(
-      `hm: rust: invalid version "${version}"\n  → use "stable", "nightly" or a version such as "1.81.0"`,
-    );
+    throw new SdkError(`rust: invalid version "${version}"`, {
+      hint: 'use "stable", "nightly" or a version such as "1.81.0"',
+    });
   }
   const components = opts?.components ?? ["clippy", "rustfmt"];
   const componentFlag = components.length > 0 ? ` --component ${components.join(",")}` : "";

@@ -4,6 +4,7 @@
  * install; several projects may share one toolchain.
  */
 import { forever } from "../cache.ts";
+import { SdkError } from "../errors.ts";
 import type { Step, StepOptions } from "../step.ts";
 import { archCase } from "./downloads.ts";
 import { InstalledIn, installChain } from "./install.ts";
@@ -104,7 +105,7 @@ export function zig(opts?: ZigOptions): ZigToolchain | ZigProject {
 function zigInstalled(opts: ZigOptions | undefined): Step {
   const version = opts?.version ?? "0.14.1";
   if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) {
-    throw new Error(`hm: zig: invalid version "${version}"\n  → give a semver such as "0.14.1"`);
+    throw new SdkError(`zig: invalid version "${version}"`, { hint: 'give a semver such as "0.14.1"' });
   }
   const installCmd = [
     archCase("zig", "arch", { x86_64: "x86_64", aarch64: "aarch64" }),
