@@ -1,41 +1,15 @@
 /**
  * Strict checking of a command's arguments before citty parses them: citty
  * accepts unknown flags silently and lets a string option swallow the next
- * flag (bun-notes §5). Tokens after `--` are never checked: they belong to
+ * flag (bun-notes §5), and an enum's value is checked here so every enum
+ * says the same thing. Tokens after `--` are never checked: they belong to
  * the command.
  */
-import type { ArgDef, ArgsDef } from "citty";
 import { HmError } from "../errors.ts";
-
-interface Option {
-  name: string;
-  def: ArgDef;
-}
-
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-function aliasesOf(def: ArgDef): string[] {
-  const alias = (def as { alias?: string | string[] }).alias;
-  return alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
-}
-
-/** Every spelling that selects an option: `--dir`, `-d`, `--dry-run`/`--dryRun`, `--no-color`. */
-function optionTable(args: ArgsDef): Map<string, Option> {
-  const table = new Map<string, Option>();
-  for (const [name, def] of Object.entries(args)) {
-    if (def.type === "positional") continue;
-    const names = [name, camel(name), kebab(name), ...aliasesOf(def)];
-    for (const n of names) table.set(n, { name, def });
-    if (def.type === "boolean") for (const n of [name, kebab(name)]) table.set(`no-${n}`, { name, def });
-  }
-  return table;
-}
+import type { CommandArgs, OptionInfo } from "./command-args.ts";
 
 /** Throws a usage error naming the first bad token. `command` is the full name, e.g. "hm render". */
-export function checkArgs(command: string, args: ArgsDef, tokens: readonly string[]): void {
-  const options = optionTable(args);
-  const positionals = Object.entries(args).filter(([, d]) => d.type === "positional");
+export function checkArgs(command: string, args: CommandArgs, tokens: readonly string[]): void {
   const help = `${command} --help lists what it takes`;
   let positionalCount = 0;
 
@@ -49,13 +23,12 @@ export function checkArgs(command: string, args: ArgsDef, tokens: readonly strin
       const name = eq >= 0 ? body.slice(0, eq) : body;
       const flags = long || name.length === 1 ? [name] : [...name];
       for (const [k, flag] of flags.entries()) {
-        const option = options.get(flag);
+        const option = args.option(flag);
         const spelled = long ? `--${flag}` : `-${flag}`;
         if (option === undefined) {
           throw new HmError("E_USAGE", `unknown option '${spelled}' for '${command}'`, { hint: help });
         }
-        const takesValue = option.def.type === "string" || option.def.type === "enum";
-        if (!takesValue) {
+        if (!option.takesValue) {
           if (eq >= 0) throw new HmError("E_USAGE", `option '${spelled}' takes no value`, { hint: help });
           continue;
         }
@@ -64,19 +37,29 @@ export function checkArgs(command: string, args: ArgsDef, tokens: readonly strin
             hint: help,
           });
         }
+        const value = eq >= 0 ? body.slice(eq + 1) : tokens[i + 1];
         if (eq < 0) {
-          const value = tokens[i + 1];
           if (value === undefined || (value.startsWith("-") && value !== "-")) {
             throw new HmError("E_USAGE", `option '${spelled}' needs a value`, { hint: help });
           }
           i++;
         }
+        checkChoice(option, value as string);
       }
       continue;
     }
     positionalCount++;
-    if (positionalCount > positionals.length) {
+    if (positionalCount > args.positionals.length) {
       throw new HmError("E_USAGE", `unexpected argument '${token}' for '${command}'`, { hint: help });
     }
   }
+}
+
+/** Both phrasings are kept: tests and scripts match `available: …` (hm run's) and `Expected one of: …` (citty's). */
+function checkChoice(option: OptionInfo, value: string): void {
+  if (option.choices === undefined || option.choices.length === 0 || option.choices.includes(value)) return;
+  const list = option.choices.join(", ");
+  throw new HmError("E_USAGE", `unknown --${option.name} '${value}'. Expected one of: ${list}`, {
+    hint: `available: ${list}`,
+  });
 }

@@ -6,13 +6,21 @@
  * `value<TAB>description`, or `:dirs` / `:files` to let the shell complete
  * directories or files.
  */
-import type { ArgsDef } from "citty";
 import { TEMPLATES } from "../init/templates.ts";
-import type { AnyCommand } from "./run-cli.ts";
+import {
+  type AnyCommand,
+  argsOf,
+  type CommandArgs,
+  commandArgs,
+  type OptionInfo,
+  resolveValue,
+  subCommandsOf,
+  visibleSubCommands,
+} from "./command-args.ts";
+import { SHELLS } from "./commands/completions.ts";
 
 export const DIRECTORIES = ":dirs";
 export const FILES = ":files";
-const SHELLS = ["bash", "zsh", "fish"];
 
 export interface Candidate {
   value: string;
@@ -27,40 +35,38 @@ export interface CompletionSources {
   pluginNames(dir: string | undefined): string[];
 }
 
-async function resolved<T>(
-  value: T | Promise<T> | (() => T) | (() => Promise<T>) | undefined,
-): Promise<T | undefined> {
-  return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
-}
+/** Flags the CLI frame takes after any command (run-cli.ts). */
+const GLOBAL_ARGS = commandArgs({
+  help: { type: "boolean", alias: "h", description: "Show help" },
+  verbose: { type: "boolean", alias: "v", description: "Debug logging on stderr" },
+  "no-color": { type: "boolean", description: "No colours" },
+});
 
-type Option = { name: string; alias: string[]; takesValue: boolean; description?: string };
+type Values = (dir: string | undefined, sources: CompletionSources) => Candidate[] | Promise<Candidate[]>;
+const plain = (values: readonly string[]): Candidate[] => values.map((value) => ({ value }));
 
-async function optionsOf(command: AnyCommand): Promise<Option[]> {
-  const args = ((await resolved(command.args)) ?? {}) as ArgsDef;
-  const options: Option[] = [];
-  for (const [name, def] of Object.entries(args)) {
-    if (def.type === "positional") continue;
-    const given = "alias" in def ? def.alias : undefined;
-    const alias = given === undefined ? [] : Array.isArray(given) ? given : [given];
-    options.push({
-      name,
-      alias,
-      takesValue: def.type === "string" || def.type === "enum",
-      description: def.description,
-    });
-  }
-  return options;
-}
+/**
+ * What the built-in commands' arguments hold, by the name their definitions
+ * give them; an enum without an entry offers its choices. A plugin verb's
+ * argument names mean what its plugin says, so they get nothing from here.
+ */
+const VALUES_OF: Readonly<Record<string, Values>> = {
+  dir: () => [{ value: DIRECTORIES }],
+  runner: (dir, sources) => plain(sources.runnerNames(dir)),
+  template: () => TEMPLATES.map((t) => ({ value: t.name, description: t.label })),
+  // Until `hm run` declares --format as an enum (commands/run.ts), which then offers its choices.
+  format: () => plain(["human", "json"]),
+  pipeline: async (dir, sources) => plain(await sources.pipelineSlugs(dir)),
+  slug: async (dir, sources) => plain(await sources.pipelineSlugs(dir)),
+  name: (dir, sources) => plain(sources.pluginNames(dir)),
+  shell: () => plain(SHELLS),
+  cacheDir: () => [{ value: DIRECTORIES }],
+  source: () => [{ value: FILES }],
+};
 
-const GLOBAL_OPTIONS: Option[] = [
-  { name: "help", alias: ["h"], takesValue: false, description: "Show help" },
-  { name: "verbose", alias: ["v"], takesValue: false, description: "Debug logging on stderr" },
-  { name: "no-color", alias: [], takesValue: false, description: "No colours" },
-];
-
-function optionNamed(options: Option[], token: string): Option | undefined {
-  const bare = token.replace(/^--?/, "").split("=")[0];
-  return options.find((o) => o.name === bare || o.alias.includes(bare ?? ""));
+function optionNamed(args: CommandArgs, token: string): OptionInfo | undefined {
+  const bare = token.replace(/^--?/, "").split("=")[0] ?? "";
+  return args.option(bare) ?? GLOBAL_ARGS.option(bare);
 }
 
 /** Candidates for the last word of `words` (the words after `hm`). */
@@ -69,94 +75,68 @@ export async function complete(words: string[], sources: CompletionSources): Pro
   const last = words[words.length - 1] ?? "";
   const current = last === "=" ? "" : last;
   const before = words.slice(0, -1).filter((word, i, all) => !(word === "=" && all[i - 1]?.startsWith("-")));
-  const path: string[] = [];
   let command = sources.root;
+  let depth = 0;
+  let builtin = true;
   let dir: string | undefined;
-  const positionals: string[] = [];
-  let pendingValue: Option | undefined;
+  let positionalCount = 0;
+  let pendingValue: OptionInfo | undefined;
   for (const word of before) {
-    const options = [...(await optionsOf(command)), ...GLOBAL_OPTIONS];
+    const args = await argsOf(command);
     if (pendingValue !== undefined) {
       if (pendingValue.name === "dir") dir = word;
       pendingValue = undefined;
       continue;
     }
     if (word.startsWith("-")) {
-      const option = optionNamed(options, word);
+      const option = optionNamed(args, word);
       if (option?.takesValue && !word.includes("=")) pendingValue = option;
       if (option?.name === "dir" && word.includes("=")) dir = word.slice(word.indexOf("=") + 1);
       continue;
     }
-    const subs = (await resolved(command.subCommands)) ?? {};
-    const sub = subs[word] ?? (path.length === 0 ? sources.pluginCommands()[word] : undefined);
-    if (sub !== undefined && positionals.length === 0) {
-      command = (await resolved(sub)) as AnyCommand;
-      path.push(word);
-    } else positionals.push(word);
+    const subs = await subCommandsOf(command);
+    const plugin = depth === 0 && subs[word] === undefined ? sources.pluginCommands()[word] : undefined;
+    const sub = subs[word] ?? plugin;
+    if (sub !== undefined && positionalCount === 0) {
+      command = await resolveValue(sub);
+      depth++;
+      if (plugin !== undefined) builtin = false;
+    } else positionalCount++;
   }
 
   const matching = (c: Candidate) =>
     c.value.startsWith(current) || c.value === DIRECTORIES || c.value === FILES;
-  if (pendingValue !== undefined) return valuesOf(path, pendingValue.name, dir, sources).filter(matching);
-  const options = [...(await optionsOf(command)), ...GLOBAL_OPTIONS];
+  const args = await argsOf(command);
+  if (pendingValue !== undefined)
+    return (await valuesOf(pendingValue, builtin, dir, sources)).filter(matching);
   if (current.startsWith("-")) {
-    return options
+    return [...args.options, ...GLOBAL_ARGS.options]
       .flatMap((o) =>
-        [`--${o.name}`, ...o.alias.map((a) => (a.length === 1 ? `-${a}` : `--${a}`))].map((value) => ({
+        [`--${o.name}`, ...o.aliases.map((a) => (a.length === 1 ? `-${a}` : `--${a}`))].map((value) => ({
           value,
           description: o.description,
         })),
       )
       .filter((c) => c.value.startsWith(current));
   }
-  const subs = (await resolved(command.subCommands)) ?? {};
-  const names =
-    Object.keys(subs).length > 0 || path.length === 0
-      ? await subcommandCandidates(subs, path.length === 0 ? sources.pluginCommands() : {})
-      : await positionalValues(path, positionals.length, dir, sources);
-  return names.filter(matching);
-}
-
-async function subcommandCandidates(
-  subs: Record<string, unknown>,
-  plugins: Record<string, AnyCommand>,
-): Promise<Candidate[]> {
-  const all = { ...plugins, ...subs };
-  const out: Candidate[] = [];
-  for (const [value, sub] of Object.entries(all)) {
-    const meta = (await resolved(((await resolved(sub as AnyCommand)) as AnyCommand).meta)) ?? {};
-    if (!meta.hidden) out.push({ value, description: meta.description });
+  const subs = await subCommandsOf(command);
+  if (Object.keys(subs).length > 0 || depth === 0) {
+    const all = depth === 0 ? { ...sources.pluginCommands(), ...subs } : subs;
+    const listed = await visibleSubCommands(all);
+    return listed.map((c) => ({ value: c.name, description: c.description })).filter(matching);
   }
-  return out.sort((a, b) => a.value.localeCompare(b.value));
+  const positional = args.positionals[positionalCount];
+  const values = builtin && positional !== undefined ? VALUES_OF[positional.name] : undefined;
+  return values === undefined ? [] : (await values(dir, sources)).filter(matching);
 }
 
-function valuesOf(
-  path: string[],
-  option: string,
-  dir: string | undefined,
-  sources: CompletionSources,
-): Candidate[] {
-  if (option === "dir") return [{ value: DIRECTORIES }];
-  if (option === "runner") return sources.runnerNames(dir).map((value) => ({ value }));
-  if (option === "format") return [{ value: "human" }, { value: "json" }];
-  if (option === "template" && path[0] === "init")
-    return TEMPLATES.map((t) => ({ value: t.name, description: t.label }));
-  return [];
-}
-
-async function positionalValues(
-  path: string[],
-  index: number,
+async function valuesOf(
+  option: OptionInfo,
+  builtin: boolean,
   dir: string | undefined,
   sources: CompletionSources,
 ): Promise<Candidate[]> {
-  const command = path.join(" ");
-  if ((command === "run" || command === "render") && index === 0)
-    return (await sources.pipelineSlugs(dir)).map((value) => ({ value }));
-  if ((command === "plugin info" || command === "plugin remove") && index === 0)
-    return sources.pluginNames(dir).map((value) => ({ value }));
-  if (command === "completions" && index === 0) return SHELLS.map((value) => ({ value }));
-  if (command === "cache save" || command === "cache restore") return [{ value: DIRECTORIES }];
-  if (command === "plugin install") return [{ value: FILES }];
-  return [];
+  const values = builtin ? VALUES_OF[option.name] : undefined;
+  if (values !== undefined) return values(dir, sources);
+  return plain(option.choices ?? []);
 }

@@ -1,7 +1,8 @@
 /** Plugin verbs offered to the CLI frame (run-cli.ts), loaded only when needed. */
+import type { AnyCommand } from "./command-args.ts";
 import { pluginCommands } from "./plugin-commands.ts";
 import { pluginRegistry } from "./plugin-registry.ts";
-import type { AnyCommand, ExtraCommands } from "./run-cli.ts";
+import type { ExtraCommands } from "./run-cli.ts";
 
 /** `-d DIR` / `--dir DIR` / `--dir=DIR` from raw argv, so plugins are found in the project a command targets. */
 export function dirFromArgv(argv: readonly string[]): string | undefined {

@@ -3,19 +3,20 @@
  * `--`, help for the full command path, strict arguments, one error printer,
  * and distinct exit codes. Commands return their exit code.
  */
-import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
+import { renderUsage, runCommand } from "citty";
 import { ExitCode, HmError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";
 import { colorEnabled, disableColor } from "../term.ts";
 import { checkArgs } from "./argv.ts";
-import type { HmCommand } from "./command.ts";
+import {
+  type AnyCommand,
+  argsOf,
+  commandWordIndex,
+  resolveValue,
+  subCommandsOf,
+  visibleSubCommands,
+} from "./command-args.ts";
 import { printError, writeStdout } from "./output.ts";
-
-export type AnyCommand = HmCommand<ArgsDef> | CommandDef<ArgsDef>;
-
-async function resolve<T>(value: T | Promise<T> | (() => T) | (() => Promise<T>)): Promise<T> {
-  return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
-}
 
 interface Resolved {
   /** The commands from the root to the one selected, e.g. [hm, plugin, list]. */
@@ -30,26 +31,19 @@ interface Resolved {
 async function resolveChain(root: AnyCommand, tokens: string[], extra?: ExtraCommands): Promise<Resolved> {
   const chain: AnyCommand[] = [root];
   const names = ["hm"];
-  let i = 0;
   for (;;) {
     const current = chain[chain.length - 1] as AnyCommand;
-    const subs = current.subCommands ? await resolve(current.subCommands) : undefined;
-    if (!subs || Object.keys(subs).length === 0) break;
-    // Skip flags (e.g. `-h`), and the values of this command's options, to find the next command word.
-    const args = current.args ? await resolve(current.args) : {};
-    let j = i;
-    while (j < tokens.length && (tokens[j] as string).startsWith("-") && tokens[j] !== "--") {
-      const token = tokens[j] as string;
-      j += !token.includes("=") && takesValue(args, token.replace(/^--?/, "")) ? 2 : 1;
-    }
-    const word = tokens[j];
-    if (word === undefined || word === "--") break;
+    const subs = await subCommandsOf(current);
+    if (Object.keys(subs).length === 0) break;
+    // Past flags (e.g. `-h`) and the values of this command's options, to the next command word.
+    const j = commandWordIndex(tokens, await argsOf(current));
+    if (j < 0) break;
+    const word = tokens[j] as string;
     const sub = subs[word] ?? (chain.length === 1 ? extra?.commands()[word] : undefined);
-    if (sub === undefined) return { chain, names, rest: tokens.slice(i), unknown: word };
-    chain.push(await resolve(sub));
+    if (sub === undefined) return { chain, names, rest: tokens, unknown: word };
+    chain.push(await resolveValue(sub));
     names.push(word);
-    tokens = [...tokens.slice(i, j), ...tokens.slice(j + 1)];
-    i = 0;
+    tokens = [...tokens.slice(0, j), ...tokens.slice(j + 1)];
   }
   return { chain, names, rest: tokens };
 }
@@ -59,16 +53,6 @@ async function usageOf(resolved: Resolved): Promise<string> {
   const parentName = resolved.names.slice(0, -1).join(" ");
   const text = await renderUsage(leaf, parentName ? { meta: { name: parentName } } : undefined);
   return colorEnabled(1) ? text : Bun.stripANSI(text);
-}
-
-async function commandNames(command: AnyCommand): Promise<string[]> {
-  const subs = command.subCommands ? await resolve(command.subCommands) : {};
-  const visible: string[] = [];
-  for (const [name, sub] of Object.entries(subs)) {
-    const meta = await resolve((await resolve(sub)).meta ?? {});
-    if (!meta.hidden) visible.push(name);
-  }
-  return visible.sort();
 }
 
 /** Commands that plugins add, looked up only when a word is not a built-in (or for the root's help). */
@@ -93,7 +77,7 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
   const isGlobal = (t: string) => t === "-v" || t === "--verbose" || t === "--no-color";
   // hm's own flags may follow a built-in command; after a plugin verb they belong to the plugin.
   const wordAt = head.findIndex((t) => !t.startsWith("-"));
-  const builtins = root.subCommands ? await resolve(root.subCommands) : {};
+  const builtins = await subCommandsOf(root);
   const pluginVerb = wordAt >= 0 && !((head[wordAt] as string) in builtins);
   const globalZone = pluginVerb ? head.slice(0, wordAt) : head;
   const verbose = globalZone.includes("-v") || globalZone.includes("--verbose");
@@ -123,7 +107,8 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       }
       const parent = resolved.names.join(" ");
       const last = resolved.chain[resolved.chain.length - 1] as AnyCommand;
-      const available = await commandNames(atRoot ? await withExtra(last, options.extra) : last);
+      const listed = await subCommandsOf(atRoot ? await withExtra(last, options.extra) : last);
+      const available = (await visibleSubCommands(listed)).map((c) => c.name);
       throw new HmError(
         "E_UNKNOWN_COMMAND",
         `unknown command '${resolved.unknown}'\n  available: [${available.join(", ")}]`,
@@ -149,8 +134,7 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
         hint: `${resolved.names.join(" ")} --help lists them`,
       });
     }
-    const args = leaf.args ? await resolve(leaf.args) : {};
-    checkArgs(resolved.names.join(" "), args, resolved.rest);
+    checkArgs(resolved.names.join(" "), await argsOf(leaf), resolved.rest);
     const { result } = await runCommand(leaf, { rawArgs: resolved.rest });
     return typeof result === "number" ? result : ExitCode.ok;
   } catch (error) {
@@ -166,18 +150,7 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
 /** The root with plugin verbs added, for help and the unknown-command list. */
 async function withExtra(root: AnyCommand, extra: ExtraCommands | undefined): Promise<AnyCommand> {
   if (extra === undefined) return root;
-  const builtins = root.subCommands ? await resolve(root.subCommands) : {};
-  return { ...root, subCommands: { ...builtins, ...extra.commands() } };
-}
-
-/** Whether `name` (long name or alias) is an option of `args` that takes a value. */
-function takesValue(args: ArgsDef, name: string): boolean {
-  for (const [key, def] of Object.entries(args)) {
-    const aliases = (def as { alias?: string | string[] }).alias;
-    const names = [key, ...(aliases === undefined ? [] : Array.isArray(aliases) ? aliases : [aliases])];
-    if (names.includes(name)) return def.type === "string" || def.type === "enum";
-  }
-  return false;
+  return { ...root, subCommands: { ...(await subCommandsOf(root)), ...extra.commands() } };
 }
 
 function indexOrEnd(list: readonly string[], item: string): number {

@@ -61,6 +61,9 @@ complete -c hm -f -a '(__hm_complete)'
 `,
 };
 
+/** The shells there is a script for, in the order the help and errors list them. */
+export const SHELLS: readonly string[] = Object.keys(SCRIPTS);
+
 export const completions = defineHmCommand({
   meta: { name: "completions", description: "Print a shell completion script (bash, zsh or fish)" },
   args: { shell: { type: "positional", description: "bash, zsh or fish", required: true } },
@@ -68,7 +71,7 @@ export const completions = defineHmCommand({
     const script = SCRIPTS[args.shell];
     if (script === undefined) {
       throw new HmError("E_USAGE", `no completion script for shell '${args.shell}'`, {
-        hint: `available: ${Object.keys(SCRIPTS).join(", ")}`,
+        hint: `available: ${SHELLS.join(", ")}`,
       });
     }
     await writeStdout(script);
