@@ -55,11 +55,10 @@ export function checkArgs(command: string, args: CommandArgs, tokens: readonly s
   }
 }
 
-/** Both phrasings are kept: tests and scripts match `available: …` (hm run's) and `Expected one of: …` (citty's). */
+/** One wording for every enum option: what was given, then the choices. */
 function checkChoice(option: OptionInfo, value: string): void {
   if (option.choices === undefined || option.choices.length === 0 || option.choices.includes(value)) return;
-  const list = option.choices.join(", ");
-  throw new HmError("E_USAGE", `unknown --${option.name} '${value}'. Expected one of: ${list}`, {
-    hint: `available: ${list}`,
+  throw new HmError("E_USAGE", `unknown --${option.name} '${value}'`, {
+    hint: `available: ${option.choices.join(", ")}`,
   });
 }

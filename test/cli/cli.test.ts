@@ -84,8 +84,8 @@ describe("hm CLI", () => {
   test("a bad enum value is a usage error listing the choices", async () => {
     const result = await runHm(["init", "-t", "cobol"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(
-      "Expected one of: bun, node, rust, go, python, cmake, zig, elixir, shell",
+    expect(result.stderr).toBe(
+      "✘ unknown --template 'cobol'\n→ available: bun, node, rust, go, python, cmake, zig, elixir, shell\n",
     );
   });
 

@@ -37,7 +37,8 @@ test("a bad enum value names the option, the value and the choices, whichever sp
   for (const given of [["-t", "cobol"], ["--template=cobol"]]) {
     const result = await runHm(["init", ...given, "-d", "/nonexistent"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toStartWith("✘ unknown --template 'cobol'. Expected one of: bun, node,");
-    expect(result.stderr).toContain("→ available: bun, node, rust, go, python, cmake, zig, elixir, shell\n");
+    expect(result.stderr).toBe(
+      "✘ unknown --template 'cobol'\n→ available: bun, node, rust, go, python, cmake, zig, elixir, shell\n",
+    );
   }
 });
