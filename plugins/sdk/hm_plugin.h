@@ -1,4 +1,4 @@
-/* hm_plugin.h - v1.1.0 - native plugin SDK for hm (plugin ABI 1, wire protocol 2)
+/* hm_plugin.h - v1.2.0 - native plugin SDK for hm (plugin ABI 1, wire protocol 2)
    Single-file C99 library, no dependencies beyond libc. MIT licensed (see the end of the file).
 
    Do this:
@@ -63,6 +63,11 @@
       1.0.0  first release: plugin ABI 1, wire protocol (api_version) 2, host table of 12 slots.
       1.1.0  ctx helpers refuse a call from a thread other than the call's (HM_ERROR_WRONG_THREAD,
              PluginError code "wrong_thread") instead of calling into hm, where it would hang.
+      1.2.0  HM_ABI_VERSION and HM_PROTOCOL_VERSION name what they version (the old
+             HM_PLUGIN_ABI_VERSION and HM_PLUGIN_API_VERSION remain as aliases); the host table,
+             its offset checks, the HM_NEEDS_* bits and the needs check come from one list,
+             HM_HOST_FUNCTIONS (adds HM_NEEDS_SET_RESULT); hm_ctx_error(NULL) is
+             HM_ERROR_MISUSE instead of a crash. Same ABI: plugins built with 1.x keep working.
 */
 
 #ifndef HM_PLUGIN_H
@@ -76,24 +81,30 @@
    === Versions
 
    Three numbers, one job each:
-     HM_PLUGIN_VERSION_*    identify this header (what helpers exist).
-     HM_PLUGIN_ABI_VERSION  the C calling convention: the two exported symbols, the layout of
-                            hm_host_api, the method numbers. Changes only on a breaking change.
-                            The implementation section defines hm_plugin_abi_version() to return it.
-     HM_PLUGIN_API_VERSION  the borsh wire protocol; PluginManifest.api_version must equal it.
+     HM_PLUGIN_VERSION_*  identify this header (what helpers exist).
+     HM_ABI_VERSION       the C calling convention: the two exported symbols, the layout of
+                          hm_host_api, the method numbers. Changes only on a breaking change.
+                          The implementation section defines hm_plugin_abi_version() to return it,
+                          and hm_host_api.abi_version carries the host's.
+     HM_PROTOCOL_VERSION  the borsh wire protocol (the messages' layouts); the manifest's
+                          api_version field carries it and must equal hm's.
    Additions to the host table need no version bump: hm_host_api.size says which slots exist. */
 
 #define HM_PLUGIN_VERSION_MAJOR 1
-#define HM_PLUGIN_VERSION_MINOR 1
+#define HM_PLUGIN_VERSION_MINOR 2
 #define HM_PLUGIN_VERSION_PATCH 0
-#define HM_PLUGIN_VERSION_STRING "1.1.0"
+#define HM_PLUGIN_VERSION_STRING "1.2.0"
 #define HM_PLUGIN_VERSION_NUMBER \
   (HM_PLUGIN_VERSION_MAJOR * 1000000 + HM_PLUGIN_VERSION_MINOR * 1000 + HM_PLUGIN_VERSION_PATCH)
 #define HM_PLUGIN_VERSION_AT_LEAST(major, minor, patch) \
   (HM_PLUGIN_VERSION_NUMBER >= (major) * 1000000 + (minor) * 1000 + (patch))
 
-#define HM_PLUGIN_ABI_VERSION 1 /* C calling convention; hm accepts 1..=1 */
-#define HM_PLUGIN_API_VERSION 2 /* borsh wire protocol; manifest.api_version must equal it */
+#define HM_ABI_VERSION 1      /* C calling convention; hm accepts 1..=1 */
+#define HM_PROTOCOL_VERSION 2 /* borsh wire protocol; manifest.api_version must equal it */
+
+/* The names before 1.2.0, which differed by one letter: still defined, so old plugins compile. */
+#define HM_PLUGIN_ABI_VERSION HM_ABI_VERSION
+#define HM_PLUGIN_API_VERSION HM_PROTOCOL_VERSION
 
 /* Linkage. HM_EXPORT goes on the two entry points only; every SDK function is HM_DEF, which
    keeps it out of the library's dynamic symbol table. */
@@ -145,9 +156,10 @@ extern "C" {
    host function failed. After a 0, stop and return from hm_plugin_call: the SDK helpers below
    turn a 0 into a sticky error on the hm_ctx and report it for you.
 
-   WARNING: slots are append-only. Add new functions at the END of the struct only, each tagged with
-   the host version that added it; never reorder, remove or retype a slot (a changed signature is a
-   new `_v2` slot). The offset asserts below break the build of anything that violates this.
+   WARNING: slots are append-only. Add new functions at the END of HM_HOST_FUNCTIONS only, each
+   tagged with the host version that added it; never reorder, remove or retype a slot (a changed
+   signature is a new `_v2` slot). The offset asserts below break the build of anything that
+   violates this.
    Check a slot with HM_HAS(api, slot) before calling it directly. */
 
 #define HM_OK 1 /* host functions: positive = success; 0 = host gone or failed */
@@ -162,25 +174,40 @@ typedef struct hm_bytes {
   size_t len;
 } hm_bytes;
 
+/* HM_HOST_FUNCTIONS(X) - the host functions, one line each, in slot order:
+     X(index, name, NAME, parameters)
+   index is the slot's number (its byte offset is HM_HOST_API_SLOT_OFFSET(index)), name the
+   hm_host_api member, NAME the HM_NEEDS_<NAME> bit (1 << index), parameters the function's
+   parameter list; every host function returns int32_t. The struct, its offset checks, the
+   HM_NEEDS_* bits and the SDK's needs check are all generated from this one list, so a slot is
+   added in one place: a new line at the END, with the next index and a comment naming the hm
+   version that added it. A host written in C may expand it too (stub tables, name tables). */
+#define HM_HOST_FUNCTIONS(X)                                                                                 \
+  /* ---- ABI 1 (hm 0.1) ---- */                                                                             \
+  X(0, log, LOG, (hm_call *call, uint32_t level, const uint8_t *msg, size_t len))                            \
+  X(1, kv_get, KV_GET, (hm_call *call, uint32_t scope, const uint8_t *key, size_t key_len, hm_bytes *out))   \
+  X(2, kv_set, KV_SET,                                                                                       \
+    (hm_call *call, uint32_t scope, const uint8_t *key, size_t key_len, const uint8_t *value,                \
+     size_t value_len))                                                                                      \
+  X(3, emit_event, EMIT_EVENT, (hm_call *call, const uint8_t *build_event_borsh, size_t len))                \
+  X(4, emit_step_log, EMIT_STEP_LOG, (hm_call *call, uint32_t stream, const uint8_t *line, size_t len))      \
+  X(5, keep_going, KEEP_GOING, (hm_call *call))                                                              \
+  X(6, write_stdout, WRITE_STDOUT, (hm_call *call, const uint8_t *bytes, size_t len))                        \
+  X(7, write_stderr, WRITE_STDERR, (hm_call *call, const uint8_t *bytes, size_t len))                        \
+  X(8, archive_read, ARCHIVE_READ,                                                                           \
+    (hm_call *call, const uint8_t archive_id[16], uint64_t offset, uint8_t *buf, size_t cap,                 \
+     size_t *out_len))                                                                                       \
+  X(9, archive_total_size, ARCHIVE_TOTAL_SIZE,                                                               \
+    (hm_call *call, const uint8_t archive_id[16], uint64_t *out_size))                                       \
+  X(10, fs_read_config, FS_READ_CONFIG, (hm_call *call, const uint8_t *rel_path, size_t len, hm_bytes *out)) \
+  X(11, set_result, SET_RESULT, (hm_call *call, const uint8_t *bytes, size_t len))
+
 typedef struct hm_host_api {
-  uint32_t abi_version; /* = HM_PLUGIN_ABI_VERSION */
+  uint32_t abi_version; /* = HM_ABI_VERSION */
   uint32_t size;        /* sizeof(hm_host_api) as the host built it */
-  /* ---- ABI 1 (hm 0.1) ---- */
-  int32_t (*log)(hm_call *call, uint32_t level, const uint8_t *msg, size_t len);
-  int32_t (*kv_get)(hm_call *call, uint32_t scope, const uint8_t *key, size_t key_len, hm_bytes *out);
-  int32_t (*kv_set)(hm_call *call, uint32_t scope, const uint8_t *key, size_t key_len, const uint8_t *value,
-                    size_t value_len);
-  int32_t (*emit_event)(hm_call *call, const uint8_t *build_event_borsh, size_t len);
-  int32_t (*emit_step_log)(hm_call *call, uint32_t stream, const uint8_t *line, size_t len);
-  int32_t (*keep_going)(hm_call *call);
-  int32_t (*write_stdout)(hm_call *call, const uint8_t *bytes, size_t len);
-  int32_t (*write_stderr)(hm_call *call, const uint8_t *bytes, size_t len);
-  int32_t (*archive_read)(hm_call *call, const uint8_t archive_id[16], uint64_t offset, uint8_t *buf,
-                          size_t cap, size_t *out_len);
-  int32_t (*archive_total_size)(hm_call *call, const uint8_t archive_id[16], uint64_t *out_size);
-  int32_t (*fs_read_config)(hm_call *call, const uint8_t *rel_path, size_t len, hm_bytes *out);
-  int32_t (*set_result)(hm_call *call, const uint8_t *bytes, size_t len);
-  /* ---- add new slots here, with a comment naming the hm version that added them ---- */
+#define HM__HOST_SLOT_MEMBER(index, name, NAME, parameters) int32_t(*name) parameters;
+  HM_HOST_FUNCTIONS(HM__HOST_SLOT_MEMBER)
+#undef HM__HOST_SLOT_MEMBER
 } hm_host_api;
 
 /* Byte offset of slot number `index` (0 = log ... 11 = set_result): 8 + index * pointer size.
@@ -194,23 +221,23 @@ typedef struct hm_host_api {
   ((api) != NULL && (size_t)(api)->size >= offsetof(hm_host_api, slot) + sizeof((api)->slot) && \
    (api)->slot != NULL)
 
-/* Compile-time layout checks (C99: an array type of negative size fails to compile). */
+/* Compile-time layout checks (C99: an array type of negative size fails to compile). Each slot
+   sits at the offset its index in HM_HOST_FUNCTIONS says, so a line inserted in the middle (or a
+   renumbered one) breaks the build; the table has no padding and ends after its last slot. */
 #define HM__STATIC_ASSERT(cond, name) typedef char hm__static_assert_##name[(cond) ? 1 : -1]
+#define HM__HOST_SLOT_ASSERT(index, name, NAME, parameters) \
+  HM__STATIC_ASSERT(offsetof(hm_host_api, name) == HM_HOST_API_SLOT_OFFSET(index), slot_##name);
+#define HM__HOST_SLOT_COUNT(index, name, NAME, parameters) +1
 HM__STATIC_ASSERT(offsetof(hm_host_api, abi_version) == 0, abi_version);
 HM__STATIC_ASSERT(offsetof(hm_host_api, size) == 4, size);
-HM__STATIC_ASSERT(offsetof(hm_host_api, log) == HM_HOST_API_SLOT_OFFSET(0), log);
-HM__STATIC_ASSERT(offsetof(hm_host_api, kv_get) == HM_HOST_API_SLOT_OFFSET(1), kv_get);
-HM__STATIC_ASSERT(offsetof(hm_host_api, kv_set) == HM_HOST_API_SLOT_OFFSET(2), kv_set);
-HM__STATIC_ASSERT(offsetof(hm_host_api, emit_event) == HM_HOST_API_SLOT_OFFSET(3), emit_event);
-HM__STATIC_ASSERT(offsetof(hm_host_api, emit_step_log) == HM_HOST_API_SLOT_OFFSET(4), emit_step_log);
-HM__STATIC_ASSERT(offsetof(hm_host_api, keep_going) == HM_HOST_API_SLOT_OFFSET(5), keep_going);
-HM__STATIC_ASSERT(offsetof(hm_host_api, write_stdout) == HM_HOST_API_SLOT_OFFSET(6), write_stdout);
-HM__STATIC_ASSERT(offsetof(hm_host_api, write_stderr) == HM_HOST_API_SLOT_OFFSET(7), write_stderr);
-HM__STATIC_ASSERT(offsetof(hm_host_api, archive_read) == HM_HOST_API_SLOT_OFFSET(8), archive_read);
-HM__STATIC_ASSERT(offsetof(hm_host_api, archive_total_size) == HM_HOST_API_SLOT_OFFSET(9), archive_total_size);
-HM__STATIC_ASSERT(offsetof(hm_host_api, fs_read_config) == HM_HOST_API_SLOT_OFFSET(10), fs_read_config);
-HM__STATIC_ASSERT(offsetof(hm_host_api, set_result) == HM_HOST_API_SLOT_OFFSET(11), set_result);
-HM__STATIC_ASSERT(sizeof(hm_host_api) == HM_HOST_API_V1_SIZE, size_of_v1_table);
+HM_HOST_FUNCTIONS(HM__HOST_SLOT_ASSERT)
+HM__STATIC_ASSERT(sizeof(hm_host_api) == HM_HOST_API_SLOT_OFFSET(0 HM_HOST_FUNCTIONS(HM__HOST_SLOT_COUNT)),
+                  table_ends_after_last_slot);
+HM__STATIC_ASSERT(sizeof(hm_host_api) >= HM_HOST_API_V1_SIZE, v1_table_is_a_prefix);
+HM__STATIC_ASSERT(offsetof(hm_host_api, set_result) == HM_HOST_API_V1_SIZE - sizeof(void (*)(void)),
+                  v1_table_ends_at_set_result);
+#undef HM__HOST_SLOT_ASSERT
+#undef HM__HOST_SLOT_COUNT
 HM__STATIC_ASSERT(sizeof(void *) == sizeof(void (*)(void)), function_pointer_size);
 /* The host fills hm_bytes as two pointer-sized words {ptr, len}. */
 HM__STATIC_ASSERT(offsetof(hm_bytes, len) == sizeof(void *) && sizeof(size_t) == sizeof(void *), bytes_layout);
@@ -218,7 +245,7 @@ HM__STATIC_ASSERT(offsetof(hm_bytes, len) == sizeof(void *) && sizeof(size_t) ==
 /* The two exported symbols. hm_plugin_abi_version is defined by the implementation section;
    hm_plugin_call by HM_PLUGIN(def).
 
-   hm_plugin_abi_version - the C ABI this library was built for (HM_PLUGIN_ABI_VERSION).
+   hm_plugin_abi_version - the C ABI this library was built for (HM_ABI_VERSION).
      THREAD: any; may be called before anything else, without a host table.
 
    hm_plugin_call - run one method.
@@ -368,7 +395,9 @@ typedef enum hm_stream { HM_STREAM_STDOUT = 0, HM_STREAM_STDERR = 1 } hm_stream;
 
 /* hm_ok - 1 while the ctx holds no error. OBJECT: ctx. THREAD: call. */
 HM_DEF int hm_ok(const hm_ctx *ctx);
-/* hm_ctx_error - the ctx's first error, HM_ERROR_NONE if none. OBJECT: ctx. THREAD: call. */
+/* hm_ctx_error - the ctx's first error, HM_ERROR_NONE if none; HM_ERROR_MISUSE for a NULL ctx
+   (so hm_ok(ctx) == (hm_ctx_error(ctx) == HM_ERROR_NONE) holds for NULL too). OBJECT: ctx.
+   THREAD: call. */
 HM_DEF hm_error hm_ctx_error(const hm_ctx *ctx);
 /* hm_ctx_input - the raw borsh input of this call.
    OBJECT: ctx. THREAD: call. OWNERSHIP: borrowed from the host until hm_plugin_call returns. */
@@ -948,7 +977,7 @@ typedef struct hm_capability {
 } hm_capability;
 
 struct hm_manifest {
-  uint32_t api_version; /* 0 = HM_PLUGIN_API_VERSION (set it only to test hm's rejection) */
+  uint32_t api_version; /* 0 = HM_PROTOCOL_VERSION (set it only to test hm's rejection) */
   const char *name;     /* stable plugin id, e.g. "acme-deploy" */
   const char *version;  /* semver, e.g. "0.1.0" */
   const char *description;
@@ -959,19 +988,14 @@ struct hm_manifest {
 
 /* Bits for hm_plugin_def.needs: host functions the plugin cannot work without. The SDK checks
    them before every capability call and fails it with PluginError "host_incompatible" naming the
-   first missing one, instead of letting a helper hit a missing slot mid-way. */
+   first missing one, instead of letting a helper hit a missing slot mid-way. One bit per line of
+   HM_HOST_FUNCTIONS: HM_NEEDS_<NAME> = 1 << index (HM_NEEDS_LOG ... HM_NEEDS_FS_READ_CONFIG;
+   HM_NEEDS_SET_RESULT always holds, since the SDK refuses a table without set_result). */
 typedef enum hm_host_fn {
-  HM_NEEDS_LOG = 1u << 0,
-  HM_NEEDS_KV_GET = 1u << 1,
-  HM_NEEDS_KV_SET = 1u << 2,
-  HM_NEEDS_EMIT_EVENT = 1u << 3,
-  HM_NEEDS_EMIT_STEP_LOG = 1u << 4,
-  HM_NEEDS_KEEP_GOING = 1u << 5,
-  HM_NEEDS_WRITE_STDOUT = 1u << 6,
-  HM_NEEDS_WRITE_STDERR = 1u << 7,
-  HM_NEEDS_ARCHIVE_READ = 1u << 8,
-  HM_NEEDS_ARCHIVE_TOTAL_SIZE = 1u << 9,
-  HM_NEEDS_FS_READ_CONFIG = 1u << 10
+#define HM__NEEDS_BIT(index, name, NAME, parameters) HM_NEEDS_##NAME = 1u << (index),
+  HM_HOST_FUNCTIONS(HM__NEEDS_BIT)
+#undef HM__NEEDS_BIT
+  HM__NEEDS_NONE = 0
 } hm_host_fn;
 
 /* Capability functions. THREAD: call (see "Threading rules": execute_step may run on several
@@ -1077,7 +1101,7 @@ static int hm__same_thread(hm__thread_id a, hm__thread_id b) { return a == b; }
 extern "C" {
 #endif
 
-HM_EXPORT uint32_t hm_plugin_abi_version(void) { return HM_PLUGIN_ABI_VERSION; }
+HM_EXPORT uint32_t hm_plugin_abi_version(void) { return HM_ABI_VERSION; }
 
 /* ---- errors --------------------------------------------------------------------------------- */
 
@@ -2531,7 +2555,7 @@ static int hm__write_capability(hm_writer *w, const hm_capability *c) {
 HM_DEF int hm_write_manifest(hm_writer *w, const hm_manifest *m) {
   size_t i;
   if (!m || (m->capability_count && !m->capabilities)) return hm__misuse(w);
-  hm_write_u32(w, m->api_version ? m->api_version : HM_PLUGIN_API_VERSION);
+  hm_write_u32(w, m->api_version ? m->api_version : HM_PROTOCOL_VERSION);
   hm_write_str(w, m->name);
   hm_write_str(w, m->version);
   hm_write_str(w, m->description);
@@ -2675,7 +2699,7 @@ static int hm__on_call_thread(hm_ctx *ctx, const char *helper) {
 }
 
 HM_DEF int hm_ok(const hm_ctx *ctx) { return ctx != NULL && ctx->error == HM_ERROR_NONE; }
-HM_DEF hm_error hm_ctx_error(const hm_ctx *ctx) { return ctx->error; }
+HM_DEF hm_error hm_ctx_error(const hm_ctx *ctx) { return ctx ? ctx->error : HM_ERROR_MISUSE; }
 HM_DEF hm_bytes hm_ctx_input(const hm_ctx *ctx) { return ctx->input; }
 HM_DEF const hm_host_api *hm_ctx_api(const hm_ctx *ctx) { return ctx->api; }
 HM_DEF hm_call *hm_ctx_call(const hm_ctx *ctx) { return ctx->call; }
@@ -2939,17 +2963,11 @@ HM_DEF int hm_fs_read_config(hm_ctx *ctx, const char *rel_path, hm_bytes *out) {
 
 /* ---- dispatch --------------------------------------------------------------------------------- */
 
-#define HM__HOST_SLOTS(X)                                                                              \
-  X(log) X(kv_get) X(kv_set) X(emit_event) X(emit_step_log) X(keep_going) X(write_stdout) X(write_stderr) \
-  X(archive_read) X(archive_total_size) X(fs_read_config)
-
 /* The first function in `needs` that the host lacks, or NULL. */
 static const char *hm__first_missing(const hm_host_api *api, uint32_t needs) {
-  uint32_t bit = 1;
-#define HM__CHECK_SLOT(slot)                            \
-  if ((needs & bit) && !HM_HAS(api, slot)) return #slot; \
-  bit <<= 1;
-  HM__HOST_SLOTS(HM__CHECK_SLOT)
+#define HM__CHECK_SLOT(index, name, NAME, parameters) \
+  if ((needs & (uint32_t)HM_NEEDS_##NAME) && !HM_HAS(api, name)) return #name;
+  HM_HOST_FUNCTIONS(HM__CHECK_SLOT)
 #undef HM__CHECK_SLOT
   return NULL;
 }
@@ -3104,7 +3122,7 @@ HM_DEF int32_t hm_plugin_dispatch(const hm_plugin_def *def, const hm_host_api *a
   int32_t status;
   char message[64];
   HM_PLUGIN_ASSERT(def != NULL);
-  if (!api || api->abi_version != HM_PLUGIN_ABI_VERSION || api->size < HM_HOST_API_V1_SIZE ||
+  if (!api || api->abi_version != HM_ABI_VERSION || api->size < HM_HOST_API_V1_SIZE ||
       !HM_HAS(api, set_result))
     return HM_CALL_PLUGIN_ERROR; /* no safe way to report anything */
   memset(&ctx, 0, sizeof ctx);
