@@ -8,6 +8,7 @@
 import { HmError, messageOf } from "../errors.ts";
 import { describeValue, moduleDefinitions } from "./module-exports.ts";
 import { buildEnvelope, type EnvelopePipeline, type PipelineDefinition } from "./sdk/envelope.ts";
+import { SdkError } from "./sdk/errors.ts";
 import { withProjectDir } from "./sdk/toolchains/project-dir.ts";
 import { collectSdkWarnings, type SdkWarning } from "./sdk/warnings.ts";
 import { registerSdkModules } from "./sdk-modules.ts";
@@ -54,7 +55,7 @@ function renderOne(definition: PipelineDefinition, source: string, root: string,
     // What `hm render` prints is the JSON form: hand over exactly that.
     return JSON.parse(JSON.stringify(rendered));
   } catch (error) {
-    const { first, hint } = splitSdkMessage(error);
+    const { first, hint } = shownParts(error);
     throw new HmError("E_PIPELINE_RENDER", `${source}: pipeline '${definition.slug}': ${first}`, {
       ...hint,
       cause: error,
@@ -91,7 +92,7 @@ function evaluationError(source: string, error: unknown, filePath: string, root:
       hint: 'throw new Error("…") so hm can show a message and the line it came from',
     });
   }
-  const { first, hint } = splitSdkMessage(error);
+  const { first, hint } = shownParts(error);
   const frames = error.stack ? projectFrames(error.stack, root) : [];
   const own = frames.find((f) => f.file === filePath);
   const innermost = frames[0];
@@ -105,9 +106,16 @@ function evaluationError(source: string, error: unknown, filePath: string, root:
   return new HmError("E_PIPELINE_RENDER", `${where}: ${first}${thrownAt}`, { ...hint, cause: error });
 }
 
-/** SDK messages are "hm: <what>\n  → <hint>": the first line, and the hint lines as one hint. */
-function splitSdkMessage(error: unknown): { first: string; hint: { hint?: string } } {
-  const [first = "", ...more] = messageOf(error).replace(/^hm: /, "").split("\n");
-  const hintLines = more.map((l) => l.trim().replace(/^(→|->)\s*/, "")).filter((l) => l !== "");
+/**
+ * The parts of an error hm shows: an SDK error's own `what` and `hint`; of
+ * any other error, the first line of its message, the further lines as the
+ * hint (an HmError's message is one line).
+ */
+function shownParts(error: unknown): { first: string; hint: { hint?: string } } {
+  if (error instanceof SdkError) {
+    return { first: error.what, hint: error.hint === undefined ? {} : { hint: error.hint } };
+  }
+  const [first = "", ...more] = messageOf(error).split("\n");
+  const hintLines = more.map((l) => l.trim()).filter((l) => l !== "");
   return { first, hint: hintLines.length > 0 ? { hint: hintLines.join("; ") } : {} };
 }
