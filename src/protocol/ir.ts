@@ -63,7 +63,7 @@ export const GraphStepSchema = v.object({
   env: maybe(EnvSchema),
 });
 
-export const EdgeKindSchema = v.picklist(
+const EdgeKindSchema = v.picklist(
   ["builds_in", "depends_on"],
   'edge kind must be "builds_in" or "depends_on"',
 );
@@ -104,7 +104,6 @@ export const StepsListIRSchema = v.object({
 });
 
 export type GraphStep = v.InferOutput<typeof GraphStepSchema>;
-export type EdgeKind = v.InferOutput<typeof EdgeKindSchema>;
 export type GraphIR = v.InferOutput<typeof GraphIRSchema>;
 export type GraphNode = GraphIR["graph"]["nodes"][number];
 export type Edge = GraphIR["graph"]["edges"][number];
