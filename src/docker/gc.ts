@@ -60,6 +60,18 @@ export async function reapEngine(
 }
 
 /**
+ * What one run left, known to be over (its supervisor saw it die): its
+ * containers and ephemeral images, the image of a commit that lands within
+ * `commitWaitMs`, and the entry its death left beside a newer one.
+ */
+export async function reapOneRun(engine: Engine, runId: string, commitWaitMs: number): Promise<EngineReap> {
+  const isRun = (id: string) => id === runId;
+  const reaped = await removeRunLeftovers(engine, isRun, runId);
+  const late = await settlePendingCommits(engine, isRun, commitWaitMs);
+  return { ...reaped, images: reaped.images + late, staleCacheEntries: await trimCacheRepositories(engine) };
+}
+
+/**
  * Keeps one entry per cache repository `hm-cache/<project>/<step>`: the most
  * recently used (hm re-tags an entry on every hit), as the run that made the
  * newer one would have done had it not been killed before its eviction.

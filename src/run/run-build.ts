@@ -1,16 +1,13 @@
 /**
- * One local build, start to end: reap dead runs, resolve runners and check
- * runner_args (before anything starts), pack the workspace, wire the event
+ * One local build, start to end: resolve runners and connect the built-in
+ * ones a step uses, reap dead runs (src/run/reap.ts), check runner_args
+ * (all before anything starts), pack the workspace, open the runners, wire the event
  * bus (renderer, `after` hooks) and the `before` hook gate, run the
  * scheduler, wait for every consumer, then remove what the run created.
  * Signals follow `decisions.md` §8. Returns the process exit code.
  */
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
-import { type DockerExecutor, dockerExecutor } from "../docker/docker-executor.ts";
-import { connectEngine } from "../docker/engine.ts";
-import { reapEngine } from "../docker/gc.ts";
-import { BUILTIN_RUNNERS } from "../docker/names.ts";
 import { ExitCode, HmError, messageOf } from "../errors.ts";
 import { log, routeLogLines } from "../log.ts";
 import type { LoadedPipeline } from "../pipeline/load.ts";
@@ -18,21 +15,25 @@ import type { Project } from "../pipeline/project.ts";
 import { kvDatabasePath } from "../plugins/paths.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
+import type { ConnectedRunner, Executor, RunnerSession } from "../runner/contract.ts";
+import { runnerRunDirectory } from "../runner/run-directory.ts";
 import { forgetStep, nameStep, report } from "../supervise/report.ts";
 import { isTTY, paintFor } from "../term.ts";
+import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
 import type { HmEvent, HmEventKind } from "./events.ts";
 import { abortMessage, HookDispatcher } from "./hooks.ts";
 import { pluginExecutor } from "./plugin-executor.ts";
+import { alreadyConnected, reapLeftovers } from "./reap.ts";
 import { formatBytes, formatDuration } from "./render/format.ts";
 import { jsonRenderer } from "./render/json-renderer.ts";
 import { type HumanRenderer, plainRenderer } from "./render/plain-renderer.ts";
 import { progressRenderer } from "./render/progress-renderer.ts";
 import { streamSink } from "./render/sink.ts";
-import { createRunDirectory, forgetRuns, liveRunIds, reapDeadRuns } from "./run-records.ts";
+import { createRunDirectory, forgetRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
-import { resolveRunners } from "./runners.ts";
-import { type Executor, schedule } from "./scheduler.ts";
+import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
+import { schedule } from "./scheduler.ts";
 import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
 import { handleRunSignals } from "./signals.ts";
 import { packWorkspace } from "./workspace/pack.ts";
@@ -59,30 +60,43 @@ const SCHEDULER_GATED: ReadonlySet<HmEventKind> = new Set(["build_start", "step_
 
 export async function runBuild(options: RunBuildOptions): Promise<number> {
   const { graph } = options.pipeline;
-  // A killed run never dropped its KV rows: they go with its directory.
-  forgetRuns(kvDatabasePath(), reapDeadRuns());
   const choices = resolveRunners(graph, options.registry, {
     runnerFlag: options.runnerFlag,
     builtins: BUILTIN_RUNNERS,
-    builtinDefault: "docker",
+    builtinDefault: DEFAULT_BUILTIN_RUNNER,
   });
   checkHostInstalls(graph, choices, options.allowHostInstall);
-  // The engine is needed only when a step runs on docker; unreachable stops the run now (exit 4).
-  const engine = choices.some((c) => c.plugin === null) ? await connectEngine() : null;
-  // Commits a dead run left in flight are not waited for here: the next reaper gets what lands later.
-  if (engine !== null) await reapEngine(engine, liveRunIds(), 0).catch(() => {});
+  // A built-in runner connects only when a step uses it; one that cannot stops the run now (docker: exit 4).
+  const builtins = await Promise.all(
+    builtinsUsed(choices).map(async (registered) => {
+      const connected: ConnectedRunner = await (await registered.load()).connect();
+      return { name: registered.name, connected };
+    }),
+  );
+  // Dead runs' leftovers (their KV rows too); commits they left in flight are not waited for here:
+  // the next reaper gets what lands later.
+  await reapLeftovers({
+    scope: "over",
+    runners: builtins.map((b) => alreadyConnected(b.name, b.connected)),
+    waitForInFlight: false,
+    kvPath: kvDatabasePath(),
+  });
   await checkRunnerArgs(graph, choices);
 
   const runId = crypto.randomUUID();
-  const runDir = createRunDirectory(runId);
-  report({ t: "run", run: runId, docker: engine !== null });
+  const runDir = createRunDirectory(
+    runId,
+    pluginRunnersUsed(choices).map((runner) => runnerRunDirectory(runner, runId)),
+  );
+  report({ t: "run", run: runId, docker: builtins.length > 0 });
   const human = options.format === "human";
   const renderer = human ? humanRenderer(options.logs) : null;
   const say = (line: string) => (renderer ? renderer.note(line) : process.stderr.write(`${line}\n`));
   if (renderer) routeLogLines((line) => renderer.note(line));
   const pool = new WorkerPool(parallelismOf(options.parallelism));
   let hooks: HookDispatcher | null = null;
-  let docker: DockerExecutor | null = null;
+  const sessions = new Map<string, RunnerSession>();
+  const finishSessions = () => Promise.all([...sessions.values()].map((s) => s.finish().catch(() => {})));
   let bus: EventBus | null = null;
   const userCancel = new AbortController();
   const hookAbort = new AbortController();
@@ -99,7 +113,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       // their files go; engine cleanup gets the rest of the 5 s.
       const stopped = Promise.race([pool.close(), Bun.sleep(3000)]);
       void stopped
-        .then(() => Promise.race([docker?.finish(), Bun.sleep(2000)]))
+        .then(() => Promise.race([finishSessions(), Bun.sleep(2000)]))
         .finally(() => {
           try {
             forgetRuns(kvDatabasePath(), [runDir.started()]);
@@ -159,18 +173,14 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     bus.subscribe(renderer ?? jsonRenderer(streamSink(process.stdout)));
     for (const consumer of hooks.afterConsumers()) bus.subscribe(consumer);
 
-    if (engine !== null)
-      docker = dockerExecutor({
-        engine,
-        runId,
-        archivePath,
-        archivePaths: packed.paths,
-        projectRoot: options.project.root,
-      });
-    const executors = choices.map(
-      ({ runner, plugin }): Executor =>
-        plugin === null ? (docker as DockerExecutor) : pluginExecutor(plugin, runner, { ...context, pool }),
-    );
+    const run = { runId, archivePath, archivePaths: packed.paths, projectRoot: options.project.root };
+    for (const { name, connected } of builtins) sessions.set(name, connected.open(run));
+    const executors = choices.map(({ runner, provider }): Executor => {
+      if (provider.kind === "plugin") return pluginExecutor(provider.plugin, runner, { ...context, pool });
+      const session = sessions.get(runner);
+      if (session === undefined) throw new Error(`built-in runner '${runner}' was not opened`);
+      return session.executor;
+    });
     const eventBus = bus;
     const result = await schedule({
       graph,
@@ -178,7 +188,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       archiveId,
       parallelism: parallelismOf(options.parallelism),
       keepGoing: options.keepGoing,
-      defaultRunner: choices[0]?.runner ?? options.runnerFlag ?? "docker",
+      defaultRunner: choices[0]?.runner ?? options.runnerFlag ?? DEFAULT_BUILTIN_RUNNER,
       executors,
       extraEnv: options.extraEnv,
       emit: (event: HmEvent) => {
@@ -216,7 +226,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     renderer?.close();
     routeLogLines(null);
     signals.dispose();
-    await Promise.all([pool.close(), hooks?.close(), docker?.finish().catch(() => {})]);
+    await Promise.all([pool.close(), hooks?.close(), finishSessions()]);
     bus?.dispose();
     runDir.remove();
   }

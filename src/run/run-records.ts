@@ -2,7 +2,8 @@
  * What a run leaves on disk, and the reaper of runs that died (`decisions.md`
  * §7). Each run owns `<state dir>/runs/<run id>/` (workspace archive, spill
  * files) holding `owner.json`: hm's pid and every other path the run may
- * create (the `shell` runner's `${TMPDIR:-/tmp}/hm-shell-<run id>/`). A normal
+ * create (each plugin runner's `${TMPDIR:-/tmp}/hm-<runner>-<run id>/`,
+ * src/runner/run-directory.ts). A normal
  * run removes all of it at the end; after a `kill -9` the next `hm run` (or
  * `hm gc`) finds the pid gone and removes it, first killing the process
  * groups its plugins recorded there (process-groups.ts). Records are 0600 in
@@ -19,13 +20,13 @@ import {
   rmSync,
   statSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { writeFileAtomically } from "../atomic-file.ts";
 import { KvStore } from "../plugins/kv-store.ts";
 import { stateDir } from "../plugins/paths.ts";
 import { processRunning } from "../process-alive.ts";
+import { runnerRunDirectoriesOf } from "../runner/run-directory.ts";
 import { killRecordedGroups } from "./process-groups.ts";
 
 const Owner = v.object({
@@ -37,11 +38,6 @@ type Owner = v.InferOutput<typeof Owner>;
 
 export function runsDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), "runs");
-}
-
-/** Directories a run's plugins create outside the run directory (decisions §5). */
-export function pluginRunPaths(runId: string): string[] {
-  return [join(tmpdir(), `hm-shell-${runId}`)];
 }
 
 export interface RunDirectory {
@@ -64,7 +60,12 @@ export interface ReapedRun {
 
 const STEPS_FILE = "steps";
 
-export function createRunDirectory(runId: string, env: NodeJS.ProcessEnv = process.env): RunDirectory {
+/** `paths`: what the run's runners may create outside the run directory, removed with it. */
+export function createRunDirectory(
+  runId: string,
+  paths: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): RunDirectory {
   const runs = runsDir(env);
   const path = join(runs, runId);
   mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -72,7 +73,7 @@ export function createRunDirectory(runId: string, env: NodeJS.ProcessEnv = proce
   const owner: Owner = {
     pid: process.pid,
     started_at: new Date().toISOString(),
-    paths: pluginRunPaths(runId),
+    paths: [...paths],
   };
   // The reaper never reads half a record.
   writeFileAtomically(join(path, "owner.json"), `${JSON.stringify(owner)}\n`, 0o600);
@@ -126,7 +127,9 @@ export function reapRun(runId: string, env: NodeJS.ProcessEnv = process.env): Re
   const stepIds = readSteps(path);
   removeRun(
     path,
-    owner === "starting" || owner === null ? { pid: 0, started_at: "", paths: pluginRunPaths(runId) } : owner,
+    owner === "starting" || owner === null
+      ? { pid: 0, started_at: "", paths: runnerRunDirectoriesOf(runId) }
+      : owner,
   );
   return { runId, stepIds };
 }

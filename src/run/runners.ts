@@ -1,18 +1,25 @@
 /**
- * Which executor runs each step, decided before anything starts: the step's
+ * Which runner runs each step, decided before anything starts: the step's
  * `runner`, else `--runner NAME`, else the default runner (a plugin with
- * `default: true`, else the built-in `docker`). A runner nobody provides
- * stops the run (exit 7, listing the available runners); one whose plugin is
+ * `default: true`, else the first built-in). A runner nobody provides stops
+ * the run (exit 7, listing the available runners); one whose plugin is
  * broken stops it with that plugin's reason (exit 5).
  */
 import { HmError } from "../errors.ts";
 import type { PluginEntry, PluginRegistry } from "../plugins/registry.ts";
 import type { GraphIR } from "../protocol/ir.ts";
+import type { RegisteredRunner } from "./builtin-runners.ts";
+
+/** Who provides a runner: a runner built into hm, or a plugin's step executor. */
+export type RunnerProvider =
+  | { readonly kind: "builtin"; readonly builtin: RegisteredRunner }
+  | { readonly kind: "plugin"; readonly plugin: PluginEntry };
 
 export interface RunnerChoice {
   /** The runner's name as events report it. */
   readonly runner: string;
-  /** The plugin providing it, or null for a built-in runner. */
+  readonly provider: RunnerProvider;
+  /** The plugin providing it (its manifest holds the runner's step_schema), or null for a built-in runner. */
   readonly plugin: PluginEntry | null;
 }
 
@@ -23,6 +30,7 @@ export function defaultRunnerName(registry: PluginRegistry, builtinDefault: stri
   return spec?.kind === "step_executor" ? spec.runner : builtinDefault;
 }
 
+/** Every runner a step may name: the built-ins and those the loaded plugins provide, sorted. */
 export function availableRunners(registry: PluginRegistry, builtins: readonly string[]): string[] {
   const names = new Set(builtins);
   for (const plugin of registry.plugins)
@@ -34,14 +42,19 @@ export function availableRunners(registry: PluginRegistry, builtins: readonly st
 export function resolveRunners(
   graph: GraphIR,
   registry: PluginRegistry,
-  options: { runnerFlag: string | undefined; builtins: readonly string[]; builtinDefault: string },
+  options: {
+    runnerFlag: string | undefined;
+    builtins: readonly RegisteredRunner[];
+    builtinDefault: string;
+  },
 ): RunnerChoice[] {
   const fallback = options.runnerFlag ?? defaultRunnerName(registry, options.builtinDefault);
   return graph.graph.nodes.map(({ step }) => {
     const name = step.runner ?? fallback;
     const plugin = registry.runner(name);
-    if (plugin !== undefined) return { runner: name, plugin };
-    if (options.builtins.includes(name)) return { runner: name, plugin: null };
+    if (plugin !== undefined) return { runner: name, provider: { kind: "plugin", plugin }, plugin };
+    const builtin = options.builtins.find((b) => b.name === name);
+    if (builtin !== undefined) return { runner: name, provider: { kind: "builtin", builtin }, plugin: null };
     const broken = registry.brokenClaiming(`runner:${name}`);
     if (broken !== undefined) {
       throw new HmError(
@@ -54,8 +67,21 @@ export function resolveRunners(
       step.runner !== undefined
         ? `step '${step.key}' requested runner '${name}'`
         : `runner '${name}' (--runner)`;
+    const builtinNames = options.builtins.map((b) => b.name);
     throw new HmError("E_UNKNOWN_RUNNER", `${asked}, but no plugin provides it`, {
-      hint: `available runners: ${availableRunners(registry, options.builtins).join(", ")}`,
+      hint: `available runners: ${availableRunners(registry, builtinNames).join(", ")}`,
     });
   });
+}
+
+/** The built-in runners the choices use, once each, in first-use order. */
+export function builtinsUsed(choices: readonly RunnerChoice[]): RegisteredRunner[] {
+  const used = new Set<RegisteredRunner>();
+  for (const { provider } of choices) if (provider.kind === "builtin") used.add(provider.builtin);
+  return [...used];
+}
+
+/** The plugin runners the choices use, by name, once each. */
+export function pluginRunnersUsed(choices: readonly RunnerChoice[]): string[] {
+  return [...new Set(choices.filter((c) => c.provider.kind === "plugin").map((c) => c.runner))];
 }

@@ -93,27 +93,23 @@ function culprit(calls: readonly Call[], how: string): string {
 }
 
 async function cleanUp(state: ChildState): Promise<void> {
-  const [{ reapRun, forgetRuns }, { kvDatabasePath }] = await Promise.all([
-    import("../run/run-records.ts"),
-    import("../plugins/paths.ts"),
-  ]);
+  const [{ forgetRuns }, { kvDatabasePath }, { BUILTIN_RUNNERS }, { loadRunners, reapLeftovers }] =
+    await Promise.all([
+      import("../run/run-records.ts"),
+      import("../plugins/paths.ts"),
+      import("../run/builtin-runners.ts"),
+      import("../run/reap.ts"),
+    ]);
   if (state.verbScope !== null) forgetRuns(kvDatabasePath(), [{ runId: state.verbScope, stepIds: [] }]);
   if (state.run === null) return;
-  forgetRuns(kvDatabasePath(), [reapRun(state.run.id)]);
-  if (!state.run.docker) return;
-  const [
-    { connectEngine },
-    { COMMIT_WAIT_MS, removeRunLeftovers, trimCacheRepositories },
-    { settlePendingCommits },
-  ] = await Promise.all([
-    import("../docker/engine.ts"),
-    import("../docker/gc.ts"),
-    import("../docker/pending-commits.ts"),
-  ]);
-  const runId = state.run.id;
-  const engine = await connectEngine();
-  await removeRunLeftovers(engine, (id) => id === runId, runId);
-  // A commit the engine was making when the child died lands later: wait for it, as hm gc would.
-  await settlePendingCommits(engine, (id) => id === runId, COMMIT_WAIT_MS);
-  await trimCacheRepositories(engine);
+  const report = await reapLeftovers({
+    scope: { runId: state.run.id },
+    // The report says whether a built-in runner ran steps, not which: each is asked for this run's leftovers.
+    runners: state.run.docker ? await loadRunners(BUILTIN_RUNNERS) : [],
+    // A commit the engine was making when the child died lands later: wait for it, as hm gc would.
+    waitForInFlight: true,
+    kvPath: kvDatabasePath(),
+  });
+  for (const runner of report.runners)
+    if ("skipped" in runner) throw new Error(`${runner.runner}: ${runner.skipped}`);
 }

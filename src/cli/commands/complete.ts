@@ -3,7 +3,8 @@
  * dispatched by main.ts before the CLI frame, which would otherwise act on
  * the words being completed (`--help`, `-v`, unknown arguments).
  */
-import { BUILTIN_RUNNERS } from "../../docker/names.ts";
+import { BUILTIN_RUNNER_NAMES } from "../../run/builtin-runners.ts";
+import { availableRunners } from "../../run/runners.ts";
 import { complete } from "../completion.ts";
 import { writeStdout } from "../output.ts";
 import { pluginCommands } from "../plugin-commands.ts";
@@ -25,13 +26,7 @@ export async function printCompletions(words: string[]): Promise<number> {
         return []; // no project, or a pipeline file that does not load: nothing to offer
       }
     },
-    runnerNames: (dir) =>
-      [
-        ...BUILTIN_RUNNERS,
-        ...pluginRegistry(dir).plugins.flatMap((p) =>
-          p.manifest.capabilities.flatMap((c) => (c.kind === "step_executor" ? [c.runner] : [])),
-        ),
-      ].sort(),
+    runnerNames: (dir) => availableRunners(pluginRegistry(dir), BUILTIN_RUNNER_NAMES),
     pluginNames: (dir) =>
       pluginRegistry(dir)
         .plugins.map((p) => p.name)

@@ -1,8 +1,6 @@
-import { connectEngine } from "../../docker/engine.ts";
-import { reapEngine } from "../../docker/gc.ts";
-import { isHmError } from "../../errors.ts";
 import { kvDatabasePath } from "../../plugins/paths.ts";
-import { forgetRuns, liveRunIds, reapDeadRuns } from "../../run/run-records.ts";
+import { BUILTIN_RUNNERS } from "../../run/builtin-runners.ts";
+import { loadRunners, reapLeftovers } from "../../run/reap.ts";
 import { defineHmCommand } from "../command.ts";
 import { writeStdout } from "../output.ts";
 
@@ -13,20 +11,17 @@ export default defineHmCommand({
   },
   args: {},
   async run() {
-    const runs = reapDeadRuns(process.env, Number.POSITIVE_INFINITY);
-    forgetRuns(kvDatabasePath(), runs);
-    const lines = [`run directories removed: ${runs.length}`];
-    try {
-      const engine = await connectEngine();
-      const reaped = await reapEngine(engine, liveRunIds());
-      lines.push(
-        `containers removed: ${reaped.containers}`,
-        `ephemeral images removed: ${reaped.images}`,
-        `stale cache entries removed: ${reaped.staleCacheEntries}`,
-      );
-    } catch (error) {
-      if (!isHmError(error)) throw error;
-      lines.push(`docker: skipped (${error.message})`);
+    const report = await reapLeftovers({
+      scope: "over",
+      runners: await loadRunners(BUILTIN_RUNNERS),
+      waitForInFlight: true,
+      limit: Number.POSITIVE_INFINITY,
+      kvPath: kvDatabasePath(),
+    });
+    const lines = [`run directories removed: ${report.runs.length}`];
+    for (const runner of report.runners) {
+      if ("skipped" in runner) lines.push(`${runner.runner}: skipped (${runner.skipped})`);
+      else for (const { what, count } of runner.reaped) lines.push(`${what} removed: ${count}`);
     }
     await writeStdout(`${lines.join("\n")}\n`);
     return 0;
