@@ -13,7 +13,16 @@ import { ExitCode, HmError, messageOf } from "../errors.ts";
 import { log } from "../log.ts";
 import { Method } from "../plugins/host-table.ts";
 import type { InFlightCall } from "./call-table.ts";
-import type { ChildState } from "./supervisor.ts";
+
+/** What the supervisor knew of the child when it died (its ChildState, read only here: no import back). */
+export interface DeadChild {
+  /** The pipeline directory being loaded, until loading ended (undefined: not loading). */
+  readonly loading: string | null | undefined;
+  readonly run: { readonly id: string; readonly docker: boolean } | null;
+  readonly verbScope: string | null;
+  /** Plugin calls in flight when the child died. */
+  readonly calls: readonly InFlightCall[];
+}
 
 export interface ChildEnd {
   readonly exitCode: number;
@@ -31,7 +40,7 @@ const METHOD_LABELS: Record<number, string> = {
   [Method.runSubcommand]: "run_subcommand",
 };
 
-export async function afterDeath(state: ChildState, end: ChildEnd): Promise<number> {
+export async function afterDeath(state: DeadChild, end: ChildEnd): Promise<number> {
   const stopped = end.stopRequested && end.signal === null;
   if (!stopped) await printError(deathError(state, end), false);
   // The child can no longer reap its own steps, and its terminal view may have hidden the cursor.
@@ -45,7 +54,7 @@ export async function afterDeath(state: ChildState, end: ChildEnd): Promise<numb
   return deathError(state, end).exitCode;
 }
 
-function deathError(state: ChildState, end: ChildEnd): HmError {
+function deathError(state: DeadChild, end: ChildEnd): HmError {
   const how =
     end.signal !== null ? `crashed (${end.signal})` : `ended the process (exit code ${end.exitCode})`;
   const cleaned =
@@ -92,7 +101,7 @@ function culprit(calls: readonly Call[], how: string): string {
   return `a plugin ${how}; running then: ${running}`;
 }
 
-async function cleanUp(state: ChildState): Promise<void> {
+async function cleanUp(state: DeadChild): Promise<void> {
   const [{ forgetRuns }, { kvDatabasePath }, { BUILTIN_RUNNERS }, { loadRunners, reapLeftovers }] =
     await Promise.all([
       import("../run/run-records.ts"),
