@@ -54,8 +54,6 @@ const VALUES_OF: Readonly<Record<string, Values>> = {
   dir: () => [{ value: DIRECTORIES }],
   runner: (dir, sources) => plain(sources.runnerNames(dir)),
   template: () => TEMPLATES.map((t) => ({ value: t.name, description: t.label })),
-  // Until `hm run` declares --format as an enum (commands/run.ts), which then offers its choices.
-  format: () => plain(["human", "json"]),
   pipeline: async (dir, sources) => plain(await sources.pipelineSlugs(dir)),
   slug: async (dir, sources) => plain(await sources.pipelineSlugs(dir)),
   name: (dir, sources) => plain(sources.pluginNames(dir)),

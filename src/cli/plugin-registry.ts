@@ -3,12 +3,12 @@
  * hm is working in, checked against the built-in commands and runners.
  */
 import { join } from "node:path";
-import { BUILTIN_RUNNERS } from "../docker/names.ts";
 import { log } from "../log.ts";
 import { findProject } from "../pipeline/project.ts";
 import { embeddedPlugins, materializeEmbeddedPlugins } from "../plugins/embedded.ts";
 import { ManifestCache } from "../plugins/manifest-cache.ts";
 import { loadRegistry, type PluginDir, type PluginRegistry, pluginDirectories } from "../plugins/registry.ts";
+import { BUILTIN_RUNNER_NAMES } from "../run/builtin-runners.ts";
 import { BUILTIN_VERBS } from "./verbs.ts";
 
 /**
@@ -35,7 +35,7 @@ export function pluginRegistry(dir?: string): PluginRegistry {
   const registry = loadRegistry({
     directories: pluginDirectories(project, bundledPlugins()),
     builtinVerbs: BUILTIN_VERBS,
-    builtinRunners: BUILTIN_RUNNERS,
+    builtinRunners: BUILTIN_RUNNER_NAMES,
     manifestCache: ManifestCache.open(),
   });
   cached = { key, registry };

@@ -18,13 +18,6 @@ export const CACHE_REPOSITORY = "hm-cache";
 export const EPHEMERAL_REPOSITORY = "hm-ephemeral";
 export const DEFAULT_IMAGE = "ubuntu:24.04";
 
-/**
- * @deprecated The list of built-in runners is `BUILTIN_RUNNER_NAMES` in src/run/builtin-runners.ts;
- * this copy stays only until src/cli/plugin-registry.ts, src/cli/commands/plugin.ts and
- * test/plugins/registry.test.ts import that one.
- */
-export const BUILTIN_RUNNERS = ["docker"] as const;
-
 /** A step key as one component of an image repository: lowercase [a-z0-9-], alphanumeric at both ends. */
 export function repositoryComponent(key: string): string {
   const cleaned = key

@@ -16,8 +16,10 @@ export async function checkRunnerArgs(graph: GraphIR, choices: readonly RunnerCh
   const compiled = new Map<string, ValidateFunction>();
   for (const [i, { step }] of graph.graph.nodes.entries()) {
     const choice = choices[i] as RunnerChoice;
-    if (step.runner_args === undefined || step.runner_args === null || choice.plugin === null) continue;
-    const spec = choice.plugin.manifest.capabilities.find(
+    if (step.runner_args === undefined || step.runner_args === null || choice.provider.kind !== "plugin")
+      continue;
+    const { plugin } = choice.provider;
+    const spec = plugin.manifest.capabilities.find(
       (c) => c.kind === "step_executor" && c.runner === choice.runner,
     );
     if (spec?.kind !== "step_executor" || spec.step_schema === null) continue;
@@ -29,7 +31,7 @@ export async function checkRunnerArgs(graph: GraphIR, choices: readonly RunnerCh
       } catch (error) {
         throw new HmError(
           "E_PLUGIN_LOAD",
-          `plugin '${choice.plugin.name}': the step_schema of runner '${choice.runner}' is not a valid JSON Schema: ${messageOf(error)}`,
+          `plugin '${plugin.name}': the step_schema of runner '${choice.runner}' is not a valid JSON Schema: ${messageOf(error)}`,
         );
       }
       compiled.set(choice.runner, validate);

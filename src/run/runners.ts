@@ -19,8 +19,6 @@ export interface RunnerChoice {
   /** The runner's name as events report it. */
   readonly runner: string;
   readonly provider: RunnerProvider;
-  /** The plugin providing it (its manifest holds the runner's step_schema), or null for a built-in runner. */
-  readonly plugin: PluginEntry | null;
 }
 
 export function defaultRunnerName(registry: PluginRegistry, builtinDefault: string): string {
@@ -52,9 +50,9 @@ export function resolveRunners(
   return graph.graph.nodes.map(({ step }) => {
     const name = step.runner ?? fallback;
     const plugin = registry.runner(name);
-    if (plugin !== undefined) return { runner: name, provider: { kind: "plugin", plugin }, plugin };
+    if (plugin !== undefined) return { runner: name, provider: { kind: "plugin", plugin } };
     const builtin = options.builtins.find((b) => b.name === name);
-    if (builtin !== undefined) return { runner: name, provider: { kind: "builtin", builtin }, plugin: null };
+    if (builtin !== undefined) return { runner: name, provider: { kind: "builtin", builtin } };
     const broken = registry.brokenClaiming(`runner:${name}`);
     if (broken !== undefined) {
       throw new HmError(
@@ -68,8 +66,18 @@ export function resolveRunners(
         ? `step '${step.key}' requested runner '${name}'`
         : `runner '${name}' (--runner)`;
     const builtinNames = options.builtins.map((b) => b.name);
-    throw new HmError("E_UNKNOWN_RUNNER", `${asked}, but no plugin provides it`, {
-      hint: `available runners: ${availableRunners(registry, builtinNames).join(", ")}`,
+    // A plugin whose manifest could not be read claims nothing we know of: it may be the provider.
+    const unread = registry.broken.filter((b) => b.claims.length === 0);
+    const suspects =
+      unread.length === 0
+        ? ""
+        : `; ${unread.length === 1 ? "a plugin" : `${unread.length} plugins`} could not be read and may provide it: ${unread.map((b) => b.reason).join("; ")}`;
+    throw new HmError("E_UNKNOWN_RUNNER", `${asked}, but no plugin provides it${suspects}`, {
+      hint:
+        `available runners: ${availableRunners(registry, builtinNames).join(", ")}` +
+        (unread.length === 0
+          ? ""
+          : `; fix or remove ${unread.map((b) => b.path).join(", ")} (hm plugin list says why)`),
     });
   });
 }

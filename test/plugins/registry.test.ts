@@ -7,9 +7,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BUILTIN_VERBS } from "../../src/cli/root.ts";
-import { BUILTIN_RUNNERS } from "../../src/docker/names.ts";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { loadRegistry, type PluginDir } from "../../src/plugins/registry.ts";
+import { BUILTIN_RUNNER_NAMES } from "../../src/run/builtin-runners.ts";
 import { tempDir } from "../helpers/hm.ts";
 import { compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
 
@@ -32,7 +32,7 @@ function load(...dirs: PluginDir[]) {
   return loadRegistry({
     directories: dirs,
     builtinVerbs: BUILTIN_VERBS,
-    builtinRunners: BUILTIN_RUNNERS,
+    builtinRunners: BUILTIN_RUNNER_NAMES,
   });
 }
 

@@ -302,6 +302,17 @@ describe("choosing the pipeline and the runner", () => {
     project.cleanup();
   });
 
+  test("a runner no plugin claims, while a plugin could not be read: the message names that plugin", async () => {
+    const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "a", runner: "echo" }]) });
+    const r = await hmRun(project.root, [], pluginDir("manifest-exit"));
+    expect(r.exitCode).toBe(7);
+    expect(r.stderr).toContain(
+      "step 'a' requested runner 'echo', but no plugin provides it; a plugin could not be read",
+    );
+    expect(r.stderr).toContain("manifest-exit");
+    project.cleanup();
+  });
+
   test("runner_args are checked against the runner's step_schema before any step runs (exit 7)", async () => {
     const dir = join(scratch.path, "schema-plugin");
     compilePlugin(

@@ -1,8 +1,8 @@
-import { BUILTIN_RUNNERS } from "../../docker/names.ts";
 import { HmError } from "../../errors.ts";
 import { installPlugin, removePlugin } from "../../plugins/install.ts";
 import { userPluginDir } from "../../plugins/paths.ts";
 import { type PluginEntry, type PluginRegistry, projectPluginDirFor } from "../../plugins/registry.ts";
+import { BUILTIN_RUNNER_NAMES } from "../../run/builtin-runners.ts";
 import { HM_VERSION } from "../../version.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { writeStdout } from "../output.ts";
@@ -103,7 +103,7 @@ const install = defineHmCommand({
       targetDir: userPluginDir(),
       registry: pluginRegistry(),
       builtinVerbs: BUILTIN_VERBS,
-      builtinRunners: BUILTIN_RUNNERS,
+      builtinRunners: BUILTIN_RUNNER_NAMES,
     });
     await writeStdout(
       `Installed plugin '${installed.manifest.name}' ${installed.manifest.version} to ${installed.path}\n`,

@@ -32,8 +32,8 @@ export default defineHmCommand({
       description: "After a failure, keep running independent steps",
     },
     format: {
-      type: "string",
-      valueHint: "human|json",
+      type: "enum",
+      options: ["human", "json"],
       description: "Output: human (stderr) or json (JSON lines on stdout)",
     },
     logs: { type: "boolean", description: "Plain log lines instead of the progress view" },
@@ -49,9 +49,6 @@ export default defineHmCommand({
   },
   async run({ args, rawArgs }) {
     const format = args.format ?? "human";
-    if (format !== "human" && format !== "json") {
-      throw new HmError("E_USAGE", `unknown --format '${format}'`, { hint: "available: human, json" });
-    }
     const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
     const project = findProject(process.cwd(), args.dir);
