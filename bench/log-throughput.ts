@@ -99,7 +99,7 @@ export default {
         targets: [target(false), target(true)],
         notes: [
           "Without a hook, every path clears 300 000 lines/s. Shell-runner lines cross from the plugin's worker in batches of up to 512 lines per message; docker-runner lines are split on the main thread from dockerode's stream (which is why that path peaks higher). Memory is bounded by design: the event bus queues per consumer and spills to a temp file past its bound; the hooked rows print a tenth of the lines and peak about as high as the unhooked ones, so RSS does not follow the line count.",
-          "With a `step_log` hook the target is missed: protocol 2 sends a hook one event per call (`decisions.md` §3), so each line costs a plugin call on the hook's worker (encode the HookEvent, the channel round trip, decode the HookOutcome), about 12–17 µs. Closing it: a hook method that takes a batch of step_log events (a protocol addition), or letting hooks subscribe to step logs at a sampled or coalesced rate.",
+          "With a `step_log` hook the target is missed: protocol 2 sends a hook one event per call (docs/design.md, Hooks), so each line costs a plugin call on the hook's worker (encode the HookEvent, the channel round trip, decode the HookOutcome), about 12–17 µs. Closing it: a hook method that takes a batch of step_log events (a protocol addition), or letting hooks subscribe to step logs at a sampled or coalesced rate.",
         ],
       };
     } finally {

@@ -8,7 +8,7 @@
  * registers it before the CLI starts (src/plugins/embedded.ts). A target whose
  * C cross-compiler is missing ships without them, and the build says so.
  * --bytecode needs --format=esm (consola uses import.meta); the binary never
- * reads a user's .env or bunfig.toml (bun-notes §3).
+ * reads a user's .env or bunfig.toml (`docs/design.md`, "Bun facts hm is built on").
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -105,7 +105,7 @@ async function compile(target: Target, outfile: string): Promise<void> {
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
     entry,
-    // Workers must be entry points of their own, or they are missing at run time (bun-notes §3).
+    // Workers must be entry points of their own, or they are missing at run time (`docs/design.md`, "Bun facts hm is built on").
     join(ROOT, "src/plugins/worker.ts"),
     "--outfile",
     outfile,

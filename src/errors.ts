@@ -4,7 +4,7 @@
  * optional hint; `src/cli/run-cli.ts` prints them in one place.
  */
 
-/** Process exit codes (reference §4.2, `decisions.md` §2). */
+/** Process exit codes (`docs/design.md`, "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   buildFailed: 1,

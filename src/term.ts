@@ -1,7 +1,7 @@
 /**
  * Terminal facts and colour. TTY checks go through libc's isatty via bun:ffi:
  * touching `process.stdout`/`node:tty` costs 10–20 ms of start-up in a
- * compiled binary (bun-notes §5), isatty costs nothing.
+ * compiled binary (`docs/design.md`, "Bun facts hm is built on"), isatty costs nothing.
  */
 import { dlopen } from "bun:ffi";
 

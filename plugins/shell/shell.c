@@ -1,6 +1,6 @@
 /* shell - hm's first-party runner "shell": runs each step's `cmd` with /bin/sh on this machine.
 
-   Design (decisions.md §5):
+   Design (`docs/design.md`, "The shell runner: where a step runs"):
    - Every run gets ${TMPDIR:-/tmp}/hm-shell-<run id>/ and every step one subdirectory, named by
      its key escaped to [A-Za-z0-9._-] plus %XX (workspace.c). ExecutorInput.workdir, always
      /workspace, maps to that directory; the command sees it as its cwd, PWD and HM_WORKSPACE.

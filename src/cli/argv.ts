@@ -1,7 +1,7 @@
 /**
  * Strict checking of a command's arguments before citty parses them: citty
  * accepts unknown flags silently and lets a string option swallow the next
- * flag (bun-notes §5), and an enum's value is checked here so every enum
+ * flag (`docs/design.md`, "Bun facts hm is built on"), and an enum's value is checked here so every enum
  * says the same thing. Tokens after `--` are never checked: they belong to
  * the command.
  */

@@ -1,5 +1,5 @@
 /**
- * Plugin verbs as CLI commands (reference §4.3): every SubcommandSpec tree
+ * Plugin verbs as CLI commands (`docs/plugin-abi.md`): every SubcommandSpec tree
  * becomes citty commands, so `hm --help` lists them and `hm <verb> --help`
  * shows their arguments; hm parses the arguments by the ArgSpecs and calls
  * the plugin's `run_subcommand` with what it parsed.

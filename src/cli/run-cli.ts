@@ -1,5 +1,5 @@
 /**
- * The CLI frame around citty (bun-notes §5): global flags anywhere before
+ * The CLI frame around citty (`docs/design.md`, "Bun facts hm is built on"): global flags anywhere before
  * `--`, help for the full command path, strict arguments, one error printer,
  * and distinct exit codes. Commands return their exit code.
  */

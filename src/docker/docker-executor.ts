@@ -1,5 +1,5 @@
 /**
- * The built-in `docker` runner (reference §4.4). Per step:
+ * The built-in `docker` runner (README). Per step:
  * 1. image: the cache-hit tag (decided by the host before the step), else
  *    the builds_in parent's snapshot, else the step's image, else ubuntu:24.04;
  *    pulled with progress when missing;

@@ -1,6 +1,6 @@
 /**
  * The Docker engine connection. dockerode is imported here, lazily: it costs
- * tens of milliseconds at start-up (bun-notes §6), and only `hm run` with the
+ * tens of milliseconds at start-up (`docs/design.md`, "Bun facts hm is built on"), and only `hm run` with the
  * docker runner, `hm gc` and `hm cache` need it. `DOCKER_HOST` (unix:// or
  * tcp://) is honoured through docker-modem.
  */

@@ -1,6 +1,6 @@
 /**
  * What dead runs left in the engine: containers and ephemeral images carrying
- * a run id whose hm process is gone (`decisions.md` §7), including the image
+ * a run id whose hm process is gone (`docs/design.md`, "A verdict only from a finished build"), including the image
  * of a commit the engine finished after hm died (pending-commits.ts), and
  * the old entry a run killed between caching and eviction left beside the
  * new one (one entry per cache repository: the most recently used stays).

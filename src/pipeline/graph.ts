@@ -62,7 +62,7 @@ function fieldKey(key: string | number): string {
   return /^[\w.-]+$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
-/** Steps-list → graph (reference §5.1): node env = pipeline env + step env; a wait orders all earlier steps first. */
+/** Steps-list → graph (`docs/design.md`, "Pipelines, keys and the IR"): node env = pipeline env + step env; a wait orders all earlier steps first. */
 export function stepsListToGraph(ir: StepsListIR): GraphIR {
   const commands = ir.steps.flatMap((s, position) => (s.type === "command" ? [{ step: s, position }] : []));
   const indexOfKey = new Map<string, number>();

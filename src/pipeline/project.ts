@@ -1,5 +1,5 @@
 /**
- * Where a project's pipelines live (`decisions.md` §9): the root is `-d DIR`,
+ * Where a project's pipelines live (`docs/design.md`, "Pipelines, keys and the IR"): the root is `-d DIR`,
  * else the nearest ancestor of the working directory holding `.hm/` (or the
  * older `.harmont/`), else the working directory.
  */

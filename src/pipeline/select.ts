@@ -1,4 +1,4 @@
-/** Picking the pipeline a command works on (reference §7.1). */
+/** Picking the pipeline a command works on (README). */
 import { HmError } from "../errors.ts";
 import type { LoadedPipeline } from "./load.ts";
 

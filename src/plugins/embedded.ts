@@ -1,5 +1,5 @@
 /**
- * First-party plugins embedded in the compiled binary (`decisions.md` §6).
+ * First-party plugins embedded in the compiled binary (`docs/design.md`, "Plugins: where, and which wins").
  * `bun run build` generates a module that imports each library
  * `with { type: "file" }` and registers it here before the CLI starts. A
  * library inside the binary cannot be opened by the dynamic loader, and Bun's

@@ -1,4 +1,4 @@
-/** Where plugins and hm's state live on disk (`decisions.md` §6). */
+/** Where plugins and hm's state live on disk (`docs/design.md`, "Plugins: where, and which wins"). */
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";

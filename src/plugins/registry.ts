@@ -1,5 +1,5 @@
 /**
- * Plugin discovery and the capability index (`decisions.md` §6). Directories
+ * Plugin discovery and the capability index (`docs/design.md`, "Plugins: where, and which wins"). Directories
  * are read in order (bundled, user, project, HM_PLUGIN_PATH); a plugin name
  * found again in a later directory shadows the earlier one. Every plugin is
  * opened, its ABI checked and its manifest read (in the manifest reader

@@ -7,7 +7,7 @@
  * `keep_going` through shared memory too.
  *
  * A worker is never terminated while a plugin may still call into it
- * (bun-notes §2: that crashes the process); `close()` waits for calls to end.
+ * (`docs/design.md`, "Bun facts hm is built on": that crashes the process); `close()` waits for calls to end.
  * Under a supervisor, each call's start and return are reported (from the
  * moment a worker has it until its native code returns, abandoned or not),
  * so a crash or exit() inside one is named.
@@ -59,7 +59,7 @@ const CANCEL_SLOTS = 4096;
 /**
  * The worker's module: beside this file under `bun run`; in the compiled
  * binary, the second entry point of scripts/build.ts, which keeps its path
- * relative to src/ (bun-notes §3).
+ * relative to src/ (`docs/design.md`, "Bun facts hm is built on").
  */
 function workerEntry(): string {
   if (import.meta.url.includes("/$bunfs/")) return "/$bunfs/root/plugins/worker.js";

@@ -1,5 +1,5 @@
 /**
- * Build events (reference §2.7): what a run reports as it goes, to the
+ * Build events (`docs/plugin-abi.md`): what a run reports as it goes, to the
  * renderers, to lifecycle hooks, and from plugins through `emit_event`.
  */
 import { type Codec, option, struct, tagged, unitEnum } from "./codec.ts";

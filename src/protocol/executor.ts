@@ -1,5 +1,5 @@
 /**
- * What a step executor is given and what it returns (reference §2.6). The
+ * What a step executor is given and what it returns (`docs/plugin-abi.md`). The
  * command step here is the wire form of the IR step: same fields, fixed
  * order, no `type`.
  */

@@ -1,5 +1,5 @@
 /**
- * Lifecycle hooks (reference §2.8): the event a hook is shown and what it
+ * Lifecycle hooks (`docs/plugin-abi.md`): the event a hook is shown and what it
  * answers. Only a `before` hook's `abort` can stop a build.
  */
 import { type Codec, struct, tagged, unitEnum } from "./codec.ts";

@@ -1,5 +1,5 @@
 /**
- * The plugin wire protocol (reference §2): message types and their strict
+ * The plugin wire protocol (`docs/plugin-abi.md`): message types and their strict
  * borsh codecs, byte-compatible with Rust's `hm-plugin-protocol`. Every
  * `decodeX` throws `DecodeError` on anything but one exact valid message;
  * every `encodeX` throws `EncodeError` on a value Rust could not hold.

@@ -1,5 +1,5 @@
 /**
- * Pipeline IR, both encodings (reference §2.5, §5.1), as valibot schemas.
+ * Pipeline IR, both encodings (`docs/design.md`, "Pipelines, keys and the IR"), as valibot schemas.
  * Optional fields may be absent or null; null is read as absent. Unknown
  * keys are dropped, except in `cache`, whose policy-specific fields
  * (`duration_seconds`, `env_keys`, `paths`, `sub_policies`) are kept as written.

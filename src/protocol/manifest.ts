@@ -1,5 +1,5 @@
 /**
- * The plugin manifest (reference §2.4): what a plugin says it is and can
+ * The plugin manifest (`docs/plugin-abi.md`): what a plugin says it is and can
  * do, read once at load time.
  */
 import { type Codec, option, recursive, struct, tagged, unitEnum, vec } from "./codec.ts";

@@ -1,6 +1,6 @@
 /**
- * The custom encodings of hm-plugin-protocol's `borsh_helpers` (reference
- * §2.11) plus UUIDs: values whose JS form is not their wire form.
+ * The custom encodings of hm-plugin-protocol's `borsh_helpers` (`docs/plugin-abi.md`
+ * §7) plus UUIDs: values whose JS form is not their wire form.
  */
 import type { Codec } from "./codec.ts";
 import { describe, fault } from "./errors.ts";

@@ -1,5 +1,5 @@
 /**
- * Subcommand calls and plugin errors (reference §2.9): what a plugin verb
+ * Subcommand calls and plugin errors (`docs/plugin-abi.md`): what a plugin verb
  * is given, how it says to exit, and the error any method may return.
  */
 import { type Codec, option, sortedMap, struct, vec } from "./codec.ts";

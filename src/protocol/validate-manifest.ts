@@ -1,5 +1,5 @@
 /**
- * Static checks on a decoded manifest (reference §2.4, `PluginManifest::validate`):
+ * Static checks on a decoded manifest (`docs/plugin-abi.md`, `PluginManifest::validate`):
  * things the wire format allows but a host cannot load. Cross-plugin
  * conflicts are the registry's job.
  */

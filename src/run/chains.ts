@@ -1,7 +1,7 @@
 /**
  * Graph facts the scheduler and events need: a topological order, each
  * step's predecessors, successors and builds_in parent and children, and
- * chains (reference §5.1: a chain follows a node's single builds_in child
+ * chains (`docs/design.md`, "Pipelines, keys and the IR": a chain follows a node's single builds_in child
  * while that child has no other incoming edge). `step_queued.chain_idx` is a
  * step's position within its chain, `chain_failed.chain_idx` the chain's
  * index, as in the reference.

@@ -1,5 +1,5 @@
 /**
- * One bus for a run's build events (`decisions.md` §3). Every consumer
+ * One bus for a run's build events (`docs/design.md`, "Hooks"). Every consumer
  * (renderer, `after` hook) has its own queue and sees every event, in order,
  * one at a time: a consumer that returns a promise gets the next event only
  * once it settles. Producers never wait: a slow consumer's queue spills to a

@@ -1,7 +1,7 @@
 /**
  * hm's build events: the protocol-2 BuildEvent kinds plus HEAD's extras
  * (`step_queued.parent_key`, `display_name`) and `step_skipped`, which exist
- * only here and in `--format json` (`decisions.md` §2). Hook plugins receive
+ * only here and in `--format json` (`docs/design.md`, "Events and their order"). Hook plugins receive
  * the protocol-2 form (`toProtocolEvent`); skipped steps are not sent to them.
  * Times are milliseconds since the epoch; durations are milliseconds.
  */
@@ -88,7 +88,7 @@ export function toJsonLine(event: HmEvent): string {
   }
 }
 
-/** Label, else the trimmed command, cut to 39 characters + "…" past 40 (reference §5.3). */
+/** Label, else the trimmed command, cut to 39 characters + "…" past 40 (`docs/design.md`, "Events and their order"). */
 export function displayName(label: string | undefined, cmd: string): string {
   if (label !== undefined && label !== "") return label;
   const trimmed = cmd.trim();

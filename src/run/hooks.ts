@@ -1,5 +1,5 @@
 /**
- * Lifecycle hook dispatch (reference §2.8, `decisions.md` §3). Each hook
+ * Lifecycle hook dispatch (`docs/plugin-abi.md`; `docs/design.md`, "Hooks"). Each hook
  * plugin gets one worker of its own (never the step pool: steps cannot
  * starve hooks, nor hooks deadlock `--parallelism 1`), so one plugin's hook
  * calls are serialized.
@@ -47,7 +47,7 @@ export interface Abort {
   readonly reason: string;
 }
 
-/** The message a `before` abort fails the build with (`decisions.md` §2). */
+/** The message a `before` abort fails the build with (`docs/design.md`, "Events and their order"). */
 export function abortMessage(abort: Abort): string {
   return `build aborted by plugin '${abort.plugin}': ${abort.reason}`;
 }

@@ -4,7 +4,7 @@
  * (all before anything starts), pack the workspace, open the runners, wire the event
  * bus (renderer, `after` hooks) and the `before` hook gate, run the
  * scheduler, wait for every consumer, then remove what the run created.
- * Signals follow `decisions.md` §8. Returns the process exit code.
+ * Signals follow `docs/design.md`, "Signals". Returns the process exit code.
  */
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";

@@ -1,6 +1,6 @@
 /**
- * What a run leaves on disk, and the reaper of runs that died (`decisions.md`
- * §7). Each run owns `<state dir>/runs/<run id>/` (workspace archive, spill
+ * What a run leaves on disk, and the reaper of runs that died (`docs/design.md`,
+ * "A verdict only from a finished build"). Each run owns `<state dir>/runs/<run id>/` (workspace archive, spill
  * files) holding `owner.json`: hm's pid and every other path the run may
  * create (each plugin runner's `${TMPDIR:-/tmp}/hm-<runner>-<run id>/`,
  * src/runner/run-directory.ts). A normal

@@ -1,5 +1,5 @@
 /**
- * The dataflow scheduler (reference §5.3, `decisions.md` §2): a step starts
+ * The dataflow scheduler (`docs/design.md`, "Events and their order"): a step starts
  * once every predecessor passed, at most `parallelism` at a time; its
  * builds_in parent's snapshot is its `parent_snapshot`. A failure cancels the
  * run unless keep-going (then only dependants are skipped). Step and pipeline

@@ -1,5 +1,5 @@
 /**
- * Ctrl-C and SIGTERM during `hm run` (`decisions.md` §8). First Ctrl-C:
+ * Ctrl-C and SIGTERM during `hm run` (`docs/design.md`, "Signals"). First Ctrl-C:
  * cancel (running steps end 130, cleanup runs). Second: force (stop waiting,
  * remove this run's files, exit 130 within 5 s). Third: exit at once; the
  * next run or `hm gc` reaps the rest. Under `bun run hm` one terminal press

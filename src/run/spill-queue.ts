@@ -1,5 +1,5 @@
 /**
- * A FIFO of build events for one slow consumer (`decisions.md` §3): up to
+ * A FIFO of build events for one slow consumer (`docs/design.md`, "Hooks"): up to
  * `memoryLimit` events wait in memory; past that, newer events are appended
  * to a spill file as JSON lines and read back in order once the consumer has
  * caught up. Nothing is dropped and `push` never blocks. While the file holds

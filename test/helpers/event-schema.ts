@@ -1,4 +1,4 @@
-/** The `--format json` event stream's schema (reference §2.7 plus hm's extras), strict: no unknown fields. */
+/** The `--format json` event stream's schema (`docs/plugin-abi.md` plus hm's extras), strict: no unknown fields. */
 import * as v from "valibot";
 
 const uuid = v.pipe(v.string(), v.uuid());

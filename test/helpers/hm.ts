@@ -71,7 +71,7 @@ export function tempDir(prefix = "hm-test-"): { path: string; cleanup: () => voi
 
 /**
  * hm's own `.hm/` is missing when the suite runs as a step of `hm run` on hm
- * itself: the pipeline directory is not part of the workspace (decisions §4).
+ * itself: the pipeline directory is not part of the workspace (`docs/design.md`, "The workspace archive").
  */
 export const OWN_PIPELINE_PRESENT = existsSync(join(REPO_ROOT, ".hm", "ci.ts"));
 if (!OWN_PIPELINE_PRESENT)

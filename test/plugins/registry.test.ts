@@ -1,6 +1,6 @@
 /**
  * Discovery, validation and conflicts with the real compiled fixtures
- * (reference §3.6 and decisions §6): what is loaded, what is broken and why,
+ * (`docs/design.md`, "Plugins: where, and which wins"): what is loaded, what is broken and why,
  * what shadows what.
  */
 import { afterEach, describe, expect, test } from "bun:test";

@@ -1,8 +1,8 @@
 /**
  * The same messages described independently for the `borsh` npm package,
  * which follows the Borsh spec but is lax: its output is the reference our
- * strict codec must match byte for byte. Written by hand from reference
- * §2 (not derived from our codecs), with our JS shapes converted to
+ * strict codec must match byte for byte. Written by hand from the wire rules in
+ * `docs/plugin-abi.md` §7 (not derived from our codecs), with our JS shapes converted to
  * borsh-js's: enums as `{ Variant: payload }`, maps as `Map`s sorted by
  * UTF-8 bytes (borsh-js keeps insertion order), UUIDs as 16 bytes, and
  * `char` as a u32 (borsh-js has no char).

@@ -1,4 +1,4 @@
-/** Hand-checked byte vectors, worked out from the wire rules in reference §2.11. */
+/** Hand-checked byte vectors, worked out from the wire rules in `docs/plugin-abi.md`. */
 import { expect, test } from "bun:test";
 import {
   decodeHookOutcome,

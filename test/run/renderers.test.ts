@@ -75,7 +75,7 @@ const events: HmEvent[] = [
   { kind: "build_end", exit_code: 1, duration_ms: 2345 },
 ];
 
-test("plain lines follow reference §6.2 with steps by name, and end with the summary", async () => {
+test("plain lines follow README with steps by name, and end with the summary", async () => {
   const sink = memorySink();
   const renderer = plainRenderer(sink, plain);
   for (const e of events) await renderer.deliver(e);

@@ -63,7 +63,7 @@ const text = (bytes: Uint8Array | undefined) =>
 describe("hm run with the noop runner", () => {
   const noop = pluginDir("noop-executor");
 
-  test("JSON lines on stdout: every line a valid event, in the order of decisions §2", async () => {
+  test("JSON lines on stdout: every line a valid event, in the documented order (docs/design.md, Events and their order)", async () => {
     const project = makeProject({
       ".hm/ci.ir.json": irJson(
         [{ key: "a", env: { NOOP_LOG_LINES: "3" } }, { key: "b" }, { key: "c" }],

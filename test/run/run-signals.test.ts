@@ -1,5 +1,5 @@
 /**
- * Signals sent to a real `hm run` mid-step (decisions §8): SIGINT cancels
+ * Signals sent to a real `hm run` mid-step (`docs/design.md`, "Signals"): SIGINT cancels
  * (running steps end 130, exit 130), SIGTERM does the same and exits 143, a
  * second SIGINT force-exits even when a step ignores cancellation; nothing
  * of the run is left on disk.

@@ -20,7 +20,7 @@ function capabilitySummary(plugin: PluginEntry): string {
 }
 
 /**
- * The plugin table (reference §7.6): the built-in docker runner, then each
+ * The plugin table (README): the built-in docker runner, then each
  * plugin with where it came from, then what is shadowed or broken.
  */
 export function renderPluginList(registry: PluginRegistry, projectDir: string | null): string {

@@ -1,5 +1,5 @@
 /**
- * Render-time cache keys (reference §8.5). For every cached node, in node
+ * Render-time cache keys (`docs/design.md`, "Pipelines, keys and the IR"). For every cached node, in node
  * order: sha256(org \0 slug \0 stepKey \0 parentKey \0 policyPart), where
  * parentKey is the builds_in parent's resolved cache key or "scratch" for a
  * root. The host never hashes: it only compares these keys with image tags.

@@ -1,4 +1,4 @@
-/** The discovery envelope (reference §7.3): every pipeline of a project with its IR. */
+/** The discovery envelope (README): every pipeline of a project with its IR. */
 import { resolvePipelineCacheKeys } from "./cache-keys.ts";
 import { SdkError } from "./errors.ts";
 import type { PipelineIR } from "./lower.ts";

@@ -1,5 +1,5 @@
 /**
- * Step keys (reference §8.5): an explicit `key` wins; else the label's slug
+ * Step keys (`docs/design.md`, "Pipelines, keys and the IR"): an explicit `key` wins; else the label's slug
  * when it is non-empty, not taken by an explicit key and unique among label
  * slugs; else the first 12 hex chars of sha256(parentKey \0 cmd \0 position).
  */

@@ -1,6 +1,6 @@
 /**
  * `pipeline([...leaves], opts)`: lowers a set of step chains to the graph IR
- * (reference §5.1/§8.5). Nodes are emitted parent-before-child, in leaf
+ * (`docs/design.md`, "Pipelines, keys and the IR"). Nodes are emitted parent-before-child, in leaf
  * order; `builds_in` goes to the nearest command ancestor; a `wait()` leaf
  * makes every later step depend on the steps emitted before it.
  */

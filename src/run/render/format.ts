@@ -1,4 +1,4 @@
-/** Small formatting rules the human renderers share (reference §6.2–§6.3). */
+/** Small formatting rules the human renderers share (README). */
 import type { Paint } from "../../term.ts";
 
 /** `<ms>ms` under 1 s, `<s>.<tenths>s` under 1 min, else `<m>m<s>s`. */

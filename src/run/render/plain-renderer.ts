@@ -1,5 +1,5 @@
 /**
- * The plain line renderer (reference §6.2), used when stderr is not a
+ * The plain line renderer (README), used when stderr is not a
  * terminal, `CI` is set or `--logs` is given: one line per event, each step's
  * lines prefixed `[name]` (its label, else its command cut short: the name
  * the progress view shows) in a colour of its own. It ends with the build's

@@ -1,5 +1,5 @@
 /**
- * The progress view (reference §6.3), used when stderr is a terminal and
+ * The progress view (README), used when stderr is a terminal and
  * neither `--logs` nor a non-empty `CI` is set: a "pipeline" bar over a tree
  * of steps (a builds_in child under its parent) with spinners and elapsed
  * times, redrawn in place; logs are kept per step, not shown. At the end the

@@ -1,6 +1,6 @@
 /**
- * Packs a project's working tree into the workspace archive (`decisions.md`
- * §4): everything under the root except any entry named `.git`, the
+ * Packs a project's working tree into the workspace archive (`docs/design.md`,
+ * "The workspace archive"): everything under the root except any entry named `.git`, the
  * project's pipeline directory at the root, and what gitignore rules exclude
  * (see `ignore-rules.ts`); an excluded directory is not entered.
  *

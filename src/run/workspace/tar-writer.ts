@@ -1,6 +1,6 @@
 /**
  * A streaming writer of POSIX tar (ustar headers, pax extended headers for
- * what ustar cannot hold), the workspace archive's format (`decisions.md` §4,
+ * what ustar cannot hold), the workspace archive's format (`docs/design.md`, "The workspace archive",
  * `docs/plugin-abi.md` §8). Entries go into one large buffer that is written
  * to the file whenever it fills, so a tree of small files costs few writes;
  * file content is read straight into that buffer, in chunks, never whole.
