@@ -1,36 +1,13 @@
-/**
- * A forced (second Ctrl-C) or immediate (third) exit of a real `hm run
- * --runner shell` while its steps ignore SIGTERM: hm exits 130 and nothing
- * of the run is left, neither the step processes (checked by pid in /proc)
- * nor its directories nor its build- and step-scope KV rows.
- */
-import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { baseEnv, REPO_ROOT, runDirs, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
+import { running, runScopedRows } from "../helpers/processes.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-forced-exit-");
 afterAll(() => scratch.cleanup());
-
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-function rowsLeft(state: string): number {
-  if (!existsSync(join(state, "kv.sqlite"))) return 0;
-  const db = new Database(join(state, "kv.sqlite"), { readonly: true });
-  const rows = db.query("SELECT count(*) AS n FROM kv WHERE scope != 'plugin'").get() as { n: number };
-  db.close();
-  return rows.n;
-}
 
 async function pressCtrlC(times: number) {
   const dirs = runDirs(scratch.path);
@@ -75,7 +52,7 @@ test("a third Ctrl-C exits at once, and the step processes, directories and KV r
   expect(r.pids.filter(running)).toEqual([]);
   expect(readdirSync(join(r.dirs.state, "runs"))).toEqual([]);
   expect(readdirSync(r.dirs.tmp)).toEqual([]);
-  expect(rowsLeft(r.dirs.state)).toBe(0);
+  expect(runScopedRows(r.dirs.state)).toBe(0);
 }, 30_000);
 
 test("a second Ctrl-C force-exits 130 and leaves no build-scope KV row", async () => {
@@ -85,5 +62,5 @@ test("a second Ctrl-C force-exits 130 and leaves no build-scope KV row", async (
   expect(r.pids.filter(running)).toEqual([]);
   expect(readdirSync(join(r.dirs.state, "runs"))).toEqual([]);
   expect(readdirSync(r.dirs.tmp)).toEqual([]);
-  expect(rowsLeft(r.dirs.state)).toBe(0);
+  expect(runScopedRows(r.dirs.state)).toBe(0);
 }, 30_000);

@@ -1,19 +1,11 @@
-/**
- * A verdict only from a finished build: a runner plugin that calls exit(0)
- * or exit(3), segfaults or aborts inside execute_step (a real C plugin,
- * fixtures/exiting-runner) never makes `hm run` exit 0 or leave its exit
- * code as hm's; hm names the plugin, the method and the step, exits 6, and
- * cleans the run up as a cancel would (step processes checked by pid, run
- * directories, KV rows).
- */
-import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { parseEventStream } from "../helpers/event-schema.ts";
 import { REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
+import { running, runScopedRows } from "../helpers/processes.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-plugin-death-");
@@ -27,25 +19,11 @@ copyFileSync(
 );
 const PLUGIN = "harmont-fixture-exiting";
 
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 /** What a finished run must not leave: run records, shell directories, build- and step-scope KV. */
 function expectNothingLeft({ state, tmp }: { state: string; tmp: string }) {
   expect(readdirSync(join(state, "runs"))).toEqual([]);
   expect(readdirSync(tmp)).toEqual([]);
-  if (existsSync(join(state, "kv.sqlite"))) {
-    const db = new Database(join(state, "kv.sqlite"), { readonly: true });
-    const rows = db.query("SELECT count(*) AS n FROM kv WHERE scope != 'plugin'").get() as { n: number };
-    db.close();
-    expect(rows.n).toBe(0);
-  }
+  expect(runScopedRows(state)).toBe(0);
 }
 
 const cases = [

@@ -1,17 +1,10 @@
-/**
- * `hm run --runner shell` end to end: the working tree (uncommitted files
- * included, ignored ones not) reaches the steps, builds_in children inherit
- * their parent's directory (a chain at one path, so a CMake build tree
- * configured in a parent works in its child; siblings in copies), `-e` reaches the env, timeouts and keep-going
- * behave, and SIGINT mid-step leaves no process and no directory behind.
- */
-import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
+import { runScopedRows } from "../helpers/processes.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-shell-run-");
@@ -21,12 +14,7 @@ afterAll(() => scratch.cleanup());
 function expectNothingLeft({ state, tmp }: { state: string; tmp: string }) {
   expect(readdirSync(join(state, "runs"))).toEqual([]);
   expect(readdirSync(tmp)).toEqual([]);
-  if (existsSync(join(state, "kv.sqlite"))) {
-    const db = new Database(join(state, "kv.sqlite"), { readonly: true });
-    const rows = db.query("SELECT count(*) AS n FROM kv WHERE scope != 'plugin'").get() as { n: number };
-    db.close();
-    expect(rows.n).toBe(0);
-  }
+  expect(runScopedRows(state)).toBe(0);
 }
 
 const logLines = (stdout: string, key: string) => stepLines(parseEventStream(stdout), key);

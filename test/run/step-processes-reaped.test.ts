@@ -9,20 +9,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node
 import { join } from "node:path";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
+import { running } from "../helpers/processes.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-step-reap-");
 afterAll(() => scratch.cleanup());
-
-/** A process that exists and is not a zombie (a zombie has already stopped). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** Steps that each record their shell's pid and a background sleeper's, then wait forever. */
 function sleepers(pidsDir: string, count: number) {
