@@ -10,7 +10,7 @@
  * hm version: a new hm re-reads every plugin. It lives in the cache
  * directory; losing it costs one slow start, nothing else.
  */
-import { mkdirSync, readFileSync, type Stats } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { writeFileAtomically } from "../atomic-file.ts";
@@ -73,10 +73,15 @@ export class ManifestCache {
     this.changed = true;
   }
 
-  /** Drops entries of files that were not seen this time (removed plugins). */
-  keepOnly(seen: ReadonlySet<string>): void {
+  /**
+   * Drops entries of files that are gone (removed plugins). Files merely not
+   * seen this time stay: another project's `.hm/plugins/` is not removed, and
+   * forgetting it would make every switch between projects read its plugins
+   * again, each read a process start.
+   */
+  forgetRemoved(seen: ReadonlySet<string>): void {
     for (const library of Object.keys(this.entries)) {
-      if (seen.has(library)) continue;
+      if (seen.has(library) || existsSync(library)) continue;
       delete this.entries[library];
       this.changed = true;
     }

@@ -236,7 +236,7 @@ export function loadRegistry(options: RegistryOptions): PluginRegistry {
       : { ok: false, broken: result.broken },
   );
 
-  options.manifestCache?.keepOnly(new Set(found.map((f) => f.path)));
+  options.manifestCache?.forgetRemoved(new Set(found.map((f) => f.path)));
   options.manifestCache?.save();
 
   // A name seen again in a later directory shadows the earlier plugin.

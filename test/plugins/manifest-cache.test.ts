@@ -3,7 +3,7 @@
  * start-up; a changed file is; a damaged cache file is ignored.
  */
 import { afterAll, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { HM_VERSION } from "../../src/version.ts";
@@ -47,4 +47,28 @@ test("a file seen before is listed from the cache; touching it, or a damaged cac
   const afterDamage = await list();
   expect(afterDamage).toContain("harmont-fixture-noop");
   expect(afterDamage).toContain("harmont-fixture-probe");
+});
+
+test("switching between two projects' plugins keeps both in the cache; a removed file's entry goes", async () => {
+  const home = join(scratch.path, "switching");
+  const [a, b] = [join(home, "a"), join(home, "b")];
+  mkdirSync(a, { recursive: true });
+  mkdirSync(b, { recursive: true });
+  const inA = join(a, `noop.${LIBRARY_EXTENSION}`);
+  const inB = join(b, `probe.${LIBRARY_EXTENSION}`);
+  copyFileSync(fixturePath("noop-executor"), inA);
+  copyFileSync(fixturePath("host-fn-probe"), inB);
+  const cacheFile = join(home, ".cache", "hm", `manifests-${HM_VERSION}.json`);
+  // The bundled shell runner is cached too; only these two files are the test's.
+  const cached = () =>
+    Object.keys(JSON.parse(readFileSync(cacheFile, "utf8")) as object)
+      .filter((library) => library.startsWith(home))
+      .sort();
+  await runHm(["plugin", "list"], { env: { HOME: home, HM_PLUGIN_PATH: a } });
+  await runHm(["plugin", "list"], { env: { HOME: home, HM_PLUGIN_PATH: b } });
+  // Forgetting a's entry would cost every switch back a contained read of its plugins.
+  expect(cached()).toEqual([inA, inB].sort());
+  rmSync(inA);
+  await runHm(["plugin", "list"], { env: { HOME: home, HM_PLUGIN_PATH: b } });
+  expect(cached()).toEqual([inB]);
 });
