@@ -37,7 +37,14 @@ for (const { mode, how } of cases) {
   test(`execute_step that ${mode === "segv" ? "segfaults" : mode === "abort" ? "aborts" : `calls exit(${mode.slice(4)})`}: exit 6, the plugin, method and step named, no build_end`, async () => {
     const project = makeProject({
       ".hm/ci.ir.json": irJson([
-        { key: "build", label: "build", runner: "exiting", env: { EXITING_MODE: mode } },
+        // The bundled shell plugin's build_start hook runs beside the step; waiting 500 ms first
+        // leaves the step's call alone in flight, so the culprit is the only candidate.
+        {
+          key: "build",
+          label: "build",
+          runner: "exiting",
+          env: { EXITING_MODE: mode, EXITING_AFTER_MS: "500" },
+        },
       ]),
     });
     const dirs = runDirs(scratch.path);
@@ -79,7 +86,10 @@ test("a crash mid-build stops the other steps' processes and cleans the run as o
     env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, HM_PLUGIN_PATH: plugins },
   });
   expect(r.exitCode).toBe(6);
+  // Two calls were in flight, and which thread crashed cannot be seen from outside: both are named.
+  expect(r.stderr).toContain("✘ a plugin crashed (SIGSEGV); running then: ");
   expect(r.stderr).toContain(`plugin '${PLUGIN}' (execute_step of step 'build')`);
+  expect(r.stderr).toContain("plugin 'shell' (execute_step of step 'other')");
   const pids = readdirSync(pidsDir).map((n) => Number(readFileSync(join(pidsDir, n), "utf8").trim()));
   expect(pids.length).toBe(2);
   await Bun.sleep(100); // SIGKILL is delivered; init may take a moment to reap the orphans
