@@ -9,7 +9,6 @@ export const ExitCode = {
   ok: 0,
   buildFailed: 1,
   usage: 2,
-  auth: 3,
   network: 4,
   pluginLoad: 5,
   pluginRuntime: 6,

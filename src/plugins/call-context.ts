@@ -29,7 +29,6 @@ export interface CallRequest {
 export type WorkerMessage =
   | { type: "log"; id: number; level: number; message: string }
   | { type: "event"; id: number; bytes: Uint8Array }
-  | { type: "step_log"; id: number; stream: number; line: Uint8Array }
   | { type: "write"; id: number; fd: 1 | 2; bytes: Uint8Array }
   | { type: "done"; id: number; status: number; output: Uint8Array | null; hostErrors: string[] }
   | { type: "failed"; id: number; error: string };

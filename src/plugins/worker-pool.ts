@@ -209,9 +209,6 @@ export class WorkerPool {
       case "event":
         h.onEvent?.(message.bytes);
         break;
-      case "step_log":
-        h.onStepLog?.(message.stream, message.line);
-        break;
       case "step_logs":
         if (h.onStepLog)
           for (let i = 0, start = 0; i < message.ends.length; start = message.ends[i++] as number)
