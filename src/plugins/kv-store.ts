@@ -6,9 +6,8 @@
  */
 import { Database } from "bun:sqlite";
 import { dirname } from "node:path";
+import type { KvScope } from "../protocol/host.ts";
 import { makePrivateDir, makePrivateFile, tightenIfPresent } from "./paths.ts";
-
-export type KvScope = "plugin" | "build" | "step";
 
 export class KvStore {
   private readonly db: Database;
@@ -87,7 +86,7 @@ export class KvStore {
   }
 
   /** Drops a finished build's or step's rows. */
-  dropOwner(scope: "build" | "step", owner: string): void {
+  dropOwner(scope: Exclude<KvScope, "plugin">, owner: string): void {
     this.db.query("DELETE FROM kv WHERE scope = ? AND owner = ?").run(scope, owner);
   }
 

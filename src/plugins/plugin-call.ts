@@ -8,7 +8,7 @@
  */
 import { HmError } from "../errors.ts";
 import { log } from "../log.ts";
-import { DecodeError } from "../protocol/index.ts";
+import { DecodeError, levelFromWire } from "../protocol/index.ts";
 import type { CallContext } from "./call-context.ts";
 import { CallOutput } from "./call-output.ts";
 import { HM_OK, Method, type MethodName } from "./host-table.ts";
@@ -29,11 +29,9 @@ export interface PluginCall<T> {
   abandon(): void;
 }
 
-const LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
-
 /** Plugin log records go to hm's logger, tagged with the plugin's name. */
 export function logFromPlugin(plugin: string, level: number, message: string): void {
-  const name = LEVELS[Math.min(level, 4)] ?? "error";
+  const name = levelFromWire(level) ?? "error";
   const text = `[${plugin}] ${message}`;
   if (name === "trace" || name === "debug") log().debug(text);
   else if (name === "info") log().info(text);

@@ -13,14 +13,14 @@
  * published when hm abandons the call; and every post goes through the call's
  * flow control, which blocks a plugin that outruns the main thread.
  */
+import { type KvScope, kvScopeFromWire } from "../protocol/host.ts";
 import { ArchiveReader } from "./archive-reader.ts";
 import type { CallContext, WorkerMessage } from "./call-context.ts";
 import { newOutputBuffers, TAIL_LINES, WorkerOutput } from "./call-output.ts";
 import { readConfigFile } from "./config-files.ts";
 import type { HostFunctions } from "./host-table.ts";
-import { type KvScope, KvStore } from "./kv-store.ts";
+import { KvStore } from "./kv-store.ts";
 
-const SCOPES: readonly KvScope[] = ["plugin", "build", "step"];
 const STEP_LOG_MAX_DELAY_MS = 20;
 
 /** Step log lines in one message: line i is `bytes[ends[i - 1] ?? 0 .. ends[i]]` on stream `streams[i]`. */
@@ -78,7 +78,7 @@ export function workerHost(
   };
   /** The KV owner of a scope, or null when the scope does not exist for this call. */
   const owner = (scope: number): [KvScope, string] | null => {
-    const name = SCOPES[scope];
+    const name = kvScopeFromWire(scope);
     if (name === "plugin") return [name, context.pluginName];
     if (name === "build" && context.runId !== null) return [name, context.runId];
     if (name === "step" && context.stepId !== null) return [name, context.stepId];
@@ -95,7 +95,8 @@ export function workerHost(
     },
     kvSet: (scope, key, value) => {
       const o = owner(scope);
-      if (o === null) throw new Error(`no ${SCOPES[scope] ?? `scope ${scope}`} KV scope in this call`);
+      if (o === null)
+        throw new Error(`no ${kvScopeFromWire(scope) ?? `scope ${scope}`} KV scope in this call`);
       kvStore(context.kvPath).set(o[0], o[1], key, value);
     },
     emitEvent: (bytes) => send({ type: "event", id, bytes }, bytes.length),
