@@ -6,16 +6,19 @@
  */
 import { INTERNAL_VERBS } from "./cli/internal-verbs.ts";
 import { BUILTIN_COMMANDS } from "./cli/root.ts";
+import { exitRequested } from "./signals.ts";
 
 const argv = process.argv.slice(2);
-const internal = INTERNAL_VERBS[argv[0] ?? ""];
-const code =
-  internal !== undefined
-    ? await internal(argv.slice(1))
-    : supervised(argv)
-      ? await (await import("./supervise/supervisor.ts")).superviseBuild(argv)
-      : await (await import("./cli/run-hm.ts")).runHm(argv);
+// A forced or immediate stop (src/signals.ts) does not wait for the command: hm exits here.
+const code = await Promise.race([command(argv), exitRequested().then((request) => request.code)]);
 process.exit(code);
+
+function command(args: string[]): Promise<number> {
+  const internal = INTERNAL_VERBS[args[0] ?? ""];
+  if (internal !== undefined) return internal(args.slice(1));
+  if (supervised(args)) return import("./supervise/supervisor.ts").then((m) => m.superviseBuild(args));
+  return import("./cli/run-hm.ts").then((m) => m.runHm(args));
+}
 
 /** `hm run …` and a plugin verb (a word that is no built-in command), unless only help is asked. */
 function supervised(args: readonly string[]): boolean {

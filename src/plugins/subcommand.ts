@@ -1,7 +1,7 @@
 /** Running a plugin verb: one `run_subcommand` call on a worker; ExitInfo becomes hm's exit. */
-import { ExitCode } from "../errors.ts";
 import type { Project } from "../pipeline/project.ts";
 import { decodeExitInfo, encodeSubcommandInput, type SubcommandInput } from "../protocol/index.ts";
+import { handleStopSignals, type StopSignals } from "../signals.ts";
 import { report } from "../supervise/report.ts";
 import { KvStore } from "./kv-store.ts";
 import { kvDatabasePath } from "./paths.ts";
@@ -15,7 +15,7 @@ export async function runSubcommand(
   project: Project,
 ): Promise<number> {
   const pool = new WorkerPool(1);
-  let onInterrupt: (() => void) | undefined;
+  let signals: StopSignals | undefined;
   const invocation = crypto.randomUUID();
   const kvPath = kvDatabasePath();
   report({ t: "verb", scope: invocation });
@@ -36,30 +36,19 @@ export async function runSubcommand(
         },
       },
     );
-    // Ctrl-C: the plugin's keep_going turns to 0; a second press (300 ms later or more) stops waiting.
-    let cancelledAt = 0;
-    onInterrupt = () => {
-      if (cancelledAt === 0) {
-        cancelledAt = Date.now();
-        call.cancel();
-      } else if (Date.now() - cancelledAt >= 300) {
-        dropBuildScope(kvPath, invocation);
-        process.exit(ExitCode.cancelled);
-      }
-    };
-    process.on("SIGINT", onInterrupt);
-    process.on("SIGTERM", onInterrupt);
+    // Ctrl-C or SIGTERM: the plugin's keep_going turns to 0; a second press stops waiting.
+    signals = handleStopSignals({
+      cancel: () => call.cancel(),
+      force: () => dropBuildScope(kvPath, invocation),
+    });
     const exit = await call.result;
-    if (cancelledAt !== 0) return ExitCode.cancelled;
+    if (signals.stopping) return signals.code;
     await written;
     if (exit.message !== null && exit.message !== "") await Bun.write(Bun.stderr, `${exit.message}\n`);
     // A process exit code is one byte: 256 would read as success.
     return exit.exit_code >= 0 && exit.exit_code <= 255 ? exit.exit_code : 1;
   } finally {
-    if (onInterrupt) {
-      process.off("SIGINT", onInterrupt);
-      process.off("SIGTERM", onInterrupt);
-    }
+    signals?.dispose();
     await written; // whatever the plugin wrote reaches the terminal, even when it failed
     await pool.close();
     dropBuildScope(kvPath, invocation);

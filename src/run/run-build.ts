@@ -17,6 +17,7 @@ import type { PluginRegistry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
 import type { ConnectedRunner, Executor, RunnerSession } from "../runner/contract.ts";
 import { runnerRunDirectory } from "../runner/run-directory.ts";
+import { handleStopSignals } from "../signals.ts";
 import { forgetStep, nameStep, report } from "../supervise/report.ts";
 import { isTTY, paintFor } from "../term.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
@@ -35,7 +36,6 @@ import { checkRunnerArgs } from "./runner-args.ts";
 import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
 import { schedule } from "./scheduler.ts";
 import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
-import { handleRunSignals } from "./signals.ts";
 import { packWorkspace } from "./workspace/pack.ts";
 
 export type OutputFormat = "human" | "json";
@@ -100,35 +100,33 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   let bus: EventBus | null = null;
   const userCancel = new AbortController();
   const hookAbort = new AbortController();
-  const signals = handleRunSignals({
+  const signals = handleStopSignals({
     cancel: () => {
       say("cancelling… (Ctrl-C again to force)");
       userCancel.abort();
       hooks?.cancelAll();
     },
-    force: () => {
+    force: async () => {
       say("force-exit: removing this run's containers, images and files");
       renderer?.close();
       // Steps still stopping get 3 s (the shell runner's SIGTERM → SIGKILL takes 2 s) before
       // their files go; engine cleanup gets the rest of the 5 s.
-      const stopped = Promise.race([pool.close(), Bun.sleep(3000)]);
-      void stopped
-        .then(() => Promise.race([finishSessions(), Bun.sleep(2000)]))
-        .finally(() => {
-          try {
-            forgetRuns(kvDatabasePath(), [runDir.started()]);
-          } catch {
-            // The database is busy or gone: the rows wait for the reaper of this run.
-          }
-          runDir.remove();
-          process.exit(ExitCode.cancelled);
-        });
+      try {
+        await Promise.race([pool.close(), Bun.sleep(3000)]);
+        await Promise.race([finishSessions(), Bun.sleep(2000)]);
+      } finally {
+        try {
+          forgetRuns(kvDatabasePath(), [runDir.started()]);
+        } catch {
+          // The database is busy or gone: the rows wait for the reaper of this run.
+        }
+        runDir.remove();
+      }
     },
     exitNow: () => {
       renderer?.close();
       // Steps must not outlive the run; the rest (files, containers, KV) is the reaper's.
       runDir.killProcesses();
-      process.exit(ExitCode.cancelled);
     },
   });
 
@@ -149,7 +147,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       say(
         `workspace: ${packed.files} ${packed.files === 1 ? "file" : "files"} packed in ${formatDuration(performance.now() - packStarted)} (${formatBytes(packed.bytes)} archive)`,
       );
-    if (userCancel.signal.aborted) return signals.terminated ? ExitCode.terminated : ExitCode.cancelled;
+    if (userCancel.signal.aborted) return signals.code;
 
     const context = {
       kvPath: kvDatabasePath(),
@@ -218,7 +216,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     // A before hook of step_log, step_end or build_end may answer after the scheduler finished.
     const aborted = result.aborted ?? (hookAbort.signal.aborted ? String(hookAbort.signal.reason) : null);
     if (aborted !== null) log().error(aborted);
-    if (signals.terminated) return ExitCode.terminated;
+    if (signals.terminated) return signals.code;
     return aborted !== null && result.exitCode === ExitCode.ok ? ExitCode.buildFailed : result.exitCode;
   } catch (error) {
     throw error instanceof HmError ? error : new HmError("E_INTERNAL", messageOf(error), { cause: error });

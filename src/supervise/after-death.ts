@@ -9,9 +9,10 @@
  * - anything else: 1 (E_INTERNAL, hm's own fault).
  */
 import { printError } from "../cli/output.ts";
-import { ExitCode, HmError, messageOf } from "../errors.ts";
+import { HmError, messageOf } from "../errors.ts";
 import { log } from "../log.ts";
 import { Method } from "../plugins/host-table.ts";
+import { stopCode } from "../signals.ts";
 import type { InFlightCall } from "./call-table.ts";
 
 /** What the supervisor knew of the child when it died (its ChildState, read only here: no import back). */
@@ -50,7 +51,7 @@ export async function afterDeath(state: DeadChild, end: ChildEnd): Promise<numbe
   } catch (error) {
     log().warn(`cleaning up after the build: ${messageOf(error)} (hm gc removes the rest)`);
   }
-  if (stopped) return end.terminated ? ExitCode.terminated : ExitCode.cancelled;
+  if (stopped) return stopCode(end.terminated);
   return deathError(state, end).exitCode;
 }
 

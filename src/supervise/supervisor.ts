@@ -2,7 +2,7 @@
  * The verdict only from a finished build. `hm run` (and a plugin verb) runs
  * in a child hm (`hm __build`, build-child.ts) that keeps the terminal; this
  * process only waits, forwards SIGINT and SIGTERM (the child's handlers
- * decide what they mean, run/signals.ts; a press that reaches both through
+ * decide what they mean, src/signals.ts; a press that reaches both through
  * the terminal counts once there), and keeps what the child reports. A
  * child that exits with its verdict gives hm its exit code. One that dies
  * without it (a plugin's exit() or crash, a fatal signal, a forced exit)
