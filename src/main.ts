@@ -16,8 +16,16 @@ process.exit(code);
 function command(args: string[]): Promise<number> {
   const internal = INTERNAL_VERBS[args[0] ?? ""];
   if (internal !== undefined) return internal(args.slice(1));
-  if (supervised(args)) return import("./supervise/supervisor.ts").then((m) => m.superviseBuild(args));
+  if (supervised(args)) return supervise(args);
   return import("./cli/run-hm.ts").then((m) => m.runHm(args));
+}
+
+async function supervise(args: string[]): Promise<number> {
+  const [{ superviseBuild }, { printError }] = await Promise.all([
+    import("./supervise/supervisor.ts"),
+    import("./cli/output.ts"),
+  ]);
+  return superviseBuild(args, (error) => printError(error, false));
 }
 
 /** `hm run …` and a plugin verb (a word that is no built-in command), unless only help is asked. */

@@ -1,8 +1,8 @@
 /** Running a plugin verb: one `run_subcommand` call on a worker; ExitInfo becomes hm's exit. */
 import type { Project } from "../pipeline/project.ts";
 import { decodeExitInfo, encodeSubcommandInput, type SubcommandInput } from "../protocol/index.ts";
+import { report } from "../report-channel/writer.ts";
 import { handleStopSignals, type StopSignals } from "../signals.ts";
-import { report } from "../supervise/report.ts";
 import { KvStore } from "./kv-store.ts";
 import { kvDatabasePath } from "./paths.ts";
 import { callPlugin } from "./plugin-call.ts";

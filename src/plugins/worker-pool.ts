@@ -13,7 +13,7 @@
  * so a crash or exit() inside one is named.
  */
 
-import { reportCallEnd, reportCallStart } from "../supervise/report.ts";
+import { reportCallEnd, reportCallStart } from "../report-channel/writer.ts";
 import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
 import type { CallContext, CallRequest } from "./call-context.ts";
 import type { CallOutcome } from "./host-table.ts";

@@ -8,12 +8,11 @@
  * - pipeline files were loading: 2 (E_PIPELINE_RENDER);
  * - anything else: 1 (E_INTERNAL, hm's own fault).
  */
-import { printError } from "../cli/output.ts";
 import { HmError, messageOf } from "../errors.ts";
 import { log } from "../log.ts";
 import { Method } from "../plugins/host-table.ts";
+import type { InFlightCall } from "../report-channel/call-table.ts";
 import { stopCode } from "../signals.ts";
-import type { InFlightCall } from "./call-table.ts";
 
 /** What the supervisor knew of the child when it died (its ChildState, read only here: no import back). */
 export interface DeadChild {
@@ -41,9 +40,13 @@ const METHOD_LABELS: Record<number, string> = {
   [Method.runSubcommand]: "run_subcommand",
 };
 
-export async function afterDeath(state: DeadChild, end: ChildEnd): Promise<number> {
+/** Prints an error the way the CLI prints every error (given by it: this layer imports no CLI). */
+export type PrintError = (error: HmError) => Promise<void>;
+
+export async function afterDeath(state: DeadChild, end: ChildEnd, printError: PrintError): Promise<number> {
   const stopped = end.stopRequested && end.signal === null;
-  if (!stopped) await printError(deathError(state, end), false);
+  // Named before the cleanup, which may take seconds (a commit in flight).
+  if (!stopped) await printError(deathError(state, end));
   // The child can no longer reap its own steps, and its terminal view may have hidden the cursor.
   if (process.stderr.isTTY) process.stderr.write("\x1b[?25h");
   try {

@@ -1,6 +1,6 @@
 /**
  * The verdict only from a finished build. `hm run` (and a plugin verb) runs
- * in a child hm (`hm __build`, build-child.ts) that keeps the terminal; this
+ * in a child hm (`hm __build`, src/cli/build-child.ts) that keeps the terminal; this
  * process only waits, forwards SIGINT and SIGTERM (the child's handlers
  * decide what they mean, src/signals.ts; a press that reaches both through
  * the terminal counts once there), and keeps what the child reports. A
@@ -12,8 +12,9 @@ import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { createCallTable, type InFlightCall, readCallTable } from "./call-table.ts";
-import { REPORT_FD, ReportLine } from "./protocol.ts";
+import { createCallTable, type InFlightCall, readCallTable } from "../report-channel/call-table.ts";
+import { REPORT_FD, ReportLine } from "../report-channel/lines.ts";
+import type { PrintError } from "./after-death.ts";
 
 /** What the child said so far. */
 export interface ChildState {
@@ -35,7 +36,7 @@ function childCommand(argv: readonly string[], tablePath: string): string[] {
   return [process.execPath, new URL("../main.ts", import.meta.url).pathname, "__build", ...self];
 }
 
-export async function superviseBuild(argv: readonly string[]): Promise<number> {
+export async function superviseBuild(argv: readonly string[], printError: PrintError): Promise<number> {
   const stdio: ["inherit", "inherit", "inherit", "pipe"] = ["inherit", "inherit", "inherit", "pipe"];
   if (REPORT_FD !== stdio.length - 1) throw new Error("the report pipe must be the child's fd 3");
   const tablePath = join(tmpdir(), `hm-calls-${process.pid}-${crypto.randomUUID()}`);
@@ -70,12 +71,16 @@ export async function superviseBuild(argv: readonly string[]): Promise<number> {
     state.calls = readCallTable(tableFd);
     if (state.verdict !== null) return state.verdict;
     const { afterDeath } = await import("./after-death.ts");
-    return await afterDeath(state, {
-      exitCode,
-      signal: child.signalCode === null ? null : String(child.signalCode),
-      stopRequested: interrupted || terminated,
-      terminated,
-    });
+    return await afterDeath(
+      state,
+      {
+        exitCode,
+        signal: child.signalCode === null ? null : String(child.signalCode),
+        stopRequested: interrupted || terminated,
+        terminated,
+      },
+      printError,
+    );
   } finally {
     unlinkTable(state);
     process.off("SIGINT", onInterrupt);

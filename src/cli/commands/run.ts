@@ -2,7 +2,7 @@ import { HmError } from "../../errors.ts";
 import { loadPipelines } from "../../pipeline/load.ts";
 import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
-import { report } from "../../supervise/report.ts";
+import { report } from "../../report-channel/writer.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
 

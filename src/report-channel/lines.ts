@@ -1,5 +1,5 @@
 /**
- * What a build child tells its supervisor (supervisor.ts) on its report
+ * What a build child tells its supervisor (src/supervise/supervisor.ts) on its report
  * pipe: one JSON object per line, written synchronously as things happen,
  * so whatever the child had said is in the pipe when it dies. The
  * supervisor keeps only the last state: the pipeline being loaded, the run,

@@ -4,7 +4,7 @@
  * fixed-size record per call until its native code returns. Starting or ending a call is a few
  * stores, no system call and no wake-up of the supervisor: a pipe message
  * per call woke it twice per step and cost a 1 000-step run a third of its
- * time. Records are handed out by report.ts (a run has several worker
+ * time. Records are handed out by writer.ts (a run has several worker
  * pools, whose slots overlap). A record is `<length u16 LE><plugin>\0<method number>\0<step>`,
  * length 0 when the slot is free; names are cut to fit.
  */

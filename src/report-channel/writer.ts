@@ -1,13 +1,15 @@
 /**
- * The build child's side of the report pipe (protocol.ts) and call table
- * (call-table.ts). Off unless `startReporting` was called (hm run
- * in-process, tests, other commands): then every function here does
- * nothing. Writes are synchronous and small; a supervisor that went away
- * turns reporting off.
+ * The build child's side of the report pipe (lines.ts) and call table
+ * (call-table.ts), written from wherever the child's work happens (the
+ * worker pool, plugin verbs, run-build, the run command); it imports none
+ * of them, so every layer may write here. Off unless `startReporting` was
+ * called (hm run in-process, tests, other commands): then every function
+ * here does nothing. Writes are synchronous and small; a supervisor that
+ * went away turns reporting off.
  */
 import { writeSync } from "node:fs";
 import { CALL_SLOTS, type CallTableWriter } from "./call-table.ts";
-import type { ReportLine } from "./protocol.ts";
+import type { ReportLine } from "./lines.ts";
 
 let reportFd: number | null = null;
 let calls: CallTableWriter | null = null;
