@@ -13,7 +13,7 @@ import type { Template } from "./templates.ts";
 
 export const PIPELINE_FILE = "pipeline.ts";
 
-export interface InitResult {
+interface InitResult {
   /** Files written, relative to the project directory. */
   readonly written: string[];
   /** True when an existing pipeline kept the template from being written. */

@@ -14,8 +14,8 @@ import { type EvalMessage, EvalMessageSchema, type EvalRequest } from "./eval-pr
 import { adoptLowerings } from "./sdk/host-installers.ts";
 import { shownPath } from "./source-location.ts";
 
-export const EVAL_VERB = "__pipelines";
-export const EVAL_TIMEOUT_VARIABLE = "HM_EVAL_TIMEOUT";
+const EVAL_VERB = "__pipelines";
+const EVAL_TIMEOUT_VARIABLE = "HM_EVAL_TIMEOUT";
 /** Seconds each pipeline file may take; real pipelines render in well under one. */
 const DEFAULT_EVAL_TIMEOUT = 30;
 
@@ -122,7 +122,7 @@ export async function evaluateContained(
 }
 
 /** `HM_EVAL_TIMEOUT` in seconds (fractions allowed), else the default. */
-export function evalTimeout(): number {
+function evalTimeout(): number {
   const raw = process.env[EVAL_TIMEOUT_VARIABLE];
   if (raw === undefined || raw === "") return DEFAULT_EVAL_TIMEOUT;
   const seconds = Number(raw);

@@ -63,7 +63,7 @@ function fieldKey(key: string | number): string {
 }
 
 /** Steps-list → graph (`docs/design.md`, "Pipelines, keys and the IR"): node env = pipeline env + step env; a wait orders all earlier steps first. */
-export function stepsListToGraph(ir: StepsListIR): GraphIR {
+function stepsListToGraph(ir: StepsListIR): GraphIR {
   const commands = ir.steps.flatMap((s, position) => (s.type === "command" ? [{ step: s, position }] : []));
   const indexOfKey = new Map<string, number>();
   commands.forEach(({ step }, i) => {

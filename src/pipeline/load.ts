@@ -27,7 +27,7 @@ export interface LoadedPipeline {
   readonly source: string;
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   /** Unix seconds used for ttl cache keys; defaults to `SOURCE_DATE_EPOCH`, else now. */
   readonly now?: number;
 }

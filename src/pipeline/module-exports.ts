@@ -14,7 +14,7 @@ import { Step } from "./sdk/step.ts";
 const DEFINITION_SHAPE = '{ slug: "ci", pipeline: pipeline([...]) }';
 const DEFINITION_FIELDS = ["slug", "name", "allowManual", "triggers", "pipeline"] as const;
 
-export interface ModuleDefinitions {
+interface ModuleDefinitions {
   readonly definitions: PipelineDefinition[];
   /** Fields no definition has (a typo such as `allow_manual`): named, not fatal. */
   readonly warnings: string[];

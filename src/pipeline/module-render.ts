@@ -14,7 +14,7 @@ import { collectSdkWarnings, type SdkWarning } from "./sdk/warnings.ts";
 import { registerSdkModules } from "./sdk-modules.ts";
 import { bunLoadError, projectFrames, shownPath } from "./source-location.ts";
 
-export interface ModuleToRender {
+interface ModuleToRender {
   /** Absolute path of the pipeline file. */
   readonly path: string;
   /** The project root: toolchains read files relative to it, messages name files relative to it. */

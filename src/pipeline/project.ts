@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { HmError } from "../errors.ts";
 
-export const PIPELINE_DIR_NAMES = [".hm", ".harmont"] as const;
+const PIPELINE_DIR_NAMES = [".hm", ".harmont"] as const;
 
 export interface Project {
   readonly root: string;
@@ -57,7 +57,7 @@ function isFile(path: string): boolean {
   }
 }
 
-export type PipelineFile =
+type PipelineFile =
   | { kind: "module"; path: string; name: string }
   | { kind: "ir"; path: string; name: string; slug: string };
 

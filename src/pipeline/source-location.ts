@@ -7,7 +7,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname, relative } from "node:path";
 
-export interface SourcePosition {
+interface SourcePosition {
   /** Absolute path. */
   readonly file: string;
   readonly line: number;
@@ -51,7 +51,7 @@ export function shownPath(file: string, root: string): string {
   return shown === "" || shown.startsWith("..") ? file : shown;
 }
 
-export interface BunLoadError {
+interface BunLoadError {
   readonly message: string;
   readonly position: SourcePosition | null;
 }

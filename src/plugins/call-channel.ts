@@ -26,7 +26,7 @@ import { newOutputBuffers, type OutputBuffers } from "./call-output.ts";
 import type { CallOutcome } from "./host-table.ts";
 
 /** The buffers both sides share; sent to the worker once, in its init message. */
-export interface ChannelBuffers {
+interface ChannelBuffers {
   readonly control: SharedArrayBuffer;
   readonly data: SharedArrayBuffer;
   /** What the worker's calls produce: flow control and the unposted step lines (call-output.ts). */
@@ -37,7 +37,7 @@ export interface ChannelBuffers {
 export type ChannelWorkerInit = WorkerInit & { channel: ChannelBuffers };
 
 /** How a call ended, as the worker reported it through the channel. */
-export type ChannelReply =
+type ChannelReply =
   | { kind: "done"; id: number; posted: number; outcome: CallOutcome }
   | { kind: "failed"; id: number; posted: number; error: string }
   /** The reply did not fit: it follows as a `done` message. */
@@ -48,7 +48,7 @@ const State = { idle: 0, request: 1, done: 2, failed: 3, inMessage: 4 } as const
 const Slot = { state: 0, id: 1, method: 2, headerLength: 3, inputLength: 4, status: 5, posted: 6 } as const;
 const SLOTS = 8;
 /** Requests and replies up to this size take the channel; larger ones go by postMessage. */
-export const CHANNEL_CAPACITY = 1 << 20;
+const CHANNEL_CAPACITY = 1 << 20;
 
 const WORKER_POLL = { floor: 5_000, cap: 50_000 };
 const POOL_POLL = { floor: 2_000, cap: 20_000 };

@@ -24,13 +24,13 @@ const FIELDS = 8;
 /** Calls in flight at once with flow control; past that, calls run without it (as before). */
 const SLOTS = 1024;
 /** Bytes a call may have posted but not yet handled before its worker waits. */
-export const OUTPUT_WINDOW = 4 << 20;
+const OUTPUT_WINDOW = 4 << 20;
 /** The main thread publishes what it handled every this many bytes (not per line: it is a hot path). */
 const HANDLED_STEP = 64 << 10;
 
 /** Step lines in one tail buffer at most, and their bytes. */
 export const TAIL_LINES = 512;
-export const TAIL_BYTES = 256 << 10;
+const TAIL_BYTES = 256 << 10;
 const TAIL_HEADER = 16; // Int32: lock, count, byteLength, unused
 const ENDS_AT = TAIL_HEADER;
 const STREAMS_AT = ENDS_AT + 4 * TAIL_LINES;
@@ -38,7 +38,7 @@ const BYTES_AT = STREAMS_AT + TAIL_LINES;
 const Lock = { free: 0, worker: 1, main: 2 } as const;
 
 /** Step log lines taken out of a tail: line i is `bytes[ends[i - 1] ?? 0 .. ends[i]]` on stream `streams[i]`. */
-export interface TailLines {
+interface TailLines {
   streams: Uint8Array;
   ends: Uint32Array;
   bytes: Uint8Array;

@@ -33,7 +33,7 @@ export function embeddedPlugins(): readonly EmbeddedLibrary[] {
   return embedded;
 }
 
-export interface Materialized {
+interface Materialized {
   readonly dir: string;
   readonly files: string[];
   /** Libraries that could not be written, with why (reported as broken plugins would be). */

@@ -18,10 +18,10 @@ import { FFIType, type FFITypeOrString, JSCallback, type Pointer, ptr, toArrayBu
 import type { NativeLibrary } from "./native-library.ts";
 
 export const HM_OK = 1;
-export const HOST_ABI_VERSION = 1;
+const HOST_ABI_VERSION = 1;
 const SLOT_COUNT = 12;
 /** sizeof(hm_host_api): two u32 then 12 pointers. */
-export const HOST_TABLE_SIZE = 8 + SLOT_COUNT * 8;
+const HOST_TABLE_SIZE = 8 + SLOT_COUNT * 8;
 
 export const Method = { manifest: 0, executeStep: 1, onHookEvent: 2, runSubcommand: 3 } as const;
 export type MethodName = keyof typeof Method;

@@ -15,7 +15,7 @@ import type { PluginManifest } from "../protocol/index.ts";
 import { LIBRARY_EXTENSION } from "./paths.ts";
 import { claimsOf, openPlugin, type PluginRegistry } from "./registry.ts";
 
-export interface InstallOptions {
+interface InstallOptions {
   readonly source: string;
   readonly pin?: string | undefined;
   readonly targetDir: string;
@@ -25,7 +25,7 @@ export interface InstallOptions {
   readonly builtinRunners: readonly string[];
 }
 
-export interface Installed {
+interface Installed {
   readonly path: string;
   readonly manifest: PluginManifest;
 }

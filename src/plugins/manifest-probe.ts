@@ -22,10 +22,10 @@ import * as v from "valibot";
 export const MANIFEST_CALL_LIMIT_S = 5;
 
 /** The verb `hm` answers as the manifest reader (registered in src/cli/internal-verbs.ts). */
-export const MANIFEST_VERB = "__manifests";
+const MANIFEST_VERB = "__manifests";
 
 /** What the reader writes, one JSON object a line: where it is, then what it found. */
-export const ProbeRecordSchema = v.union([
+const ProbeRecordSchema = v.union([
   v.object({ i: v.number(), stage: v.picklist(["load", "manifest"]) }),
   v.object({ i: v.number(), manifest: v.string() }),
   v.object({ i: v.number(), broken: v.string(), lasting: v.boolean() }),

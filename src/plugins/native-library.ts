@@ -5,10 +5,10 @@
  */
 import { dlopen, FFIType, type Pointer } from "bun:ffi";
 
-export const SUPPORTED_ABI = { min: 1, max: 1 } as const;
+const SUPPORTED_ABI = { min: 1, max: 1 } as const;
 
 /** hm_plugin_call(api, call, method, input, input_len) → status */
-export type PluginCallFn = (
+type PluginCallFn = (
   api: Pointer,
   call: Pointer,
   method: number,

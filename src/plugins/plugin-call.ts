@@ -30,7 +30,7 @@ export interface PluginCall<T> {
 }
 
 /** Plugin log records go to hm's logger, tagged with the plugin's name. */
-export function logFromPlugin(plugin: string, level: number, message: string): void {
+function logFromPlugin(plugin: string, level: number, message: string): void {
   const name = levelFromWire(level) ?? "error";
   const text = `[${plugin}] ${message}`;
   if (name === "trace" || name === "debug") log().debug(text);

@@ -18,7 +18,7 @@ import { decodeManifestBytes } from "./manifest-reader.ts";
 import { LibraryError } from "./native-library.ts";
 import { envPluginDirs, LIBRARY_EXTENSION, projectPluginDir, userPluginDir } from "./paths.ts";
 
-export type PluginSource = "bundled" | "user" | "project" | "path";
+type PluginSource = "bundled" | "user" | "project" | "path";
 
 export interface PluginDir {
   readonly dir: string;
@@ -34,7 +34,7 @@ export interface PluginEntry {
   readonly manifest: PluginManifest;
 }
 
-export interface BrokenPlugin {
+interface BrokenPlugin {
   readonly path: string;
   readonly source: PluginSource;
   /** Null when the manifest could not be read. */
@@ -44,12 +44,12 @@ export interface BrokenPlugin {
   readonly claims: string[];
 }
 
-export interface ShadowedPlugin {
+interface ShadowedPlugin {
   readonly entry: PluginEntry;
   readonly by: string;
 }
 
-export interface RegistryOptions {
+interface RegistryOptions {
   readonly directories: readonly PluginDir[];
   /** Manifests of files seen before, so they need not be opened again (the CLI passes one). */
   readonly manifestCache?: ManifestCache;
@@ -166,7 +166,7 @@ export function openPlugin(
  * read at all: its recorded manifest is decoded and validated again, or its
  * recorded breakage (a crash, not an hm plugin) reported again.
  */
-export function openPlugins(
+function openPlugins(
   files: readonly PluginFile[],
   cache?: ManifestCache,
 ): ({ entry: PluginEntry } | { broken: BrokenPlugin })[] {

@@ -24,7 +24,7 @@ import { KvStore } from "./kv-store.ts";
 const STEP_LOG_MAX_DELAY_MS = 20;
 
 /** Step log lines in one message: line i is `bytes[ends[i - 1] ?? 0 .. ends[i]]` on stream `streams[i]`. */
-export interface StepLogBatch {
+interface StepLogBatch {
   type: "step_logs";
   id: number;
   streams: Uint8Array;

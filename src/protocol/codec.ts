@@ -32,14 +32,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Objects that are plain maps, not class instances such as `Map` or `Date`, which would encode as `{}`. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (!isObject(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
 /** Sets an own property even when the key is `__proto__`. */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__") {
     Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
   } else target[key] = value;

@@ -9,9 +9,9 @@ import { i32, string, u64 } from "./primitives.ts";
 import { timestamp, uuid } from "./scalars.ts";
 
 export type StdStream = "stdout" | "stderr";
-export const stdStream: Codec<StdStream> = unitEnum("StdStream", ["stdout", "stderr"]);
+const stdStream: Codec<StdStream> = unitEnum("StdStream", ["stdout", "stderr"]);
 
-export interface PlanSummary {
+interface PlanSummary {
   step_count: bigint;
   chain_count: bigint;
   default_runner: string;

@@ -40,7 +40,7 @@ export interface ExecutorInput {
   parent_snapshot: string | null;
 }
 
-export interface ArtifactRef {
+interface ArtifactRef {
   key: string;
   mime: string;
   size_bytes: bigint;

@@ -7,7 +7,7 @@ import { DecodeError, describe, EncodeError } from "./errors.ts";
 import { formatUuid, parseUuid } from "./scalars.ts";
 
 export const LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
-export type Level = (typeof LEVELS)[number];
+type Level = (typeof LEVELS)[number];
 
 export const KV_SCOPES = ["plugin", "build", "step"] as const;
 export type KvScope = (typeof KV_SCOPES)[number];

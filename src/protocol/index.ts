@@ -4,15 +4,13 @@
  * `decodeX` throws `DecodeError` on anything but one exact valid message;
  * every `encodeX` throws `EncodeError` on a value Rust could not hold.
  */
-export type { Encodable } from "./encodable.ts";
 export { DecodeError, EncodeError } from "./errors.ts";
-export type { BuildEvent, HookEventKind, PlanSummary, StdStream } from "./events.ts";
+export type { BuildEvent, HookEventKind, StdStream } from "./events.ts";
 export { decodeBuildEvent, encodeBuildEvent } from "./events.ts";
-export type { ArtifactRef, CacheDecision, CommandStep, ExecutorInput, StepResult } from "./executor.ts";
+export type { CacheDecision, CommandStep, ExecutorInput, StepResult } from "./executor.ts";
 export { decodeExecutorInput, decodeStepResult, encodeExecutorInput, encodeStepResult } from "./executor.ts";
 export type { HookEvent, HookOutcome, HookPhase } from "./hook.ts";
 export { decodeHookEvent, decodeHookOutcome, encodeHookEvent, encodeHookOutcome } from "./hook.ts";
-export type { KvScope, Level } from "./host.ts";
 export {
   KV_SCOPES,
   kvScopeFromWire,
@@ -23,15 +21,7 @@ export {
   uuidFromBytes,
   uuidToBytes,
 } from "./host.ts";
-export type {
-  ArgSpec,
-  Capability,
-  LifecycleHookSpec,
-  PluginManifest,
-  StepExecutorSpec,
-  SubcommandSpec,
-  ValueType,
-} from "./manifest.ts";
+export type { ArgSpec, Capability, PluginManifest, SubcommandSpec } from "./manifest.ts";
 export { decodePluginManifest, encodePluginManifest, HM_PLUGIN_API_VERSION } from "./manifest.ts";
 export type { ExitInfo, PluginError, SubcommandInput } from "./subcommand.ts";
 export {

@@ -28,7 +28,7 @@ const positiveSeconds = v.pipe(
  * split, so neither could be passed as written. Caught here, before anything
  * runs, rather than as a runner failure half-way through a build.
  */
-export const EnvSchema = v.record(
+const EnvSchema = v.record(
   v.pipe(
     v.string(),
     v.minLength(1, "variable name must not be empty"),
@@ -41,13 +41,13 @@ export const EnvSchema = v.record(
   ),
 );
 
-export const CacheSchema = v.looseObject({
+const CacheSchema = v.looseObject({
   policy: nonEmpty("cache.policy"),
   key: maybe(v.string()),
 });
 
 /** A command step as it appears in a graph node (no `type`, no `builds_in`). */
-export const GraphStepSchema = v.object({
+const GraphStepSchema = v.object({
   key: nonEmpty("step key"),
   // `sh -c` gets the command as a C string: a NUL would silently cut it, running only what comes before.
   cmd: v.pipe(
@@ -82,13 +82,13 @@ export const GraphIRSchema = v.object({
   }),
 });
 
-export const CommandStepSchema = v.object({
+const CommandStepSchema = v.object({
   type: v.literal("command"),
   ...GraphStepSchema.entries,
   builds_in: maybe(nonEmpty("builds_in")),
 });
 
-export const WaitStepSchema = v.object({
+const WaitStepSchema = v.object({
   type: v.literal("wait"),
   continue_on_failure: v.optional(v.boolean(), false),
 });
@@ -108,4 +108,3 @@ export type GraphIR = v.InferOutput<typeof GraphIRSchema>;
 export type GraphNode = GraphIR["graph"]["nodes"][number];
 export type Edge = GraphIR["graph"]["edges"][number];
 export type StepsListIR = v.InferOutput<typeof StepsListIRSchema>;
-export type CommandStep = v.InferOutput<typeof CommandStepSchema>;

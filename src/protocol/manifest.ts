@@ -14,7 +14,7 @@ import { type Value, value } from "./value.ts";
 /** The plugin API version this host speaks; a plugin must report exactly this. */
 export const HM_PLUGIN_API_VERSION = 2;
 
-export type ValueType = "string" | "int" | "bool";
+type ValueType = "string" | "int" | "bool";
 
 export type ArgSpec =
   | { kind: "positional"; name: string; help: string | null; required: boolean; value_type: ValueType }
@@ -38,14 +38,14 @@ export interface SubcommandSpec {
   subcommands: SubcommandSpec[];
 }
 
-export interface StepExecutorSpec {
+interface StepExecutorSpec {
   runner: string;
   /** Run steps that name no runner. */
   default: boolean;
   step_schema: Value | null;
 }
 
-export interface LifecycleHookSpec {
+interface LifecycleHookSpec {
   events: HookEventKind[];
   phase: HookPhase;
   timeout_ms: number;

@@ -108,7 +108,7 @@ function fitsU64(digits: string): boolean {
  * Why `s` is not a SemVer 2.0.0 version, or null. Hand-written rather than
  * the semver.org regex, which backtracks quadratically on long inputs.
  */
-export function semverProblem(s: string): string | null {
+function semverProblem(s: string): string | null {
   const plus = s.indexOf("+");
   const main = plus < 0 ? s : s.slice(0, plus);
   const dash = main.indexOf("-");

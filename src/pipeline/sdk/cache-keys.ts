@@ -12,7 +12,7 @@ import type { PipelineIR } from "./lower.ts";
 
 const NUL = "\0";
 
-export interface CacheKeyOptions {
+interface CacheKeyOptions {
   readonly pipelineOrg: string;
   readonly pipelineSlug: string;
   /** Unix seconds; ttl keys use floor(now / duration). */

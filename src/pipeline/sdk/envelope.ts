@@ -27,7 +27,7 @@ export interface EnvelopePipeline {
   definition: PipelineIR;
 }
 
-export interface Envelope {
+interface Envelope {
   schema_version: "1";
   pipelines: EnvelopePipeline[];
 }

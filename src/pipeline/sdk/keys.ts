@@ -9,7 +9,7 @@ import type { Step } from "./step.ts";
 const EMOJI_SHORTCODE = /:[a-z0-9_+-]+:/g;
 const NON_ALPHANUMERIC = /[^a-z0-9]+/g;
 
-export function slugifyLabel(label: string): string {
+function slugifyLabel(label: string): string {
   return label
     .toLowerCase()
     .replace(EMOJI_SHORTCODE, " ")
@@ -17,7 +17,7 @@ export function slugifyLabel(label: string): string {
     .replace(/^-+|-+$/g, "");
 }
 
-export function hashKey(parentKey: string, cmd: string, position: number): string {
+function hashKey(parentKey: string, cmd: string, position: number): string {
   return createHash("sha256").update(`${parentKey}\0${cmd}\0${position}`, "utf8").digest("hex").slice(0, 12);
 }
 

@@ -26,7 +26,7 @@ export interface PipelineOptions {
   readonly defaultImage?: string;
 }
 
-export interface GraphNodeIR {
+interface GraphNodeIR {
   step: Record<string, unknown>;
   env: Record<string, string>;
 }

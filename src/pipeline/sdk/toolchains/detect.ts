@@ -10,7 +10,7 @@ import { join } from "node:path";
 export type Runtime = "node" | "bun" | "deno";
 export type PackageManager = "npm" | "pnpm" | "yarn-classic" | "yarn-berry" | "bun";
 
-export interface DetectedJs {
+interface DetectedJs {
   runtime?: Runtime;
   pm?: PackageManager;
   pmVersion?: string;

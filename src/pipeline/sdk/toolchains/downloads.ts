@@ -7,7 +7,7 @@
  * deliberate differences).
  */
 
-export interface DownloadedScript {
+interface DownloadedScript {
   readonly url: string;
   /** Where the script is saved, e.g. `/tmp/bun-install.sh`. */
   readonly file: string;
@@ -23,7 +23,7 @@ export function fetchThenRun({ url, file, curl = "-fsSL", run }: DownloadedScrip
 }
 
 /** How one vendor names the two architectures it builds for. */
-export interface ArchNames {
+interface ArchNames {
   readonly x86_64: string;
   readonly aarch64: string;
 }

@@ -7,6 +7,7 @@
  */
 import { UvProject, uv } from "./python.ts";
 
+export type { FeaturePowersetOptions } from "./cargo-actions.ts";
 export {
   type CMakeOptions,
   CMakeProject,
@@ -21,7 +22,6 @@ export { aptBase } from "./install.ts";
 export { type JsOptions, JsProject, js, ts } from "./js.ts";
 export { type PythonOptions, PythonToolchain, python, type UvOptions } from "./python.ts";
 export {
-  type FeaturePowersetOptions,
   RustProject,
   type RustProjectOptions,
   RustToolchain,

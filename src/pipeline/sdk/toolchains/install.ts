@@ -11,11 +11,11 @@ import { checkOptions } from "./options.ts";
 
 const APT_CACHE_SECONDS = 86400;
 
-export function aptInstallCmd(packages: readonly string[]): string {
+function aptInstallCmd(packages: readonly string[]): string {
   return `apt-get update && apt-get install -y ${packages.join(" ")}`;
 }
 
-export interface AptBaseOptions {
+interface AptBaseOptions {
   readonly packages: readonly string[];
   readonly image?: string;
   readonly label?: string;
@@ -50,7 +50,7 @@ export abstract class InstalledIn {
   }
 }
 
-export interface InstallChain {
+interface InstallChain {
   /** Debian packages the install command needs (unused when `base` is given). */
   readonly aptPackages: readonly string[];
   readonly installCmd: string;

@@ -11,7 +11,7 @@ import { forever } from "../cache.ts";
 import { SdkError } from "../errors.ts";
 import { type Step, scratch } from "../step.ts";
 
-export interface Preinstalled {
+interface Preinstalled {
   /** The helper, as errors name it (`js.project`). */
   readonly where: string;
   readonly tag: string;

@@ -32,8 +32,6 @@ import { InstalledIn, installChain } from "./install.ts";
 import { useInstalled, wantsInstalled } from "./installed.ts";
 import { ACTION_OPTIONS, type ActionOptions, checkOptions, partition } from "./options.ts";
 
-export type { FeaturePowersetOptions } from "./cargo-actions.ts";
-
 export interface RustToolchainOptions {
   readonly path?: string;
   /** "stable", "nightly" or a version such as "1.81.0". */
