@@ -1,25 +1,34 @@
 /**
- * hm's logger: consola's core (no stdout/tty imports, so it is free at
- * start-up) with one reporter that writes everything to stderr, because
- * stdout carries data (`hm render`, `hm pipelines`, `--format json`).
+ * hm's logger: a consola instance (its core: no stdout/tty imports, so it
+ * is free at start-up) that the CLI layer creates once it knows `-v`
+ * (`createLogger`) and hands to whatever logs. Its reporter writes
+ * everything to stderr, because stdout carries data (`hm render`,
+ * `hm pipelines`, `--format json`); while a live view owns stderr, lines go
+ * through the view instead (`routeLines`). A plugin's records go through
+ * `logger.withTag(plugin)`, printed as `[plugin] message`. Tests pass their
+ * own reporters.
  */
-import { type ConsolaInstance, createConsola, type LogObject } from "consola/core";
+import {
+  type ConsolaInstance,
+  type ConsolaReporter,
+  createConsola,
+  type LogLevel,
+  LogLevels,
+  type LogObject,
+} from "consola/core";
 import { paintFor } from "./term.ts";
 
-let instance: ConsolaInstance | undefined;
-let level = 3; // info
+export type Logger = ConsolaInstance;
 
-/** `-v/--verbose` raises the level to debug. */
-export function setVerbose(verbose: boolean): void {
-  level = verbose ? 4 : 3;
-  if (instance) instance.level = level;
-}
+/** Takes one line of text, without its newline. */
+export type LineSink = (line: string) => void;
 
 function format(obj: LogObject): string {
   const paint = paintFor(2);
-  const text = obj.args
+  const words = obj.args
     .map((a) => (typeof a === "string" ? a : a instanceof Error ? a.message : Bun.inspect(a)))
     .join(" ");
+  const text = obj.tag === "" ? words : `[${obj.tag}] ${words}`;
   switch (obj.type) {
     case "warn":
       return `${paint.yellow("!")} ${text}`;
@@ -36,38 +45,76 @@ function format(obj: LogObject): string {
   }
 }
 
-export function log(): ConsolaInstance {
-  instance ??= createConsola({
-    level: Number(process.env.CONSOLA_LEVEL ?? level),
-    reporters: [
-      { log: (obj) => (lineSink ? lineSink(format(obj)) : process.stderr.write(`${format(obj)}\n`)) },
-    ],
-  });
-  return instance;
+/** hm's reporter: one formatted line per record, to stderr or through the live view that owns it. */
+class StderrReporter implements ConsolaReporter {
+  view: LineSink | null = null;
+
+  log(obj: LogObject): void {
+    const line = format(obj);
+    if (this.view !== null) this.view(line);
+    else process.stderr.write(`${line}\n`);
+  }
 }
 
-let lineSink: ((line: string) => void) | null = null;
+export interface LoggerOptions {
+  /** `-v/--verbose`: debug records too. */
+  readonly verbose: boolean;
+  /** Where records go (tests); by default formatted lines on stderr. */
+  readonly reporters?: readonly ConsolaReporter[];
+}
+
+/** `CONSOLA_LEVEL` (a number, as consola reads it) overrides `-v`. */
+function levelOf(verbose: boolean): LogLevel {
+  const fromEnv = Number(process.env.CONSOLA_LEVEL ?? Number.NaN);
+  if (Number.isFinite(fromEnv)) return fromEnv;
+  return verbose ? LogLevels.debug : LogLevels.info;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  return createConsola({
+    level: levelOf(options.verbose),
+    reporters: [...(options.reporters ?? [new StderrReporter()])],
+  });
+}
+
+/** A logger that drops every record (tests, and code run outside a command). */
+export function silentLogger(): Logger {
+  return createConsola({ level: LogLevels.silent, reporters: [] });
+}
+
+/** The live view `logger`'s lines (and its tagged loggers') go through, if any. */
+function viewOf(logger: Logger): LineSink | null {
+  for (const reporter of logger.options.reporters)
+    if (reporter instanceof StderrReporter && reporter.view !== null) return reporter.view;
+  return null;
+}
 
 /**
- * While a live view owns stderr (`hm run`'s progress view), log lines go
- * through it so they land above the view instead of through it; null restores stderr.
+ * While a live view owns stderr (`hm run`'s progress view), `logger`'s
+ * lines and those of loggers made from it go through `view`, so they land
+ * above the view instead of through it; null restores stderr.
  */
-export function routeLogLines(sink: ((line: string) => void) | null): void {
-  lineSink = sink;
+export function routeLines(logger: Logger, view: LineSink | null): void {
+  for (const reporter of logger.options.reporters)
+    if (reporter instanceof StderrReporter) reporter.view = view;
 }
 
 /**
  * Where the raw text a plugin writes (`write_stdout`/`write_stderr`) goes
  * during a run: stderr, since stdout carries the JSON stream; line by line
- * through the live view while one owns stderr. One per call: each stream
- * keeps its own partial line (so the two are never glued together), and
- * `flush` writes what is left when the call ends.
+ * through the live view while `logger`'s lines go through one. One per call:
+ * each stream keeps its own partial line (so the two are never glued
+ * together), and `flush` writes what is left when the call ends.
  */
-export function pluginTextWriter(): { write: (fd: 1 | 2, bytes: Uint8Array) => void; flush: () => void } {
+export function pluginTextWriter(logger: Logger): {
+  write: (fd: 1 | 2, bytes: Uint8Array) => void;
+  flush: () => void;
+} {
   const streams = new Map<1 | 2, { decoder: TextDecoder; partial: string }>();
   return {
     write(fd, bytes) {
-      if (lineSink === null) {
+      const view = viewOf(logger);
+      if (view === null) {
         process.stderr.write(bytes);
         return;
       }
@@ -75,14 +122,37 @@ export function pluginTextWriter(): { write: (fd: 1 | 2, bytes: Uint8Array) => v
       streams.set(fd, stream);
       const lines = (stream.partial + stream.decoder.decode(bytes, { stream: true })).split("\n");
       stream.partial = lines.pop() ?? "";
-      for (const line of lines) lineSink(line);
+      for (const line of lines) view(line);
     },
     flush() {
       for (const stream of streams.values()) {
         const rest = stream.partial + stream.decoder.decode();
         stream.partial = "";
-        if (rest !== "") (lineSink ?? ((line: string) => process.stderr.write(`${line}\n`)))(rest);
+        if (rest !== "") (viewOf(logger) ?? ((line: string) => process.stderr.write(`${line}\n`)))(rest);
       }
     },
   };
+}
+
+let processLogger: Logger | undefined;
+
+/**
+ * The CLI's logger (`useAsProcessLogger`), for the CLI's own modules reached
+ * outside a command (the plugin registry, cached per process) and for
+ * modules not yet handed one (`pipeline/load.ts`, `plugins/plugin-call.ts`,
+ * `plugins/manifest-reader.ts`). Outside the CLI (code under test in-process)
+ * it drops every record.
+ */
+export function log(): Logger {
+  processLogger ??= silentLogger();
+  return processLogger;
+}
+
+export function useAsProcessLogger(logger: Logger): void {
+  processLogger = logger;
+}
+
+/** Routes the process logger's lines (`routeLines`); goes with `log()`. */
+export function routeLogLines(view: LineSink | null): void {
+  routeLines(log(), view);
 }

@@ -21,11 +21,14 @@ function command(args: string[]): Promise<number> {
 }
 
 async function supervise(args: string[]): Promise<number> {
-  const [{ superviseBuild }, { printError }] = await Promise.all([
+  const [{ superviseBuild }, { printError }, { createLogger }] = await Promise.all([
     import("./supervise/supervisor.ts"),
     import("./cli/output.ts"),
+    import("./log.ts"),
   ]);
-  return superviseBuild(args, (error) => printError(error, false));
+  // The child has the command's flags; the supervisor only warns.
+  const log = createLogger({ verbose: false });
+  return superviseBuild(args, { printError: (error) => printError(error, false), log });
 }
 
 /** `hm run …` and a plugin verb (a word that is no built-in command), unless only help is asked. */

@@ -5,9 +5,10 @@
  */
 import { renderUsage, runCommand } from "citty";
 import { ExitCode, HmError } from "../errors.ts";
-import { log, setVerbose } from "../log.ts";
+import { createLogger, useAsProcessLogger } from "../log.ts";
 import { colorEnabled, disableColor } from "../term.ts";
 import { checkArgs } from "./argv.ts";
+import type { HmCommandData } from "./command.ts";
 import {
   type AnyCommand,
   argsOf,
@@ -81,7 +82,8 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
   const pluginVerb = wordAt >= 0 && !((head[wordAt] as string) in builtins);
   const globalZone = pluginVerb ? head.slice(0, wordAt) : head;
   const verbose = globalZone.includes("-v") || globalZone.includes("--verbose");
-  setVerbose(verbose);
+  const log = createLogger({ verbose });
+  useAsProcessLogger(log);
   if (globalZone.includes("--no-color")) disableColor();
 
   try {
@@ -124,7 +126,7 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
     if (wantsHelp || (leaf.run === undefined && resolved.rest.length === 0)) {
       if (atRoot) {
         resolved.chain[0] = await withExtra(root, options.extra);
-        for (const warning of options.extra?.warnings() ?? []) log().warn(warning);
+        for (const warning of options.extra?.warnings() ?? []) log.warn(warning);
       }
       await writeStdout(await usageOf(resolved));
       return ExitCode.ok;
@@ -135,7 +137,8 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       });
     }
     checkArgs(resolved.names.join(" "), await argsOf(leaf), resolved.rest);
-    const { result } = await runCommand(leaf, { rawArgs: resolved.rest });
+    const data: HmCommandData = { log };
+    const { result } = await runCommand(leaf, { rawArgs: resolved.rest, data });
     return typeof result === "number" ? result : ExitCode.ok;
   } catch (error) {
     await printError(asHmError(error), verbose);

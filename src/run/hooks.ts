@@ -14,7 +14,7 @@
  * Hooks see the protocol-2 event; `step_skipped` is not sent to them.
  */
 import { messageOf } from "../errors.ts";
-import { pluginTextWriter } from "../log.ts";
+import { type Logger, pluginTextWriter } from "../log.ts";
 import { callPlugin, type PluginCall } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
@@ -63,6 +63,8 @@ export class HookDispatcher {
     private readonly context: HookCallContext,
     /** A hook failure that does not abort (an `after` hook's error or timeout). */
     private readonly report: (message: string) => void,
+    /** Where plugin text goes with the run's log lines. */
+    private readonly log: Logger,
   ) {
     this.hooks = plugins.flatMap((plugin) =>
       plugin.manifest.capabilities.flatMap((c) =>
@@ -146,7 +148,7 @@ export class HookDispatcher {
     input: Uint8Array,
   ): Promise<HookOutcome | { failure: string }> {
     let call: PluginCall<HookOutcome>;
-    const text = pluginTextWriter();
+    const text = pluginTextWriter(this.log);
     try {
       call = callPlugin(
         this.pool(hook.plugin),

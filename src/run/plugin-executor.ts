@@ -1,7 +1,7 @@
 /** A step executor backed by a native plugin's `execute_step`, called on the worker pool. */
 
 import { messageOf } from "../errors.ts";
-import { log, pluginTextWriter } from "../log.ts";
+import { type Logger, log, pluginTextWriter } from "../log.ts";
 import { KvStore } from "../plugins/kv-store.ts";
 import { callPlugin } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
@@ -22,6 +22,8 @@ export interface PluginExecutorContext {
   readonly configDir: string | null;
   /** Archive id → tar file, for archive_read. */
   readonly archives: Readonly<Record<string, string>>;
+  /** Where the executor's notes go; the process logger if absent (tests written before it was passed). */
+  readonly log?: Logger;
 }
 
 const utf8 = new TextDecoder();
@@ -49,12 +51,13 @@ export function pluginExecutor(
   runner: string,
   context: PluginExecutorContext,
 ): Executor {
+  const logger = context.log ?? log();
   return {
     name: runner,
     execute(input, onLog, hints) {
       // Without hints (an executor called outside the scheduler) the entry is absent: "unknown".
       if (hints !== undefined) setHostEntries(context.kvPath, input.step_id, hints);
-      const text = pluginTextWriter();
+      const text = pluginTextWriter(logger);
       const call = callPlugin(
         context.pool,
         plugin,
@@ -79,13 +82,13 @@ export function pluginExecutor(
             try {
               event = decodeBuildEvent(bytes);
             } catch (error) {
-              log().warn(
+              logger.warn(
                 `plugin '${plugin.name}' emitted an event that does not decode: ${messageOf(error)}`,
               );
               return;
             }
             if (event.kind === "step_log" && event.step_id === input.step_id) onLog(event.stream, event.line);
-            else log().debug(`plugin '${plugin.name}' emitted a ${event.kind} event; ignored`);
+            else logger.debug(`plugin '${plugin.name}' emitted a ${event.kind} event; ignored`);
           },
         },
       );

@@ -9,7 +9,7 @@
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { ExitCode, HmError, messageOf } from "../errors.ts";
-import { log, routeLogLines } from "../log.ts";
+import { type Logger, routeLines } from "../log.ts";
 import type { LoadedPipeline } from "../pipeline/load.ts";
 import type { Project } from "../pipeline/project.ts";
 import { kvDatabasePath } from "../plugins/paths.ts";
@@ -53,6 +53,7 @@ export interface RunBuildOptions {
   readonly extraEnv: Readonly<Record<string, string>>;
   /** `--allow-host-install`: toolchain steps may install software on this machine (shell runner). */
   readonly allowHostInstall: boolean;
+  readonly log: Logger;
 }
 
 /** Events whose `before` hooks the scheduler awaits before it acts on them. */
@@ -92,7 +93,8 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   const human = options.format === "human";
   const renderer = human ? humanRenderer(options.logs) : null;
   const say = (line: string) => (renderer ? renderer.note(line) : process.stderr.write(`${line}\n`));
-  if (renderer) routeLogLines((line) => renderer.note(line));
+  const log = options.log;
+  if (renderer) routeLines(log, (line) => renderer.note(line));
   const pool = new WorkerPool(parallelismOf(options.parallelism));
   let hooks: HookDispatcher | null = null;
   const sessions = new Map<string, RunnerSession>();
@@ -141,7 +143,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       root: options.project.root,
       pipelineDir: options.project.pipelineDir === null ? null : basename(options.project.pipelineDir),
       output: archivePath,
-      onWarning: (message) => log().warn(message),
+      onWarning: (message) => log.warn(message),
     });
     if (human)
       say(
@@ -154,7 +156,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       configDir: options.project.pipelineDir,
       archives: { [archiveId]: archivePath },
     };
-    hooks = new HookDispatcher(options.registry.hooks, { ...context, runId }, say);
+    hooks = new HookDispatcher(options.registry.hooks, { ...context, runId }, say, log);
     const beforeKinds = hooks.beforeKinds();
     const dispatcher = hooks;
     bus = new EventBus({
@@ -174,7 +176,8 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     const run = { runId, archivePath, archivePaths: packed.paths, projectRoot: options.project.root };
     for (const { name, connected } of builtins) sessions.set(name, connected.open(run));
     const executors = choices.map(({ runner, provider }): Executor => {
-      if (provider.kind === "plugin") return pluginExecutor(provider.plugin, runner, { ...context, pool });
+      if (provider.kind === "plugin")
+        return pluginExecutor(provider.plugin, runner, { ...context, pool, log });
       const session = sessions.get(runner);
       if (session === undefined) throw new Error(`built-in runner '${runner}' was not opened`);
       return session.executor;
@@ -211,18 +214,18 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     // After the hooks: a build_end hook may still read the build scope (the shell runner does).
     forgetRuns(context.kvPath, [{ runId, stepIds: [...result.stepIds] }]);
     renderer?.close();
-    routeLogLines(null);
-    for (const error of result.errors) log().error(error);
+    routeLines(log, null);
+    for (const error of result.errors) log.error(error);
     // A before hook of step_log, step_end or build_end may answer after the scheduler finished.
     const aborted = result.aborted ?? (hookAbort.signal.aborted ? String(hookAbort.signal.reason) : null);
-    if (aborted !== null) log().error(aborted);
+    if (aborted !== null) log.error(aborted);
     if (signals.terminated) return signals.code;
     return aborted !== null && result.exitCode === ExitCode.ok ? ExitCode.buildFailed : result.exitCode;
   } catch (error) {
     throw error instanceof HmError ? error : new HmError("E_INTERNAL", messageOf(error), { cause: error });
   } finally {
     renderer?.close();
-    routeLogLines(null);
+    routeLines(log, null);
     signals.dispose();
     await Promise.all([pool.close(), hooks?.close(), finishSessions()]);
     bus?.dispose();

@@ -9,7 +9,7 @@
  * - anything else: 1 (E_INTERNAL, hm's own fault).
  */
 import { HmError, messageOf } from "../errors.ts";
-import { log } from "../log.ts";
+import type { Logger } from "../log.ts";
 import { Method } from "../plugins/host-table.ts";
 import type { InFlightCall } from "../report-channel/call-table.ts";
 import { stopCode } from "../signals.ts";
@@ -43,16 +43,22 @@ const METHOD_LABELS: Record<number, string> = {
 /** Prints an error the way the CLI prints every error (given by it: this layer imports no CLI). */
 export type PrintError = (error: HmError) => Promise<void>;
 
-export async function afterDeath(state: DeadChild, end: ChildEnd, printError: PrintError): Promise<number> {
+/** How the supervisor speaks: hm's error printer and a logger, both the CLI layer's. */
+export interface SupervisorOutput {
+  readonly printError: PrintError;
+  readonly log: Logger;
+}
+
+export async function afterDeath(state: DeadChild, end: ChildEnd, output: SupervisorOutput): Promise<number> {
   const stopped = end.stopRequested && end.signal === null;
   // Named before the cleanup, which may take seconds (a commit in flight).
-  if (!stopped) await printError(deathError(state, end));
+  if (!stopped) await output.printError(deathError(state, end));
   // The child can no longer reap its own steps, and its terminal view may have hidden the cursor.
   if (process.stderr.isTTY) process.stderr.write("\x1b[?25h");
   try {
     await cleanUp(state);
   } catch (error) {
-    log().warn(`cleaning up after the build: ${messageOf(error)} (hm gc removes the rest)`);
+    output.log.warn(`cleaning up after the build: ${messageOf(error)} (hm gc removes the rest)`);
   }
   if (stopped) return stopCode(end.terminated);
   return deathError(state, end).exitCode;

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { createCallTable, type InFlightCall, readCallTable } from "../report-channel/call-table.ts";
 import { REPORT_FD, ReportLine } from "../report-channel/lines.ts";
-import type { PrintError } from "./after-death.ts";
+import type { SupervisorOutput } from "./after-death.ts";
 
 /** What the child said so far. */
 export interface ChildState {
@@ -36,7 +36,7 @@ function childCommand(argv: readonly string[], tablePath: string): string[] {
   return [process.execPath, new URL("../main.ts", import.meta.url).pathname, "__build", ...self];
 }
 
-export async function superviseBuild(argv: readonly string[], printError: PrintError): Promise<number> {
+export async function superviseBuild(argv: readonly string[], output: SupervisorOutput): Promise<number> {
   const stdio: ["inherit", "inherit", "inherit", "pipe"] = ["inherit", "inherit", "inherit", "pipe"];
   if (REPORT_FD !== stdio.length - 1) throw new Error("the report pipe must be the child's fd 3");
   const tablePath = join(tmpdir(), `hm-calls-${process.pid}-${crypto.randomUUID()}`);
@@ -79,7 +79,7 @@ export async function superviseBuild(argv: readonly string[], printError: PrintE
         stopRequested: interrupted || terminated,
         terminated,
       },
-      printError,
+      output,
     );
   } finally {
     unlinkTable(state);

@@ -1,13 +1,12 @@
 /** Raw text plugins write during a run, while a live view owns stderr: whole lines, per stream. */
-import { afterEach, expect, test } from "bun:test";
-import { pluginTextWriter, routeLogLines } from "../../src/log.ts";
-
-afterEach(() => routeLogLines(null));
+import { expect, test } from "bun:test";
+import { createLogger, pluginTextWriter, routeLines } from "../../src/log.ts";
 
 test("each stream keeps its own partial line; a multi-byte character split across writes survives", () => {
   const lines: string[] = [];
-  routeLogLines((line) => lines.push(line));
-  const text = pluginTextWriter();
+  const log = createLogger({ verbose: false });
+  routeLines(log, (line) => lines.push(line));
+  const text = pluginTextWriter(log);
   const bytes = (s: string) => new TextEncoder().encode(s);
   const euro = bytes("€"); // three bytes
   text.write(1, bytes("out-a "));

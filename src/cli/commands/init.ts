@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import { ExitCode, HmError } from "../../errors.ts";
 import { hasPipeline, initProject, PIPELINE_FILE } from "../../init/init-project.ts";
 import { TEMPLATES, type Template, templateNamed } from "../../init/templates.ts";
-import { log } from "../../log.ts";
 import { isTTY } from "../../term.ts";
 import { defineHmCommand } from "../command.ts";
 
@@ -22,7 +21,7 @@ export default defineHmCommand({
     dir: { type: "string", alias: "d", valueHint: "DIR", description: "Project directory (default: .)" },
     force: { type: "boolean", description: "Overwrite an existing .hm/pipeline.ts" },
   },
-  async run({ args }) {
+  async run({ args, data: { log } }) {
     const dir = resolve(process.cwd(), args.dir ?? ".");
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       throw new HmError("E_INIT", `project directory ${dir} does not exist`, {
@@ -35,7 +34,7 @@ export default defineHmCommand({
     if (args.template !== undefined) {
       template = templateNamed(args.template) ?? null;
     } else if (existing && !force) {
-      log().info("existing pipeline detected in .hm/ — skipping template selection");
+      log.info("existing pipeline detected in .hm/ — skipping template selection");
     } else {
       const picked = await pickTemplate();
       if (picked === null) return ExitCode.cancelled;
@@ -44,13 +43,13 @@ export default defineHmCommand({
 
     const result = initProject(dir, template, force);
     if (template !== null && existing && !force) {
-      log().warn(`pipeline already exists in ${dir}/.hm/ — skipping template`);
-      log().info("pass --force to overwrite .hm/pipeline.ts");
+      log.warn(`pipeline already exists in ${dir}/.hm/ — skipping template`);
+      log.info("pass --force to overwrite .hm/pipeline.ts");
     } else if (template !== null) {
-      log().success(`created .hm/${PIPELINE_FILE} (TypeScript pipeline, template: ${template.label})`);
+      log.success(`created .hm/${PIPELINE_FILE} (TypeScript pipeline, template: ${template.label})`);
     }
-    log().debug(`wrote ${result.written.join(", ")}`);
-    log().info("next step: run hm run to execute your pipeline locally");
+    log.debug(`wrote ${result.written.join(", ")}`);
+    log.info("next step: run hm run to execute your pipeline locally");
     return ExitCode.ok;
   },
 });

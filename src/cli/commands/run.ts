@@ -47,7 +47,7 @@ export default defineHmCommand({
       description: "Let toolchain steps install software on this machine (shell runner)",
     },
   },
-  async run({ args, rawArgs }) {
+  async run({ args, rawArgs, data }) {
     const format = args.format ?? "human";
     const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
@@ -69,6 +69,7 @@ export default defineHmCommand({
       logs: args.logs === true,
       extraEnv,
       allowHostInstall: args["allow-host-install"] === true,
+      log: data.log,
     });
   },
 });
