@@ -146,7 +146,7 @@ static shell_status run_to_end(hm_ctx *ctx, command_run *run, int32_t *exit_code
 }
 
 SHELL_PRIVATE shell_status shell_run_command(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
-                                             const char *step_dir, int32_t *exit_code) {
+                                             const char *step_dir, const shell_view *view, int32_t *exit_code) {
   static char sh[] = "/bin/sh", dash_c[] = "-c";
   char *argv[4];
   char **envp = step_environment(ctx, in, step_dir);
@@ -162,7 +162,8 @@ SHELL_PRIVATE shell_status shell_run_command(hm_ctx *ctx, const hm_executor_inpu
   run.err.stream = HM_STREAM_STDERR;
   run.chunk = hm_ctx_alloc(ctx, READ_CHUNK);
   if (!run.chunk) return SHELL_FAILED;
-  if (!shell_child_start(ctx, &run.child, sh, argv, envp, step_dir, run_dir, SHELL_CHILD_STDOUT)) return SHELL_FAILED;
+  if (!shell_child_start(ctx, &run.child, sh, argv, envp, step_dir, run_dir, view, SHELL_CHILD_STDOUT))
+    return SHELL_FAILED;
   status = run_to_end(ctx, &run, exit_code);
   shell_lines_free(&run.out);
   shell_lines_free(&run.err);

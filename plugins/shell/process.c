@@ -75,7 +75,7 @@ SHELL_PRIVATE void shell_close_fd(int *fd) {
 
 /* ---- starting a child ------------------------------------------------------------------------- */
 
-enum start_stage { STAGE_SETPGID = 1, STAGE_FDS, STAGE_CHDIR, STAGE_EXEC };
+enum start_stage { STAGE_SETPGID = 1, STAGE_FDS, STAGE_VIEW, STAGE_CHDIR, STAGE_EXEC };
 
 /* What the child does after fork, prepared before it. */
 typedef struct child_plan {
@@ -83,6 +83,7 @@ typedef struct child_plan {
   char *const *argv;
   char *const *envp;
   const char *cwd;
+  const shell_view *view; /* NULL: none */
   int stdin_src, stdout_src, stderr_src; /* become fds 0, 1, 2 */
   int report_fd;
   int record_fd; /* the run's GROUP_RECORD (append), -1: not recorded */
@@ -162,6 +163,7 @@ static void exec_child(const child_plan *plan) {
   sigprocmask(SIG_SETMASK, &plan->no_signals, NULL);
   if (!move_fd(plan->stdin_src, 0) || !move_fd(plan->stdout_src, 1) || !move_fd(plan->stderr_src, 2))
     report_and_exit(plan->report_fd, STAGE_FDS);
+  if (plan->view && !shell_view_enter(plan->view)) report_and_exit(plan->report_fd, STAGE_VIEW);
   if (plan->cwd && chdir(plan->cwd) != 0) report_and_exit(plan->report_fd, STAGE_CHDIR);
   execve(plan->path, plan->argv, plan->envp);
   report_and_exit(plan->report_fd, STAGE_EXEC);
@@ -186,6 +188,7 @@ static const char *stage_name(int stage) {
   switch (stage) {
     case STAGE_SETPGID: return "setpgid";
     case STAGE_FDS: return "redirecting stdin/stdout/stderr";
+    case STAGE_VIEW: return "mounting its overlay";
     case STAGE_CHDIR: return "chdir";
     default: return "exec";
   }
@@ -222,8 +225,9 @@ static pid_t fork_child(child_plan *plan, unsigned flags, int devnull, int in[2]
 }
 
 static void init_plan(child_plan *plan, const char *path, char *const argv[], char *const envp[],
-                      const char *cwd) {
+                      const char *cwd, const shell_view *view) {
   memset(plan, 0, sizeof *plan);
+  plan->view = view;
   plan->path = path;
   plan->argv = argv;
   plan->envp = envp;
@@ -252,7 +256,8 @@ static int open_group_record(hm_ctx *ctx, const char *run_dir, int *fd) {
 }
 
 SHELL_PRIVATE int shell_child_start(hm_ctx *ctx, shell_child *c, const char *path, char *const argv[],
-                                    char *const envp[], const char *cwd, const char *run_dir, unsigned flags) {
+                                    char *const envp[], const char *cwd, const char *run_dir,
+                                    const shell_view *view, unsigned flags) {
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
   int devnull, record, fork_errno, started, code;
   child_plan plan;
@@ -263,7 +268,7 @@ SHELL_PRIVATE int shell_child_start(hm_ctx *ctx, shell_child *c, const char *pat
     shell_close_fd(&record);
     return hm_fail(ctx, "spawn_failed", "cannot open /dev/null: %s", shell_errno_text(ctx, errno));
   }
-  init_plan(&plan, path, argv, envp, cwd);
+  init_plan(&plan, path, argv, envp, cwd, view);
   plan.record_fd = record;
   pid = fork_child(&plan, flags, devnull, in, out, err, report);
   fork_errno = errno;
@@ -452,7 +457,8 @@ static const char *tool_stderr(tool_run *run) {
 }
 
 SHELL_PRIVATE shell_status shell_run_tool(hm_ctx *ctx, const char *what, char *const argv[], const char *cwd,
-                                          const char *run_dir, const uint8_t archive_id[16], uint64_t archive_size) {
+                                          const char *run_dir, const shell_view *view, const uint8_t archive_id[16],
+                                          uint64_t archive_size) {
   tool_run run;
   shell_status status = SHELL_DONE;
   int exit_code = 0;
@@ -469,7 +475,7 @@ SHELL_PRIVATE shell_status shell_run_tool(hm_ctx *ctx, const char *what, char *c
     run.chunk = hm_ctx_alloc(ctx, ARCHIVE_CHUNK);
     if (!run.chunk) return SHELL_FAILED;
   }
-  if (!shell_child_start(ctx, &run.child, path, argv, shell_host_environ(), cwd, run_dir,
+  if (!shell_child_start(ctx, &run.child, path, argv, shell_host_environ(), cwd, run_dir, view,
                          run.archive_id ? SHELL_CHILD_STDIN : 0))
     return SHELL_FAILED;
   while (!shell_child_exited(&run.child)) {

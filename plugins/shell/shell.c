@@ -12,18 +12,21 @@
    - A builds_in child (parent_snapshot "shell:<run id>/<key>") runs at its parent's path when it
      is the parent's only builds_in child: the parent, told its children by hm, hands its directory
      over when it passes (handover.c), so a chain runs in one directory, with no copy, and tools
-     that record absolute paths (CMake's build tree) keep working. Siblings each start from a copy
-     of the parent's directory (`cp -pPR`) at their own path, and the parent's directory stays as
-     the parent left it: no sibling writes there, so siblings never see each other, not even
-     through absolute paths. (Giving one sibling the original path would let the others' absolute
-     paths lead into a directory that sibling is changing.)
+     that record absolute paths (CMake's build tree) keep working. Siblings each start from the
+     parent's finished directory at their own path: an overlay mount on it (overlay.c: about a
+     millisecond, where the kernel permits one), else a copy (`cp -pPR`, seconds for a big
+     node_modules); the parent's directory stays as the parent left it, so siblings never see
+     each other, not even through absolute paths. (Giving one sibling the original path would let
+     the others' absolute paths lead into a directory that sibling is changing.) A debug line says
+     which way each step's directory was made.
    - The command runs as `/bin/sh -c <cmd>` in its own process group, stdin /dev/null, with the
      host's environment, then ExecutorInput.env, then PWD and HM_WORKSPACE (command.c). Its stdout
      and stderr become step log lines as they arrive (lines.c). When it exits, whatever it left in
      its group is killed. Cancel (keep_going 0, also how hm times a step out): SIGTERM to the
      group, SIGKILL 2 s later, exit code 130. Killed by signal n: exit code 128 + n.
    - Exit 0 commits the snapshot "shell:<run id>/<key>" naming the directory the step ran in: its
-     own key's, or, for a child that took its parent's over, the parent's snapshot unchanged.
+     own key's, or, for a child that took its parent's over, the parent's snapshot unchanged. A
+     snapshot that is an overlay view has its layers recorded in build-scope KV (overlay.c).
    - A lifecycle hook (after) remembers the run id in build-scope KV on build_start, and on
      build_end removes the run directory (nftw, never following symlinks). `hm gc` removes what a
      crashed run left.
@@ -50,32 +53,48 @@ static int check_workdir(hm_ctx *ctx, hm_str workdir) {
 }
 
 /* The snapshot a passing step commits: the directory it ran in, named by the step it belongs to. */
-static char *snapshot_of(hm_ctx *ctx, const hm_executor_input *in, const char *run_id, int taken_over) {
-  if (taken_over) return hm_ctx_strdup(ctx, in->parent_snapshot); /* still the parent's directory */
+static char *snapshot_of(hm_ctx *ctx, const hm_executor_input *in, const char *run_id, shell_origin origin) {
+  if (origin == SHELL_TAKEN_OVER) return hm_ctx_strdup(ctx, in->parent_snapshot); /* still the parent's */
   return hm_ctx_sprintf(ctx, "shell:%s/" HM_STR_FMT, run_id, HM_STR_ARG(in->step.key));
+}
+
+/* The debug line that says where the step runs and how its directory was made. */
+static void log_workdir(hm_ctx *ctx, const hm_executor_input *in, const shell_workdir *wd) {
+  const char *how = "";
+  switch (wd->origin) {
+    case SHELL_FROM_ARCHIVE: break;
+    case SHELL_TAKEN_OVER:
+      how = wd->has_view ? " (its parent's directory, an overlay mounted again)" : " (its parent's directory)";
+      break;
+    case SHELL_OVERLAY: how = hm_ctx_sprintf(ctx, " (an overlay on '%s')", wd->parent_dir); break;
+    case SHELL_COPIED:
+      how = hm_ctx_sprintf(ctx, " (a copy of '%s': %s)", wd->parent_dir, wd->why_copied ? wd->why_copied : "");
+      break;
+  }
+  hm_logf(ctx, HM_LOG_DEBUG, "step '" HM_STR_FMT "' runs in %s%s", HM_STR_ARG(in->step.key), wd->dir,
+          how ? how : "");
 }
 
 static int shell_execute(hm_ctx *ctx, const hm_executor_input *in, hm_step_result *out) {
   char run_id[SHELL_UUID_LEN + 1];
-  char *run_dir, *workdir = NULL, *snapshot;
+  char *run_dir, *snapshot;
+  shell_workdir wd;
   shell_status status;
   int32_t exit_code = 0;
-  int taken_over = 0;
   if (!check_workdir(ctx, in->workdir)) return 0;
   shell_uuid_text(in->run_id, run_id);
   run_dir = shell_run_dir(ctx, run_id);
   if (!run_dir) return 0;
 
-  status = shell_prepare_workdir(ctx, in, run_dir, &workdir, &taken_over);
-  if (workdir)
-    hm_logf(ctx, HM_LOG_DEBUG, "step '" HM_STR_FMT "' runs in %s%s", HM_STR_ARG(in->step.key), workdir,
-            taken_over ? " (its parent's directory)" : "");
+  status = shell_prepare_workdir(ctx, in, run_dir, &wd);
+  if (wd.dir) log_workdir(ctx, in, &wd);
   if (status == SHELL_DONE && !hm_keep_going(ctx)) status = hm_ok(ctx) ? SHELL_CANCELLED : SHELL_FAILED;
-  if (status == SHELL_DONE) status = shell_run_command(ctx, in, run_dir, workdir, &exit_code);
+  if (status == SHELL_DONE)
+    status = shell_run_command(ctx, in, run_dir, wd.dir, wd.has_view ? &wd.view : NULL, &exit_code);
   if (status == SHELL_FAILED) return 0;
   out->exit_code = status == SHELL_CANCELLED ? SHELL_EXIT_CANCELLED : exit_code;
   if (out->exit_code == 0) {
-    snapshot = snapshot_of(ctx, in, run_id, taken_over);
+    snapshot = snapshot_of(ctx, in, run_id, wd.origin);
     if (!snapshot || !shell_hand_over(ctx, snapshot)) return 0;
     out->committed_snapshot = snapshot;
   }

@@ -4,8 +4,10 @@
    (macOS's TMPDIR lives behind the /var -> /private/var symlink). The run directory is mode 0700
    and must be a real directory owned by us: /tmp is shared, and a planted symlink must not
    redirect a step. A root step's directory is filled by system tar from the archive; a child that
-   its parent did not hand its directory (handover.c) gets `cp -pPR parent/. child/` (symlinks
-   copied as symlinks). */
+   its parent did not hand its directory (handover.c) gets an overlay on it (overlay.c) or, where
+   none is usable, `cp -pPR parent/. child/` (symlinks copied as symlinks; GNU cp >= 9 clones
+   files where the filesystem has reflinks). Names starting with '.' in the run directory are ours
+   (escaped keys never start with one): the process-group record and overlay layers. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
@@ -165,7 +167,7 @@ static shell_status extract_archive(hm_ctx *ctx, const hm_executor_input *in, co
   argv[2] = from_stdin;
   argv[3] = NULL;
   return shell_run_tool(ctx, hm_ctx_sprintf(ctx, "extracting the workspace archive into '%s'", step_dir), argv,
-                        step_dir, run_dir, in->workspace_archive_id, size);
+                        step_dir, run_dir, NULL, in->workspace_archive_id, size);
 }
 
 /* "shell:<run id>/<step key>" -> that step's directory; NULL (ctx error) for any other text. */
@@ -202,7 +204,9 @@ static char *parent_dir_of(hm_ctx *ctx, hm_str snapshot) {
   return dir;
 }
 
-static shell_status copy_parent(hm_ctx *ctx, const char *run_dir, const char *parent_dir, const char *step_dir) {
+/* cp runs inside the parent's view when the parent is one: outside, its directory is empty. */
+static shell_status copy_parent(hm_ctx *ctx, const char *run_dir, const char *parent_dir, const shell_view *parent_view,
+                                const char *step_dir) {
   static char cp[] = "cp", flags[] = "-pPR";
   char *argv[5];
   argv[0] = cp;
@@ -212,24 +216,75 @@ static shell_status copy_parent(hm_ctx *ctx, const char *run_dir, const char *pa
   argv[4] = NULL;
   if (!argv[2] || !argv[3]) return SHELL_FAILED;
   return shell_run_tool(ctx, hm_ctx_sprintf(ctx, "copying '%s' into '%s'", parent_dir, step_dir), argv, NULL,
-                        run_dir, NULL, 0);
+                        run_dir, parent_view, NULL, 0);
 }
 
-SHELL_PRIVATE shell_status shell_prepare_workdir(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
-                                                 char **dir, int *taken_over) {
-  char *parent_dir = NULL, *own;
-  *taken_over = 0;
-  if (!ensure_run_dir(ctx, run_dir)) return SHELL_FAILED;
-  if (in->parent_snapshot.ptr) {
-    parent_dir = parent_dir_of(ctx, in->parent_snapshot);
-    if (!parent_dir || !shell_handed_over(ctx, in, taken_over)) return SHELL_FAILED;
-    if (*taken_over) {
-      *dir = parent_dir;
-      return SHELL_DONE;
-    }
+/* The name of a directory of the run directory (its last component), NULL for any other path. */
+static const char *name_in_run(const char *run_dir, const char *dir) {
+  size_t len = strlen(run_dir);
+  if (strncmp(dir, run_dir, len) != 0 || dir[len] != '/' || strchr(dir + len + 1, '/')) return NULL;
+  return dir + len + 1;
+}
+
+/* A builds_in child's directory: the parent's own (handed over), an overlay on it, or a copy. */
+static shell_status prepare_child(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir, shell_workdir *wd) {
+  char run_id[SHELL_UUID_LEN + 1];
+  char *parent_dir, *parent_lowers = NULL, *own, *lowers = NULL;
+  const char *parent_name, *own_name;
+  shell_view parent_view;
+  int taken_over = 0;
+  wd->parent_dir = parent_dir = parent_dir_of(ctx, in->parent_snapshot);
+  if (!parent_dir || !shell_handed_over(ctx, in, &taken_over) ||
+      !shell_layers_get(ctx, in->parent_snapshot, &parent_lowers))
+    return SHELL_FAILED;
+  parent_name = name_in_run(run_dir, parent_dir);
+  if (parent_lowers && !parent_name) {
+    hm_fail(ctx, "bad_parent_snapshot", "parent snapshot '" HM_STR_FMT "' is a view of another run",
+            HM_STR_ARG(in->parent_snapshot));
+    return SHELL_FAILED;
+  }
+  if (parent_lowers && !shell_view_init(ctx, &parent_view, run_dir, parent_name, parent_lowers, 0))
+    return SHELL_FAILED;
+  if (taken_over) {
+    wd->dir = parent_dir;
+    wd->origin = SHELL_TAKEN_OVER;
+    wd->has_view = parent_lowers != NULL;
+    if (wd->has_view) wd->view = parent_view;
+    return SHELL_DONE;
   }
   own = shell_step_dir(ctx, run_dir, in->step.key);
   if (!own || !fresh_step_dir(ctx, own)) return SHELL_FAILED;
-  *dir = own;
-  return parent_dir ? copy_parent(ctx, run_dir, parent_dir, own) : extract_archive(ctx, in, run_dir, own);
+  wd->dir = own;
+  own_name = name_in_run(run_dir, own);
+  if (parent_name && shell_overlay_usable(ctx, run_dir, &wd->why_copied)) {
+    lowers = shell_sibling_lowers(ctx, own_name, parent_name, parent_lowers);
+    if (!lowers && hm_ok(ctx)) wd->why_copied = "its layers would not fit in the mount options";
+  } else if (!parent_name) {
+    wd->why_copied = "the parent's directory is not in this run's directory";
+  }
+  if (lowers) {
+    shell_uuid_text(in->run_id, run_id);
+    if (!shell_view_init(ctx, &wd->view, run_dir, own_name, lowers, 1) ||
+        !shell_layers_set(ctx, hm_ctx_sprintf(ctx, "shell:%s/" HM_STR_FMT, run_id, HM_STR_ARG(in->step.key)), lowers))
+      return SHELL_FAILED;
+    wd->origin = SHELL_OVERLAY;
+    wd->has_view = 1;
+    return SHELL_DONE;
+  }
+  if (!hm_ok(ctx)) return SHELL_FAILED;
+  wd->origin = SHELL_COPIED;
+  return copy_parent(ctx, run_dir, parent_dir, parent_lowers ? &parent_view : NULL, own);
+}
+
+SHELL_PRIVATE shell_status shell_prepare_workdir(hm_ctx *ctx, const hm_executor_input *in, const char *run_dir,
+                                                 shell_workdir *wd) {
+  char *own;
+  memset(wd, 0, sizeof *wd);
+  if (!ensure_run_dir(ctx, run_dir)) return SHELL_FAILED;
+  if (in->parent_snapshot.ptr) return prepare_child(ctx, in, run_dir, wd);
+  own = shell_step_dir(ctx, run_dir, in->step.key);
+  if (!own || !fresh_step_dir(ctx, own)) return SHELL_FAILED;
+  wd->dir = own;
+  wd->origin = SHELL_FROM_ARCHIVE;
+  return extract_archive(ctx, in, run_dir, own);
 }
