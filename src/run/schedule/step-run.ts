@@ -64,13 +64,16 @@ export function supervise(
 ): Supervised {
   let timedOut = false;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
-  const abandoned = Promise.withResolvers<"abandoned">();
+  let abandon = () => {};
+  const abandoned = new Promise<"abandoned">((resolve) => {
+    abandon = () => resolve("abandoned");
+  });
   const stop = () => {
     execution.cancel();
     // A second stop (a timeout, then the build's) must not push the deadline back.
     graceTimer ??= setTimeout(() => {
       execution.abandon?.();
-      abandoned.resolve("abandoned");
+      abandon();
     }, graceMs);
   };
   const timer =
@@ -87,7 +90,7 @@ export function supervise(
   };
   return {
     stop,
-    ended: Promise.race([execution.result, abandoned.promise]).then(
+    ended: Promise.race([execution.result, abandoned]).then(
       (result) => ended(result === "abandoned" ? { kind: "abandoned" } : { kind: "returned", result }),
       (error: unknown) => ended({ kind: "threw", message: messageOf(error) }),
     ),

@@ -70,11 +70,14 @@ export class StepStates {
 
   constructor(private readonly graph: StepGraph) {
     const size = graph.size;
-    this.states = Array.from({ length: size }, () => "pending");
-    this.waitingOn = Array.from({ length: size }, (_, i) => graph.predecessorCount(i));
-    this.snapshots = Array.from({ length: size }, () => null);
+    this.states = new Array<StepState>(size).fill("pending");
+    this.waitingOn = new Array<number>(size);
+    this.snapshots = new Array<string | null>(size).fill(null);
     this.unfinished = size;
-    for (let i = 0; i < size; i++) if (this.waitingOn[i] === 0) this.enqueue(i, "ready");
+    for (let i = 0; i < size; i++) {
+      this.waitingOn[i] = graph.predecessorCount(i);
+      if (this.waitingOn[i] === 0) this.enqueue(i, "ready");
+    }
   }
 
   /** Every step is in a terminal state. */
