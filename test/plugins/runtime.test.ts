@@ -179,15 +179,20 @@ describe("plugin runtime", () => {
 
   test("parallel calls run on separate workers at the same time", async () => {
     pool = new WorkerPool(4);
-    const started = performance.now();
-    const results = await Promise.all(
-      [1, 2, 3, 4].map(
-        (i) =>
-          execute(plugin("noop-executor"), executorInput(`p${i}`, { env: { NOOP_SLEEP_MS: "500" } })).result,
-      ),
+    // Each call logs a line, then waits on keep_going for a minute: the fourth line arrives
+    // before the first call ends only if all four run at once.
+    let running = 0;
+    const { promise: allRunning, resolve } = Promise.withResolvers<void>();
+    const env = { NOOP_LOG_LINES: "1", NOOP_SLEEP_MS: "60000" };
+    const calls = [1, 2, 3, 4].map((i) =>
+      execute(plugin("noop-executor"), executorInput(`p${i}`, { env }), () => {
+        if (++running === 4) resolve();
+      }),
     );
-    expect(results.map((r) => r.exit_code)).toEqual([0, 0, 0, 0]);
-    expect(performance.now() - started).toBeLessThan(1500);
+    await allRunning;
+    for (const call of calls) call.cancel();
+    const results = await Promise.all(calls.map((call) => call.result));
+    expect(results.map((r) => r.exit_code)).toEqual([130, 130, 130, 130]);
   });
 
   test("a PluginError is reported with the plugin's name and the method", async () => {
