@@ -141,8 +141,14 @@ function byHandScript(tree: Tree): string {
 
 type Mode = "copy" | "overlay";
 
+/** One hm run: wall time, and the build's own (from its start to the verdict, as hm reports it). */
+interface HmTimes {
+  readonly ms: number;
+  readonly buildMs: number;
+}
+
 /** Times one hm run and checks its debug lines say the siblings were made the `mode` way. */
-async function timeHm(project: string, scratch: string, mode: Mode): Promise<number> {
+async function timeHm(project: string, scratch: string, mode: Mode): Promise<HmTimes> {
   const state = join(scratch, "state");
   const tmp = join(scratch, "tmp");
   const log = join(scratch, "hm.out");
@@ -187,10 +193,13 @@ async function timeHm(project: string, scratch: string, mode: Mode): Promise<num
     throw new Error(
       `hm (${mode}): ${times} of ${CHECKS.length} siblings said ${said}…; output:\n${output.slice(-3000)}`,
     );
-  return run.ms;
+  const build = output.match(/build: end exit=0 duration=(\d+)ms/);
+  if (!build) throw new Error(`hm (${mode}): no build_end line in its output:\n${output.slice(-3000)}`);
+  return { ms: run.ms, buildMs: Number(build[1]) };
 }
 
-async function timeByHand(tree: Tree, scratch: string): Promise<number> {
+/** By hand: the commands' wall time, and the removal of what they left (hm removes it too). */
+async function timeByHand(tree: Tree, scratch: string): Promise<{ ms: number; removeMs: number }> {
   const dir = join(scratch, "by-hand");
   const run = await runOnce({
     name: "by hand",
@@ -201,8 +210,9 @@ async function timeByHand(tree: Tree, scratch: string): Promise<number> {
       mkdirSync(dir, { recursive: true });
     },
   });
+  const started = performance.now();
   rmSync(dir, { recursive: true, force: true });
-  return run.ms;
+  return { ms: run.ms, removeMs: performance.now() - started };
 }
 
 export async function measure(options: BenchOptions & { runs?: number }): Promise<Section> {
@@ -215,27 +225,40 @@ export async function measure(options: BenchOptions & { runs?: number }): Promis
       const project = join(base, `project-${tree.name.replace(/[^a-z]/g, "")}`);
       makeProject(project, tree);
       const hand: number[] = [];
+      const handRemoved: number[] = [];
       const copy: number[] = [];
       const overlay: number[] = [];
+      const overlayBuild: number[] = [];
       await timeByHand(tree, base); // warms the file cache for all three
       for (let round = 0; round < runs; round++) {
-        hand.push(await timeByHand(tree, base));
-        copy.push(await timeHm(project, base, "copy"));
-        overlay.push(await timeHm(project, base, "overlay"));
+        const byHand = await timeByHand(tree, base);
+        hand.push(byHand.ms);
+        handRemoved.push(byHand.ms + byHand.removeMs);
+        copy.push((await timeHm(project, base, "copy")).ms);
+        const onOverlays = await timeHm(project, base, "overlay");
+        overlay.push(onOverlays.ms);
+        overlayBuild.push(onOverlays.buildMs);
       }
-      const copyRatio = ratios(copy, hand);
+      const seconds = (samples: number[]) => spread(summarize(samples), 1 / 1000);
       const overlayRatio = ratios(overlay, hand);
+      const overlayRemovedRatio = ratios(overlay, handRemoved);
+      const copyRemovedRatio = ratios(copy, handRemoved);
       rows.push([
         `${tree.name} (${tree.files.toLocaleString("en-US")} files, ${tree.megabytes} MB)`,
-        spread(summarize(hand), 1 / 1000),
-        spread(summarize(copy), 1 / 1000),
-        spread(copyRatio),
-        spread(summarize(overlay), 1 / 1000),
+        seconds(hand),
+        seconds(handRemoved),
+        seconds(copy),
+        seconds(overlay),
+        seconds(overlayBuild),
         spread(overlayRatio),
+        spread(overlayRemovedRatio),
+        spread(copyRemovedRatio),
       ]);
       targets.push({
         target: `shell fan-out of four checks off an install, ${tree.name}: ≤ ${TARGET_RATIO}× the commands by hand`,
-        measured: `${fmt(overlayRatio.median)}× (copies: ${fmt(copyRatio.median)}×)`,
+        measured:
+          `${fmt(overlayRatio.median)}× the commands, ${fmt(overlayRemovedRatio.median)}× the commands and removing what they left ` +
+          `(copies: ${fmt(copyRemovedRatio.median)}×)`,
         met: overlayRatio.median <= TARGET_RATIO,
       });
     }
@@ -244,7 +267,17 @@ export async function measure(options: BenchOptions & { runs?: number }): Promis
   }
   const table: Table = {
     caption: `Install, then four checks at once (${runs} interleaved rounds; seconds)`,
-    columns: ["tree", "by hand", "hm, siblings copy", "ratio", "hm, siblings on overlays", "ratio"],
+    columns: [
+      "tree",
+      "by hand",
+      "by hand, then rm -r",
+      "hm, siblings copy",
+      "hm, siblings on overlays",
+      "of which until the verdict",
+      "overlays ÷ by hand",
+      "overlays ÷ (by hand, then rm -r)",
+      "copies ÷ (by hand, then rm -r)",
+    ],
     rows,
   };
   return {
@@ -252,7 +285,9 @@ export async function measure(options: BenchOptions & { runs?: number }): Promis
     targets,
     notes: [
       `Checks: ${CHECKS.map((c) => `\`${c.key}\``).join(", ")}, each over the whole tree; \`patch\` appends to 200 package.json files. ` +
-        "By hand: the install, then the four at once in one directory. hm: `--runner shell --parallelism 4`, its own start, packing and clean-up included.",
+        "By hand: the install, then the four at once in one directory; `rm -r` of that directory is timed apart. " +
+        "hm: `--runner shell --parallelism 4`, wall time of the whole command (its start, packing, and the removal of every step directory included); " +
+        '"until the verdict" is the build\'s own duration as hm reports it (`build: end`), without start-up and removal.',
     ],
   };
 }

@@ -7,6 +7,11 @@
    in its own upper layer, `<run>/.up-<name>` (work directory `<run>/.wk-<name>`), mounted on the
    sibling's own directory `<run>/<name>`. Unchanged files keep their inodes' mtimes.
 
+   Absolute paths: tools record them (CMake's build tree, virtualenvs), and a parent's lead to the
+   parent's directory. In the step's namespace the view is also bound over the directory of every
+   step below it (the parent's, the grandparent's...), so those paths lead into the sibling's own
+   view: it can rebuild in place, and its writes there stay its own, as a chain's would.
+
    Where the mount lives: only in the step command's own mount namespace, made between fork and
    exec (shell_view_enter). As root that is a new mount namespace with propagation made private,
    so nothing reaches the host's mount table; unprivileged it is a new user namespace that maps
@@ -72,6 +77,7 @@ static int write_text(const char *path, const char *text) {
 
 SHELL_PRIVATE int shell_view_enter(const shell_view *view) {
 #if defined(__linux__)
+  char *const *alias;
   if (unshare(CLONE_NEWNS | (view->own_user_ns ? CLONE_NEWUSER : 0)) != 0) return 0;
   /* gid_map needs setgroups denied first when unprivileged; without a gid mapping, files cannot
      be created at all (EOVERFLOW). */
@@ -86,6 +92,8 @@ SHELL_PRIVATE int shell_view_enter(const shell_view *view) {
   /* overlayfs makes <work>/work mode 000 and leaves whiteout templates in it: opened up, an
      unprivileged reaper (rm -r, rmSync) can delete it after the namespace is gone. */
   chmod(view->work_inner, 0700);
+  for (alias = view->aliases; *alias; alias++)
+    if (mount(view->target, *alias, NULL, MS_BIND, NULL) != 0) return 0;
   return 1;
 #else
   (void)view;
@@ -111,6 +119,25 @@ static char *layer_dir(hm_ctx *ctx, const char *run_dir, const char *prefix, con
   return dir;
 }
 
+/* The step directories among the lowers ("a" for ".up-a", "install" for "install"): the view is
+   bound over each of them too, in the step's namespace. */
+static char **aliases_of(hm_ctx *ctx, const char *lowers) {
+  size_t count = 1, n = 0;
+  const char *p;
+  char **aliases, *copy = hm_ctx_sprintf(ctx, "%s", lowers), *name, *next;
+  for (p = lowers; *p; p++) count += *p == ':';
+  aliases = hm_ctx_alloc(ctx, (count + 1) * sizeof *aliases);
+  if (!copy || !aliases) return NULL;
+  for (name = copy; name; name = next) {
+    next = strchr(name, ':');
+    if (next) *next++ = '\0';
+    if (strncmp(name, UPPER_PREFIX, sizeof UPPER_PREFIX - 1) == 0) name += sizeof UPPER_PREFIX - 1;
+    if (*name && *name != '.') aliases[n++] = name; /* '.': ours (the probe's), not a step's */
+  }
+  aliases[n] = NULL;
+  return aliases;
+}
+
 static char *options_text(hm_ctx *ctx, const char *lowers, const char *name) {
   return hm_ctx_sprintf(ctx, "lowerdir=%s,upperdir=" UPPER_PREFIX "%s,workdir=" WORK_PREFIX "%s,userxattr", lowers,
                         name, name);
@@ -124,6 +151,8 @@ SHELL_PRIVATE int shell_view_init(hm_ctx *ctx, shell_view *view, const char *run
   view->target = hm_ctx_sprintf(ctx, "%s/%s", run_dir, name);
   view->options = options_text(ctx, lowers, name);
   view->lowers = lowers;
+  view->aliases = aliases_of(ctx, lowers);
+  if (!view->aliases) return 0;
   if (!view->target || !view->options || !layer_dir(ctx, run_dir, UPPER_PREFIX, name, fresh, 0755))
     return 0; /* the upper layer's root is the view's root: the mode of a step directory */
   work = layer_dir(ctx, run_dir, WORK_PREFIX, name, fresh, 0700);

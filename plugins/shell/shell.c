@@ -138,7 +138,9 @@ static const hm_capability capabilities[] = {
      .as.lifecycle_hook = {.events = hook_kinds,
                            .event_count = sizeof hook_kinds / sizeof hook_kinds[0],
                            .phase = HM_HOOK_AFTER,
-                           .timeout_ms = 10000}},
+                           /* build_end removes every step directory of the run: an installed
+                              node_modules of 154 MB took 9.5-11 s to delete on a busy disk here */
+                           .timeout_ms = 120000}},
 };
 
 static const hm_manifest manifest = {

@@ -35,6 +35,7 @@ typedef struct shell_view {
   const char *lowers;     /* the lowerdir text: names relative to run_dir, top first, ':'-separated */
   const char *options;    /* lowerdir=…,upperdir=.up-<name>,workdir=.wk-<name>,userxattr */
   const char *work_inner; /* <run dir>/.wk-<name>/work, opened up after mounting */
+  char *const *aliases;   /* NULL-terminated: step directories (relative) the view is bound over too */
   int own_user_ns;        /* 1 (not root): a user namespace that maps only our uid and gid */
   char uid_map[48], gid_map[48];
 } shell_view;

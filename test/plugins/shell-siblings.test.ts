@@ -8,7 +8,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
@@ -215,6 +215,49 @@ describe.each(ways)("siblings (%s)", (way) => {
 });
 
 test.skipIf(!overlaysHere)(
+  "on overlays, the parent's absolute path leads into the sibling's own view: writes through it stay the sibling's",
+  async () => {
+    const project = makeProject({
+      "data.txt": "from the tree\n",
+      ".hm/ci.ir.json": irJson(
+        [
+          { key: "install", cmd: "pwd -P > where.txt" },
+          { key: "a", cmd: 'echo a >> "$(cat where.txt)/data.txt" && cat data.txt' },
+          { key: "b", cmd: 'echo b >> "$(cat where.txt)/data.txt" && cat data.txt' },
+          { key: "after", cmd: 'cat "$(cat where.txt)/data.txt"' },
+        ],
+        [
+          ["install", "a", "builds_in"],
+          ["install", "b", "builds_in"],
+          ["install", "after", "builds_in"],
+          ["a", "after", "depends_on"],
+          ["b", "after", "depends_on"],
+        ],
+      ),
+    });
+    const dirs = runDirs(scratch.path);
+    const r = await runHm(["run", "--runner", "shell", "--format", "json"], {
+      cwd: project.root,
+      env: envFor("overlay", dirs),
+    });
+    const events = parseEventStream(r.stdout);
+    expect(r.exitCode).toBe(0);
+    expect({
+      a: stepLines(events, "a"),
+      b: stepLines(events, "b"),
+      after: stepLines(events, "after"),
+    }).toEqual({
+      a: ["from the tree", "a"],
+      b: ["from the tree", "b"],
+      after: ["from the tree"],
+    });
+    expectNothingLeft(dirs);
+    project.cleanup();
+  },
+  60_000,
+);
+
+test.skipIf(!overlaysHere)(
   "kill -9 of hm while siblings run on overlays, then hm gc: no mount, process or directory is left",
   async () => {
     const pids = join(scratch.path, crypto.randomUUID());
@@ -240,22 +283,25 @@ test.skipIf(!overlaysHere)(
       { cwd: project.root, env, stdout: "ignore", stderr: "ignore" },
     );
     let sleepers: number[] = [];
-    let overlays: number[] = [];
+    let overlays: string[][] = [];
     let seenOutside = true;
     const tmp = realpathSync(dirs.tmp);
     try {
       for (let i = 0; i < 500 && sleepers.length < 2; i++) {
         await Bun.sleep(20);
         sleepers = readdirSync(pids)
+          .sort()
           .map((name) => Number(readFileSync(join(pids, name), "utf8").trim()))
           .filter((pid) => pid > 0);
       }
-      // Each sibling's overlay, in its own mount namespace only.
-      overlays = sleepers.map(
-        (pid) =>
-          readFileSync(`/proc/${pid}/mountinfo`, "utf8")
-            .split("\n")
-            .filter((line) => line.includes(" - overlay ") && line.includes(tmp)).length,
+      // Each sibling's overlay, in its own mount namespace only: on its directory, and bound over
+      // its parent's. Field 5 of a mountinfo line is the mount point.
+      overlays = sleepers.map((pid) =>
+        readFileSync(`/proc/${pid}/mountinfo`, "utf8")
+          .split("\n")
+          .filter((line) => line.includes(" - overlay ") && line.includes(tmp))
+          .map((line) => basename(line.split(" ")[4] ?? ""))
+          .sort(),
       );
       seenOutside = readFileSync("/proc/self/mountinfo", "utf8").includes(tmp);
     } finally {
@@ -264,7 +310,10 @@ test.skipIf(!overlaysHere)(
     }
     const gc = await runHm(["gc"], { cwd: project.root, env });
     expect(gc.exitCode).toBe(0);
-    expect(overlays).toEqual([1, 1]);
+    expect(overlays).toEqual([
+      ["a", "install"],
+      ["b", "install"],
+    ]);
     expect(seenOutside).toBe(false);
     await Bun.sleep(100); // SIGKILL is delivered; init may take a moment to reap the orphans
     expect(sleepers.filter(running)).toEqual([]);
