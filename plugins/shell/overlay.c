@@ -34,7 +34,7 @@
 
    Trade-offs inside an unprivileged view: setuid programs (sudo) do not gain privileges, files of
    other users show as nobody, and renaming a directory that came from the lower layer fails with
-   EXDEV (tools such as mv fall back to copying). HM_SHELL_SIBLINGS=copy restores plain copies. */
+   EXDEV (mv falls back to copying; see options_text). HM_SHELL_SIBLINGS=copy restores copies. */
 #if defined(__linux__)
 #define _GNU_SOURCE /* unshare, CLONE_NEW* */
 #endif
@@ -138,9 +138,13 @@ static char **aliases_of(hm_ctx *ctx, const char *lowers) {
   return aliases;
 }
 
+/* Unprivileged, overlayfs keeps its own attributes in user.overlay.* xattrs (`userxattr`), which
+   rules out redirect_dir: renaming a directory of a lower layer fails with EXDEV. Root keeps them
+   in trusted.*, where redirect_dir=on makes that rename work. The choice is per process (its
+   euid), so every layer of a run is written and read the same way. */
 static char *options_text(hm_ctx *ctx, const char *lowers, const char *name) {
-  return hm_ctx_sprintf(ctx, "lowerdir=%s,upperdir=" UPPER_PREFIX "%s,workdir=" WORK_PREFIX "%s,userxattr", lowers,
-                        name, name);
+  return hm_ctx_sprintf(ctx, "lowerdir=%s,upperdir=" UPPER_PREFIX "%s,workdir=" WORK_PREFIX "%s,%s", lowers, name,
+                        name, geteuid() != 0 ? "userxattr" : "redirect_dir=on");
 }
 
 SHELL_PRIVATE int shell_view_init(hm_ctx *ctx, shell_view *view, const char *run_dir, const char *name,

@@ -33,7 +33,7 @@ typedef struct shell_view {
   const char *run_dir;    /* the mounting process chdirs here: the options name layers relative to it */
   const char *target;     /* <run dir>/<name>: where it is mounted, the step's directory */
   const char *lowers;     /* the lowerdir text: names relative to run_dir, top first, ':'-separated */
-  const char *options;    /* lowerdir=…,upperdir=.up-<name>,workdir=.wk-<name>,userxattr */
+  const char *options;    /* lowerdir=…,upperdir=.up-<name>,workdir=.wk-<name>,… (overlay.c) */
   const char *work_inner; /* <run dir>/.wk-<name>/work, opened up after mounting */
   char *const *aliases;   /* NULL-terminated: step directories (relative) the view is bound over too */
   int own_user_ns;        /* 1 (not root): a user namespace that maps only our uid and gid */

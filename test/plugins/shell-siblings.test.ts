@@ -257,6 +257,44 @@ test.skipIf(!overlaysHere)(
   60_000,
 );
 
+test.skipIf(!overlaysHere || process.getuid?.() !== 0)(
+  "on overlays as root, a sibling can rename a directory it got from its parent (rename(2), not a copy)",
+  async () => {
+    const project = makeProject({
+      "src/a.txt": "a\n",
+      ".hm/ci.ir.json": irJson(
+        [
+          { key: "install", cmd: "mkdir -p node_modules/pkg && echo 1 > node_modules/pkg/index.js" },
+          {
+            key: "a",
+            cmd: 'perl -e \'rename("node_modules/pkg", "node_modules/moved") or die "$!\\n"\' && ls node_modules',
+          },
+          { key: "b", cmd: "ls node_modules" },
+        ],
+        [
+          ["install", "a", "builds_in"],
+          ["install", "b", "builds_in"],
+          ["a", "b", "depends_on"],
+        ],
+      ),
+    });
+    const dirs = runDirs(scratch.path);
+    const r = await runHm(["run", "--runner", "shell", "--format", "json"], {
+      cwd: project.root,
+      env: envFor("overlay", dirs),
+    });
+    const events = parseEventStream(r.stdout);
+    expect({ exit: r.exitCode, a: stepLines(events, "a"), b: stepLines(events, "b") }).toEqual({
+      exit: 0,
+      a: ["moved"],
+      b: ["pkg"],
+    });
+    expectNothingLeft(dirs);
+    project.cleanup();
+  },
+  60_000,
+);
+
 test.skipIf(!overlaysHere)(
   "kill -9 of hm while siblings run on overlays, then hm gc: no mount, process or directory is left",
   async () => {
