@@ -2,7 +2,7 @@
  * Benchmark 9: big trees and long chains on the Docker runner (issue 17), against running the
  * same commands the way act does (one container, the tree copied in once, one exec per step).
  * `bun bench/big-tree.ts [--files N] [--only chain,root,act,tiny] [--big-runs N] [--tiny-runs N]
- * [--budget-min M] [--hm "CMD ..."] [--small] [--out FILE]`; also `bun run bench big-tree` once
+ * [--chain-steps N] [--tiny-steps N] [--budget-min M] [--hm "CMD ..."] [--small] [--out FILE]`; also `bun run bench big-tree` once
  * bench/lib/registry.ts lists it.
  *
  * It drives hm only through its CLI (`hm run --format json`), so it measures whatever the
@@ -49,6 +49,9 @@ export interface BigTreeOptions {
   readonly files: number;
   readonly bigRuns: number;
   readonly tinyRuns: number;
+  /** Steps of the big tree's chain (the issue's 5) and of the tiny chain (its 10). */
+  readonly chainSteps: number;
+  readonly tinySteps: number;
   readonly parts: ReadonlySet<Part>;
   /** Repetitions of the big tree stop once another would end past this many minutes. */
   readonly budgetMin: number;
@@ -56,8 +59,6 @@ export interface BigTreeOptions {
   readonly hm: readonly string[];
 }
 
-const CHAIN_STEPS = 5;
-const TINY_STEPS = 10;
 const TINY_FILES = 10;
 const COUNT_CMD = "ls src | wc -l";
 
@@ -117,6 +118,7 @@ const median = (values: readonly number[]) => summarize(values).median;
 const seconds = (ms: readonly number[]) => spread(summarize(ms), 1 / 1000);
 
 export async function measureBigTree(options: BigTreeOptions): Promise<Section> {
+  const { chainSteps, tinySteps } = options;
   const missing = dockerMissing();
   if (missing !== null) return { tables: [], notes: [`Skipped: ${missing}.`] };
   const started = performance.now();
@@ -173,8 +175,8 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
   try {
     // 3. The tiny chain first: it is bounded, and the big tree's repetitions fill the budget left.
     if (has("tiny")) {
-      log(`tiny chain: ${TINY_STEPS} steps, ${TINY_FILES} files, ${options.tinyRuns} rounds`);
-      const commands = chainCommands(TINY_STEPS);
+      log(`tiny chain: ${tinySteps} steps, ${TINY_FILES} files, ${options.tinyRuns} rounds`);
+      const commands = chainCommands(tinySteps);
       const tiny = await newProject("tiny", TINY_FILES, {
         ".hm/tiny.ts": chainPipeline("tiny", image, commands),
       });
@@ -190,7 +192,7 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
             stdout: join(scratch, "events-tiny.jsonl"),
             check: (code) => {
               if (code !== 0) throw new Error(`hm run tiny exited ${code}`);
-              readEvents(join(scratch, "events-tiny.jsonl"), expectedCount(TINY_FILES), TINY_STEPS);
+              readEvents(join(scratch, "events-tiny.jsonl"), expectedCount(TINY_FILES), tinySteps);
             },
           },
           {
@@ -205,17 +207,18 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
       );
       if (hmSamples === undefined || actSamples === undefined) throw new Error("tiny: no samples");
       const ratio = ratios(hmSamples.ms, actSamples.ms);
+      log(`tiny chain: hm ${seconds(hmSamples.ms)} s, act-like ${seconds(actSamples.ms)} s`);
       const timed = actRuns.slice(1); // the first is the warm-up round
       tables.push({
-        caption: `3. A ${TINY_STEPS}-step builds_in chain on a ${TINY_FILES}-file tree; wall s, median (min–max) of ${options.tinyRuns} round${options.tinyRuns === 1 ? "" : "s"} after a warm-up round (the tree unchanged between runs).`,
+        caption: `3. A ${tinySteps}-step builds_in chain on a ${TINY_FILES}-file tree; wall s, median (min–max) of ${options.tinyRuns} round${options.tinyRuns === 1 ? "" : "s"} after a warm-up round (the tree unchanged between runs).`,
         columns: ["how", "wall s", "÷ act-like"],
         rows: [
-          [`hm run (${TINY_STEPS} steps)`, seconds(hmSamples.ms), times(ratio)],
-          [`act-like: 1 container, ${TINY_STEPS} execs (whole process)`, seconds(actSamples.ms), "1×"],
+          [`hm run (${tinySteps} steps)`, seconds(hmSamples.ms), times(ratio)],
+          [`act-like: 1 container, ${tinySteps} execs (whole process)`, seconds(actSamples.ms), "1×"],
           ["  of which create + start", seconds(timed.map((p) => p.createMs)), ""],
           ["  of which copy", seconds(timed.map((p) => p.copyMs)), ""],
           [
-            `  of which ${TINY_STEPS} execs`,
+            `  of which ${tinySteps} execs`,
             seconds(timed.map((p) => p.execMs.reduce((a, b) => a + b, 0))),
             "",
           ],
@@ -223,14 +226,14 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
         ],
       });
       targets.push({
-        target: `${TINY_STEPS}-step chain on a tiny tree ≤ 1.2× one container with ${TINY_STEPS} docker exec`,
+        target: `${tinySteps}-step chain on a tiny tree ≤ 1.2× one container with ${tinySteps} docker exec`,
         measured: `${fmt(ratio.median)}× (${fmt(ratio.min)}–${fmt(ratio.max)})`,
         met: ratio.median <= 1.2,
       });
     }
 
     // 1 and 2. The big tree, repetition by repetition, each on trees nothing has seen.
-    const chainCmds = chainCommands(CHAIN_STEPS);
+    const chainCmds = chainCommands(chainSteps);
     const runs = {
       cold: [] as HmRun[],
       warm: [] as HmRun[],
@@ -244,16 +247,24 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
     const wantsBig = has("chain") || has("root") || has("act");
     for (let r = 0; wantsBig && r < options.bigRuns; r++) {
       const repStarted = performance.now();
+      // Each figure is logged as it comes, so a run stopped half-way still tells something.
+      const record = async (list: HmRun[], what: string, root: string, slug: string, steps: number) => {
+        log(`run ${r + 1}: ${what}`);
+        const run = await hmRun(root, slug, steps, options.files);
+        list.push(run);
+        log(
+          `run ${r + 1}: ${what}: ${fmt(run.ms / 1000)} s (steps ${run.stepMs.map((ms) => fmt(ms / 1000)).join(", ")})`,
+        );
+      };
       if (has("root")) {
         const setup = performance.now();
         const tree = await newProject(`root-${r}`, options.files, {
           ".hm/root.ts": chainPipeline("root", image, [COUNT_CMD]),
         });
         runs.setupMs.push(performance.now() - setup);
-        log(`run ${r + 1}: root step cold (${tree.files} files, ${fmt(tree.bytes / 1e6)} MB)`);
-        runs.rootCold.push(await hmRun(tree.root, "root", 1, options.files));
-        log(`run ${r + 1}: root step warm`);
-        runs.rootWarm.push(await hmRun(tree.root, "root", 1, options.files));
+        log(`run ${r + 1}: a new tree of ${tree.files} files, ${fmt(tree.bytes / 1e6)} MB`);
+        await record(runs.rootCold, "root step cold", tree.root, "root", 1);
+        await record(runs.rootWarm, "root step warm", tree.root, "root", 1);
         rmSync(tree.root, { recursive: true, force: true });
       }
       if (has("chain") || has("act")) {
@@ -265,16 +276,17 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
         if (has("act")) {
           log(`run ${r + 1}: act-like (${tree.files} files, ${fmt(tree.bytes / 1e6)} MB)`);
           const { ms } = await runOnce(actCommand(tree.root, chainCmds));
-          runs.act.push({ ms, phases: actPhases(options.files) });
+          const phases = actPhases(options.files);
+          runs.act.push({ ms, phases });
+          log(
+            `run ${r + 1}: act-like: ${fmt(ms / 1000)} s (copy ${fmt(phases.copyMs / 1000)} s, execs ${phases.execMs.map((e) => fmt(e / 1000)).join(", ")})`,
+          );
         }
         if (has("chain")) {
-          log(`run ${r + 1}: chain cold`);
-          runs.cold.push(await hmRun(tree.root, "chain", CHAIN_STEPS, options.files));
-          log(`run ${r + 1}: chain warm`);
-          runs.warm.push(await hmRun(tree.root, "chain", CHAIN_STEPS, options.files));
+          await record(runs.cold, "chain cold", tree.root, "chain", chainSteps);
+          await record(runs.warm, "chain warm", tree.root, "chain", chainSteps);
           editOneFile(tree.root, `${nonce}-chain-${r}`, (r * 7_919) % options.files, r + 1);
-          log(`run ${r + 1}: chain after a one-file change`);
-          runs.changed.push(await hmRun(tree.root, "chain", CHAIN_STEPS, options.files));
+          await record(runs.changed, "chain after a one-file change", tree.root, "chain", chainSteps);
         }
         rmSync(tree.root, { recursive: true, force: true });
       }
@@ -305,9 +317,9 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
             `${steps === 1 ? "" : "steps: "}${perStep(list)}`,
           ]);
       };
-      hmRow(`hm run, ${CHAIN_STEPS}-step chain, cold`, runs.cold, CHAIN_STEPS);
-      hmRow(`hm run, ${CHAIN_STEPS}-step chain, warm`, runs.warm, CHAIN_STEPS);
-      hmRow(`hm run, ${CHAIN_STEPS}-step chain, after a one-file change`, runs.changed, CHAIN_STEPS);
+      hmRow(`hm run, ${chainSteps}-step chain, cold`, runs.cold, chainSteps);
+      hmRow(`hm run, ${chainSteps}-step chain, warm`, runs.warm, chainSteps);
+      hmRow(`hm run, ${chainSteps}-step chain, after a one-file change`, runs.changed, chainSteps);
       hmRow("hm run, one root step, cold", runs.rootCold, 1);
       hmRow("hm run, one root step, warm", runs.rootWarm, 1);
       if (runs.act.length > 0) {
@@ -315,14 +327,14 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
           seconds(runs.act.map((a) => f(a.phases)));
         rows.push(
           [
-            `act-like: 1 container, ${CHAIN_STEPS} execs (whole process)`,
+            `act-like: 1 container, ${chainSteps} execs (whole process)`,
             seconds(runs.act.map((a) => a.ms)),
             "",
           ],
           ["  of which create + start", phase((p) => p.createMs), ""],
           ["  of which copy of the tree", phase((p) => p.copyMs), ""],
           [
-            `  of which ${CHAIN_STEPS} execs`,
+            `  of which ${chainSteps} execs`,
             phase((p) => p.execMs.reduce((a, b) => a + b, 0)),
             `each: ${runs.act[0]?.phases.execMs.map((ms) => fmt(ms / 1000)).join(", ")} (first run)`,
           ],
@@ -342,7 +354,7 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
           runs.act.map((a) => a.ms),
         );
         targets.push({
-          target: `${CHAIN_STEPS}-step chain on ${options.files.toLocaleString("en-US")} files, cold ≤ 1.5× act's one-container sequence`,
+          target: `${chainSteps}-step chain on ${options.files.toLocaleString("en-US")} files, cold ≤ 1.5× act's one-container sequence`,
           measured: `${fmt(r.median)}× (${fmt(r.min)}–${fmt(r.max)})`,
           met: r.median <= 1.5,
         });
@@ -350,7 +362,7 @@ export async function measureBigTree(options: BigTreeOptions): Promise<Section> 
       if (runs.warm.length > 0 && runs.act.length > 0) {
         const beyond = runs.warm.map((w, i) => w.ms - (execSum[i] ?? median(execSum)));
         targets.push({
-          target: `${CHAIN_STEPS}-step chain, warm, ≤ 3 s beyond the commands' own time (act-like's ${CHAIN_STEPS} execs)`,
+          target: `${chainSteps}-step chain, warm, ≤ 3 s beyond the commands' own time (act-like's ${chainSteps} execs)`,
           measured: `${fmt(median(beyond) / 1000)} s beyond (${fmt(median(runs.warm.map((w) => w.ms)) / 1000)} s − ${fmt(median(execSum) / 1000)} s)`,
           met: median(beyond) <= 3_000,
         });
@@ -395,12 +407,15 @@ const DEFAULTS: BigTreeOptions = {
   files: 50_000,
   bigRuns: 3,
   tinyRuns: 10,
+  chainSteps: 5,
+  tinySteps: 10,
   parts: new Set(PARTS),
   budgetMin: 10,
   hm: [process.execPath, join(REPO_ROOT, "src", "main.ts")],
 };
 
-const SMALL: Partial<BigTreeOptions> = { files: 500, bigRuns: 1, tinyRuns: 1 };
+/** For the smoke test (test/bench): every path once, in about a minute; the figures mean nothing. */
+const SMALL: Partial<BigTreeOptions> = { files: 200, bigRuns: 1, tinyRuns: 1, chainSteps: 2, tinySteps: 2 };
 
 export const bigTree = {
   name: "big-tree",
@@ -432,6 +447,8 @@ function parseArgs(argv: readonly string[]): { options: BigTreeOptions; out: str
       files: count("--files", base.files),
       bigRuns: count("--big-runs", base.bigRuns),
       tinyRuns: count("--tiny-runs", base.tinyRuns),
+      chainSteps: count("--chain-steps", base.chainSteps),
+      tinySteps: count("--tiny-steps", base.tinySteps),
       budgetMin: count("--budget-min", base.budgetMin),
       parts: only.length > 0 ? new Set(only as Part[]) : base.parts,
       hm: hm === undefined ? base.hm : hm.split(/\s+/).filter(Boolean),
