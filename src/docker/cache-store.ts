@@ -33,6 +33,7 @@ import { processAlive } from "../process-alive.ts";
 import type { Engine } from "./engine.ts";
 import { ArchiveError, archiveNames } from "./image-archive.ts";
 import { CACHE_REPOSITORY, LABEL_CACHE_KEY, LABEL_PROJECT_ROOT, parseCacheTag } from "./names.ts";
+import { removeWorkspaceImages } from "./workspace-image.ts";
 
 const MANIFEST = "manifest.json";
 const RESAVE = "remove the directory, or run hm cache save into it again";
@@ -395,6 +396,8 @@ async function loadImages(engine: Engine, path: string): Promise<void> {
 
 export interface CleanResult {
   images: number;
+  /** Workspace images of the scope's projects (`hm-workspace/<project>:…`) removed with them. */
+  workspaces: number;
   bytes: number;
 }
 
@@ -410,9 +413,12 @@ export async function cleanCache(
     await engine.getImage(image.tag).remove();
     sizes.set(image.id, image.size);
   }
-  let bytes = 0;
+  const cutoff =
+    olderThanDays === undefined ? Number.POSITIVE_INFINITY : Date.now() / 1000 - olderThanDays * 86_400;
+  const workspaces = await removeWorkspaceImages(engine, scope.kind === "project" ? scope.id : null, cutoff);
+  let bytes = workspaces.bytes;
   for (const size of sizes.values()) bytes += size;
-  return { images: doomed.length, bytes };
+  return { images: doomed.length, workspaces: workspaces.count, bytes };
 }
 
 /** The images last used before `now - olderThanDays` (all of them without a limit). */

@@ -118,7 +118,9 @@ describe.skipIf(!dockerReady)("hm cache", () => {
 
     const clean = await hm(["cache", "clean", "-d", project.root]);
     expect(clean.exitCode).toBe(0);
-    expect(clean.stderr).toMatch(/^removed 2 cache images of project .* \(\d+(\.\d)? [KMG]?B\)\n$/);
+    expect(clean.stderr).toMatch(
+      /^removed 2 cache images and 1 workspace image of project .* \(\d+(\.\d)? [KMG]?B\)\n$/,
+    );
     expect(await projectCacheTags(project.root)).toEqual([]);
     expect(await projectCacheTags(other.root)).toEqual(otherTags);
     expect((await hm(["cache", "clean", "-d", project.root])).stderr).toStartWith("nothing to clean");

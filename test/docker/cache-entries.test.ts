@@ -6,7 +6,7 @@
  * it only ever sees (and removes) its own cache images.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   cacheScratch,
@@ -223,7 +223,8 @@ describe.skipIf(!dockerReady)("step-cache entries", () => {
   }, 120_000);
 
   test("a step cancelled while its filesystem is being committed leaves no entry", async () => {
-    // 300 MB of random data takes the engine seconds to commit; Ctrl-C comes once the container has exited.
+    // 300 MB of random data takes the engine seconds to commit; Ctrl-C comes once the step has passed.
+    const stateDir = join(scratch.path, crypto.randomUUID());
     const p = project({
       ".hm/ci.ir.json": irJson([
         {
@@ -236,7 +237,7 @@ describe.skipIf(!dockerReady)("step-cache entries", () => {
     });
     const proc = Bun.spawn([process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--format", "json"], {
       cwd: p.root,
-      env: { ...baseEnv(), HM_STATE_DIR: join(scratch.path, crypto.randomUUID()) },
+      env: { ...baseEnv(), HM_STATE_DIR: stateDir },
       stdout: "pipe",
       stderr: "pipe",
     });
@@ -247,13 +248,10 @@ describe.skipIf(!dockerReady)("step-cache entries", () => {
       if (done) throw new Error(`hm ended early: ${await new Response(proc.stderr).text()}`);
       out += new TextDecoder().decode(value);
     }
-    // The container has exited: hm is committing its filesystem now.
-    const runId = (JSON.parse(out.split("\n")[0] as string) as { run_id: string }).run_id;
-    const exited = () =>
-      docker("ps", "-a", "-q", "--filter", `label=dev.hm.run=${runId}`, "--filter", "status=exited")
-        .stdout.toString()
-        .trim();
-    for (let i = 0; i < 200 && exited() === ""; i++) await Bun.sleep(10);
+    // The step has passed: hm marks the commit it asks the engine for, and is committing the filesystem now.
+    const commits = join(stateDir, "commits");
+    for (let i = 0; i < 2000 && !(existsSync(commits) && readdirSync(commits).length > 0); i++)
+      await Bun.sleep(10);
     proc.kill("SIGINT");
     reader.releaseLock();
     expect(await proc.exited).toBe(130);

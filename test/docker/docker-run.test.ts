@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  dockerProject,
   dockerReady,
   ensureTestImage,
   labelled,
@@ -21,7 +22,6 @@ import {
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson, type TestStep } from "../helpers/ir.ts";
-import { makeProject } from "../helpers/project.ts";
 import { proxyUnixSocket } from "../helpers/tcp-proxy.ts";
 
 const scratch = tempDir("hm-docker-");
@@ -38,7 +38,7 @@ const step = (key: string, cmd: string, extra: Partial<TestStep> = {}): TestStep
 
 describe.skipIf(!dockerReady)("the docker runner", () => {
   test("a child sees its parent's files; two siblings fork from one snapshot without seeing each other", async () => {
-    const project = makeProject({
+    const project = dockerProject({
       ".hm/ci.ir.json": irJson(
         [
           step("parent", "cat src/input.txt && echo from-parent > made.txt", { image: TEST_IMAGE }),
@@ -62,11 +62,11 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     const runId = start?.kind === "build_start" ? start.run_id : "";
     expect(labelled("containers", runId)).toEqual([]);
     expect(labelled("images", runId)).toEqual([]);
-    project.cleanup();
+    await project.cleanup();
   }, 60_000);
 
   test("a failing step skips its dependants (exit 1); -k runs the independent branch", async () => {
-    const project = makeProject({
+    const project = dockerProject({
       ".hm/ci.ir.json": irJson(
         [
           step("bad", "echo oops >&2; exit 3", { image: TEST_IMAGE }),
@@ -84,12 +84,12 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
       reason: "dependency failed",
     });
     expect(stepLines(r.events, "other")).toEqual(["independent"]);
-    project.cleanup();
+    await project.cleanup();
   }, 60_000);
 
   test("the cache: a second run hits the cached step; a file deleted from the tree is gone in its child", async () => {
     const key = crypto.randomUUID().replaceAll("-", "");
-    const project = makeProject({
+    const project = dockerProject({
       ".hm/ci.ir.json": irJson(
         [
           step("deps", "echo installing && echo cached > deps.txt", {
@@ -121,7 +121,7 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
       expect(stepLines(second.events, "check")).toEqual(["cached", "absent"]);
     } finally {
       await removeProjectCache(project.root);
-      project.cleanup();
+      await project.cleanup();
     }
   }, 90_000);
 
@@ -133,8 +133,8 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
         step("keep", "echo y > g", { image: TEST_IMAGE, cache: { policy: "forever", key: otherKey } }),
       ]);
     const [first, second, otherKey] = [key(), key(), key()];
-    const project = makeProject({ ".hm/ci.ir.json": ir(first, otherKey) });
-    const elsewhere = makeProject({ ".hm/ci.ir.json": ir(first, otherKey) });
+    const project = dockerProject({ ".hm/ci.ir.json": ir(first, otherKey) });
+    const elsewhere = dockerProject({ ".hm/ci.ir.json": ir(first, otherKey) });
     try {
       expect((await dockerRun(project.root)).exitCode).toBe(0);
       expect((await dockerRun(elsewhere.root)).exitCode).toBe(0);
@@ -152,13 +152,13 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     } finally {
       await removeProjectCache(project.root);
       await removeProjectCache(elsewhere.root);
-      project.cleanup();
-      elsewhere.cleanup();
+      await project.cleanup();
+      await elsewhere.cleanup();
     }
   }, 90_000);
 
   test("100 000 lines per stream arrive complete and in order", async () => {
-    const project = makeProject({
+    const project = dockerProject({
       ".hm/ci.ir.json": irJson([
         step("loud", "seq 1 100000 & seq 1 100000 >&2; wait", { image: TEST_IMAGE }),
       ]),
@@ -168,7 +168,7 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     const expected = Array.from({ length: 100_000 }, (_, i) => String(i + 1));
     expect(stepLines(r.events, "loud", "stdout")).toEqual(expected);
     expect(stepLines(r.events, "loud", "stderr")).toEqual(expected);
-    project.cleanup();
+    await project.cleanup();
   }, 90_000);
 
   test("a 10 000-file workspace arrives whole in /workspace", async () => {
@@ -176,7 +176,7 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     for (let i = 0; i < 10_000; i++) files[`src/d${i % 100}/f${i}.txt`] = `file ${i}\n`;
     const paths = Object.keys(files).sort();
     const expectedSum = new Bun.CryptoHasher("md5").update(paths.map((p) => files[p]).join("")).digest("hex");
-    const project = makeProject({
+    const project = dockerProject({
       ...files,
       ".hm/ci.ir.json": irJson([
         step("count", "find src -type f | wc -l && find src -type f | sort | xargs cat | md5sum", {
@@ -189,11 +189,11 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     const lines = stepLines(r.events, "count");
     expect(lines[0]?.trim()).toBe("10000");
     expect(lines[1]?.split(/\s+/)[0]).toBe(expectedSum);
-    project.cleanup();
+    await project.cleanup();
   }, 90_000);
 
   test("a step timeout kills its container: exit 124, nothing left", async () => {
-    const project = makeProject({
+    const project = dockerProject({
       ".hm/ci.ir.json": irJson([step("slow", "sleep 60", { image: TEST_IMAGE, timeout_seconds: 1 })]),
     });
     const r = await dockerRun(project.root);
@@ -201,14 +201,22 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     const start = r.events.find((e) => e.kind === "build_start");
     const runId = start?.kind === "build_start" ? start.run_id : "";
     expect(labelled("containers", runId)).toEqual([]);
-    project.cleanup();
+    await project.cleanup();
   }, 60_000);
 
   test("SIGINT mid-step leaves no container and no ephemeral image; kill -9 leftovers go with hm gc", async () => {
-    const project = makeProject({
+    const project = dockerProject({
       ".hm/ci.ir.json": irJson(
-        [step("base", "echo base", { image: TEST_IMAGE }), step("long", "sleep 60")],
-        [["base", "long", "builds_in"]],
+        // Two children: base is committed (an ephemeral snapshot), one child takes its container, the other starts from the snapshot.
+        [
+          step("base", "echo base", { image: TEST_IMAGE }),
+          step("long", "sleep 60"),
+          step("longer", "sleep 60"),
+        ],
+        [
+          ["base", "long", "builds_in"],
+          ["base", "longer", "builds_in"],
+        ],
       ),
     });
     const start = async (stateDir: string) => {
@@ -223,14 +231,14 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
       );
       const reader = proc.stdout.getReader();
       let out = "";
-      while ((out.match(/"kind":"step_start"/g) ?? []).length < 2) {
+      while ((out.match(/"kind":"step_start"/g) ?? []).length < 3) {
         const { value, done } = await reader.read();
         if (done) throw new Error(`hm ended early: ${await new Response(proc.stderr).text()}`);
         out += new TextDecoder().decode(value);
       }
       const runId = (JSON.parse(out.split("\n")[0] as string) as { run_id: string }).run_id;
-      // The second step's container exists once its step_start is out; give the engine a moment to create it.
-      for (let i = 0; i < 100 && labelled("containers", runId).length === 0; i++) await Bun.sleep(50);
+      // The children's containers exist once their step_start is out; give the engine a moment to create them.
+      for (let i = 0; i < 100 && labelled("containers", runId).length < 2; i++) await Bun.sleep(50);
       reader.releaseLock();
       return { proc, runId };
     };
@@ -246,18 +254,18 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     const killed = await start(stateDir);
     killed.proc.kill("SIGKILL");
     await killed.proc.exited;
-    expect(labelled("containers", killed.runId).length).toBe(1);
+    expect(labelled("containers", killed.runId).length).toBe(2);
     const gc = await runHm(["gc"], { env: { HM_STATE_DIR: stateDir } });
     expect(gc.exitCode).toBe(0);
-    expect(gc.stdout).toContain("containers removed: 1");
+    expect(gc.stdout).toContain("containers removed: 2");
     expect(labelled("containers", killed.runId)).toEqual([]);
     expect(labelled("images", killed.runId)).toEqual([]);
-    project.cleanup();
+    await project.cleanup();
   }, 90_000);
 });
 
 test("an unreachable engine: exit 4 naming the address, with a hint", async () => {
-  const project = makeProject({ ".hm/ci.ir.json": irJson([step("a", "true")]) });
+  const project = dockerProject({ ".hm/ci.ir.json": irJson([step("a", "true")]) });
   const socket = join(scratch.path, "no-engine.sock");
   mkdirSync(scratch.path, { recursive: true });
   const r = await runHm(["run"], {
@@ -267,14 +275,14 @@ test("an unreachable engine: exit 4 naming the address, with a hint", async () =
   expect(r.exitCode).toBe(4);
   expect(r.stderr).toContain(`docker engine unreachable at unix://${socket}`);
   expect(r.stderr).toContain("--runner shell");
-  project.cleanup();
+  await project.cleanup();
 });
 
 describe.skipIf(!dockerReady)("DOCKER_HOST", () => {
   test("tcp://127.0.0.1:<port>: a run and hm gc go through that listener", async () => {
     const proxy = proxyUnixSocket("/var/run/docker.sock");
     try {
-      const project = makeProject({
+      const project = dockerProject({
         ".hm/ci.ir.json": irJson(
           [step("up", "echo over-tcp > f", { image: TEST_IMAGE }), step("down", "cat f")],
           [["up", "down", "builds_in"]],
@@ -290,7 +298,7 @@ describe.skipIf(!dockerReady)("DOCKER_HOST", () => {
       const gc = await runHm(["gc"], { env });
       expect(gc.stdout).toContain("containers removed: 0");
       expect(proxy.bytesIn()).toBeGreaterThan(afterRun);
-      project.cleanup();
+      await project.cleanup();
     } finally {
       proxy.stop();
     }
@@ -315,7 +323,7 @@ describe.skipIf(!dockerReady)("pulling a missing image", () => {
       const pushed = docker("push", image);
       expect(pushed.stderr.toString()).toBe("");
       expect(docker("rmi", image).exitCode).toBe(0);
-      const project = makeProject({ ".hm/ci.ir.json": irJson([step("pulled", "echo ran", { image })]) });
+      const project = dockerProject({ ".hm/ci.ir.json": irJson([step("pulled", "echo ran", { image })]) });
       const r = await dockerRun(project.root);
       expect(r.exitCode).toBe(0);
       const log = stepLines(r.events, "pulled", "stderr");
@@ -324,15 +332,17 @@ describe.skipIf(!dockerReady)("pulling a missing image", () => {
       expect(stepLines(r.events, "pulled", "stdout")).toEqual(["ran"]);
 
       const missing = `${registry.address}/hm-test/absent:1`;
-      const absent = makeProject({ ".hm/ci.ir.json": irJson([step("absent", "true", { image: missing })]) });
+      const absent = dockerProject({
+        ".hm/ci.ir.json": irJson([step("absent", "true", { image: missing })]),
+      });
       const failed = await dockerRun(absent.root);
       expect(failed.exitCode).toBe(1);
       expect(failed.events.find((e) => e.kind === "step_end")).toMatchObject({ exit_code: 125 });
       expect(stepLines(failed.events, "absent", "stderr").join("\n")).toContain(
         `cannot pull image '${missing}'`,
       );
-      project.cleanup();
-      absent.cleanup();
+      await project.cleanup();
+      await absent.cleanup();
     } finally {
       Bun.spawnSync(["docker", "rmi", "-f", image], { stdout: "ignore", stderr: "ignore" });
       registry.stop();

@@ -143,10 +143,28 @@ export async function projectCacheTags(root: string): Promise<string[]> {
   return tagsUnder(`hm-cache/${(await projectIdentity(root)).id}/`).sort();
 }
 
-/** Removes the cache images of a project the test made (and nothing else). */
+/** The workspace images hm made for one project (`hm-workspace/<project>:…`), sorted. */
+export async function projectWorkspaceTags(root: string): Promise<string[]> {
+  const { projectIdentity } = await import("../../src/pipeline/project-identity.ts");
+  return tagsUnder(`hm-workspace/${(await projectIdentity(root)).id}:`).sort();
+}
+
+/** Removes the cache and workspace images of a project the test made (and nothing else). */
 export async function removeProjectCache(root: string): Promise<void> {
-  const tags = await projectCacheTags(root);
+  const tags = [...(await projectCacheTags(root)), ...(await projectWorkspaceTags(root))];
   if (tags.length > 0) Bun.spawnSync(["docker", "rmi", "-f", ...tags], { stdout: "pipe", stderr: "pipe" });
+}
+
+/** A project (see makeProject) whose `cleanup` also removes the images hm made for it (await it). */
+export function dockerProject(files: Parameters<typeof makeProject>[0]) {
+  const project = makeProject(files);
+  return {
+    ...project,
+    cleanup: async () => {
+      await removeProjectCache(project.root);
+      project.cleanup();
+    },
+  };
 }
 
 /**

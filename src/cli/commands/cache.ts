@@ -142,9 +142,9 @@ const clean = defineHmCommand({
     const { scope, what } = await scopeOf(args);
     const result = await (await store()).cleanCache(await connectEngine(), scope, days);
     await writeStderr(
-      result.images === 0
+      result.images + result.workspaces === 0
         ? `nothing to clean (${what})\n`
-        : `removed ${result.images} cache images of ${what} (${formatBytes(result.bytes)})\n`,
+        : `removed ${count(result.images, "cache image")} and ${count(result.workspaces, "workspace image")} of ${what} (${formatBytes(result.bytes)})\n`,
     );
     return 0;
   },
@@ -154,3 +154,7 @@ export default defineHmCommand({
   meta: { name: "cache", description: "List, save, restore and clean the step cache (docker runner)" },
   subCommands: { ls, save, restore, clean },
 });
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}

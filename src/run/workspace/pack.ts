@@ -32,8 +32,8 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { HmError, messageOf } from "../../errors.ts";
+import { type EntryMeta, TarWriter } from "../../tar/tar-writer.ts";
 import { type Environment, IgnoreRules } from "./ignore-rules.ts";
-import { type EntryMeta, TarWriter } from "./tar-writer.ts";
 
 export interface PackOptions {
   /** The project root; its contents are packed. */

@@ -37,11 +37,14 @@ export type FileCopy = "complete" | "shrank" | "grew" | "unreadable";
 export interface TarWriterOptions {
   /** Called between chunks of a large file, so a caller can let its event loop run. */
   readonly pause?: () => Promise<void>;
+  /** Sees every byte written, in order (e.g. to hash the archive as it is written). */
+  readonly observe?: (bytes: Uint8Array) => void;
 }
 
 export class TarWriter {
   readonly #fd: number;
   readonly #pause: (() => Promise<void>) | undefined;
+  readonly #observe: ((bytes: Uint8Array) => void) | undefined;
   /** One spare byte past the capacity: `addFile` reads one byte more to notice a file that grew. */
   readonly #buffer = Buffer.allocUnsafe(BUFFER_SIZE + 1);
   #used = 0;
@@ -50,6 +53,7 @@ export class TarWriter {
   private constructor(fd: number, options: TarWriterOptions) {
     this.#fd = fd;
     this.#pause = options.pause;
+    this.#observe = options.observe;
   }
 
   /**
@@ -71,6 +75,13 @@ export class TarWriter {
   /** `target` is stored as written, never resolved. */
   addSymlink(path: string, target: string, meta: EntryMeta): void {
     this.#header(path, "2", meta, 0, target);
+  }
+
+  /** A regular file whose content is in memory. */
+  addBytes(path: string, meta: EntryMeta, content: Uint8Array): void {
+    this.#header(path, "0", meta, content.length, "");
+    this.#bytes(content);
+    this.#zeros(padding(content.length));
   }
 
   /**
@@ -199,6 +210,7 @@ export class TarWriter {
   }
 
   #flush(): void {
+    this.#observe?.(this.#buffer.subarray(0, this.#used));
     let offset = 0;
     while (offset < this.#used) offset += writeSync(this.#fd, this.#buffer, offset, this.#used - offset);
     this.#written += this.#used;

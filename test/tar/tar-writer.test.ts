@@ -6,9 +6,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type FileCopy, TarWriter } from "../../../src/run/workspace/tar-writer.ts";
-import { tempDir } from "../../helpers/hm.ts";
-import { extract, listing, verboseListing } from "./tree.ts";
+import { type FileCopy, TarWriter } from "../../src/tar/tar-writer.ts";
+import { tempDir } from "../helpers/hm.ts";
+import { extract, listing, verboseListing } from "../run/workspace/tree.ts";
 
 const scratch = tempDir("hm-tar-");
 afterAll(() => scratch.cleanup());
