@@ -21,7 +21,7 @@ import { StepStates } from "./step-states.ts";
 const DEFAULT_STOP_GRACE_MS = 5000;
 
 export class Dispatcher {
-  readonly graph: StepGraph;
+  private readonly graph: StepGraph;
   readonly steps: StepStates;
   readonly build = new BuildState();
   /** The step execution ids (their step-scope KV owners), in node order. */
