@@ -185,6 +185,10 @@ async function timeHm(project: string, scratch: string, mode: Mode): Promise<HmT
       rmSync(tmp, { recursive: true, force: true });
       mkdirSync(tmp, { recursive: true });
     },
+    check: (exitCode) => {
+      if (exitCode !== 0)
+        throw new Error(`hm (${mode}) exited ${exitCode}:\n${readFileSync(log, "utf8").slice(-3000)}`);
+    },
   });
   const output = readFileSync(log, "utf8");
   const said = mode === "copy" ? "(a copy of '" : "(an overlay on '";

@@ -16,7 +16,7 @@
    exec (shell_view_enter). As root that is a new mount namespace with propagation made private,
    so nothing reaches the host's mount table; unprivileged it is a new user namespace that maps
    only our uid and gid to themselves (files keep their owner; Linux >= 5.11 lets such a namespace
-   mount overlayfs with `userxattr`). The mount dies with the last process of the step, however hm
+   mount overlayfs with `userxattr`; root uses trusted xattrs and redirect_dir, see options_text). The mount dies with the last process of the step, however hm
    ends (kill -9 included): there is never a mount to clean up, only directories, which the run
    directory's removal (and `hm gc`) deletes like any other.
 
@@ -58,7 +58,6 @@
 #define LAYERS_PREFIX "shell:layers:" /* build-scope KV, ours: a view's lowerdir text */
 #define UPPER_PREFIX ".up-"
 #define WORK_PREFIX ".wk-"
-#define PROBE_DIR ".overlay-probe"
 #define OPTIONS_MAX 3500 /* mount(2) takes one page of options; keep room for the page's end */
 #define MODE_ENV "HM_SHELL_SIBLINGS"
 
