@@ -389,11 +389,23 @@ async function execStep(
   });
   const output = await exec.start({ hijack: true, stdin: false });
   await streamLines(output, onLog);
-  try {
-    const info = (await exec.inspect()) as { ExitCode: number | null };
-    return info.ExitCode ?? 137;
-  } catch {
-    return 137;
+  // The output ends when the command closes it, which may be before it exits (or a moment
+  // before the engine records the exit): ask until it has. A cancel or timeout kills the container.
+  for (let wait = 5; ; wait = Math.min(wait * 2, 500)) {
+    let info: { Running: boolean; ExitCode: number | null };
+    try {
+      info = (await exec.inspect()) as typeof info;
+    } catch {
+      return 137; // the container is gone: killed
+    }
+    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+    // An exec of a container that was killed may keep saying it runs.
+    const alive = await container
+      .inspect()
+      .then((c) => c.State.Running)
+      .catch(() => false);
+    if (!alive) return 137;
+    await Bun.sleep(wait);
   }
 }
 

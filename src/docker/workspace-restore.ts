@@ -28,21 +28,31 @@ export type RestorePlan =
 
 const WORKSPACE_PREFIX = "/workspace/";
 
-/** The workspace paths in `changes`, split into what may differ and the directories whose whole subtree may. */
+/**
+ * The workspace paths in `changes`, split into what may differ and the
+ * directories whose whole subtree may. The engine reports a directory
+ * deleted (2) or made again (1) with nothing below it, and a directory
+ * replaced by a file as merely modified (0), also with nothing below it; a
+ * directory deleted and made again in one layer (opaque) comes with each
+ * lost entry reported deleted. So a tree directory gets its subtree back
+ * unless the engine listed what changed below it.
+ */
 export function dirtyPaths(
   tree: WorkspaceTree,
   changes: readonly ContainerChange[],
 ): { dirty: string[]; subtrees: string[] } {
+  const paths = changes
+    .filter((change) => change.Path.startsWith(WORKSPACE_PREFIX))
+    .map((change) => ({ path: change.Path.slice(WORKSPACE_PREFIX.length), kind: change.Kind }));
+  const listedBelow = new Set<string>();
+  for (const { path } of paths) for (const dir of ancestorsOf(path)) listedBelow.add(dir);
   const dirty: string[] = [];
   const subtrees: string[] = [];
-  for (const change of changes) {
-    if (!change.Path.startsWith(WORKSPACE_PREFIX)) continue;
-    const path = change.Path.slice(WORKSPACE_PREFIX.length);
+  for (const { path, kind } of paths) {
     const at = tree.byPath.get(path);
     if (at === undefined) continue; // not the tree's: a build output, kept
     dirty.push(path);
-    // A directory deleted, or deleted and made again (the engine reports it added), hides all it held.
-    if (tree.entries[at]?.type === "directory" && change.Kind !== 0) subtrees.push(path);
+    if (tree.entries[at]?.type === "directory" && (kind !== 0 || !listedBelow.has(path))) subtrees.push(path);
   }
   return { dirty, subtrees };
 }

@@ -35,21 +35,23 @@ const TREE = {
   "src/changed.txt": "original\n",
   "src/deleted.txt": "tracked\n",
   "src/dir/inner.txt": "inner\n",
+  "src/other/deep.txt": "deep\n",
   "src/kept.txt": "kept\n",
 };
 
 /** The parent's damage to the tree, and a build output (out/, untracked) with the mtime it gives it. */
 const PARENT =
-  "echo modified > src/changed.txt && rm src/deleted.txt && rm -rf src/dir && " +
+  "echo modified > src/changed.txt && rm src/deleted.txt && rm -rf src/dir && rm -rf src/other && echo file > src/other && " +
   "mkdir -p out && echo built > out/obj && touch -d '2001-02-03 04:05:06' out/obj && echo parent-done";
 /** What a child prints: the tree's files as they stand, the output and its mtime, and an unchanged file's mtime. */
 const CHILD =
-  "cat src/changed.txt src/deleted.txt src/dir/inner.txt && cat out/obj && stat -c %Y out/obj && " +
+  "cat src/changed.txt src/deleted.txt src/dir/inner.txt src/other/deep.txt && cat out/obj && stat -c %Y out/obj && " +
   'test "$(stat -c %Y src/kept.txt)" = 1000000000 && echo kept-mtime';
 const EXPECTED_CHILD = [
   "original",
   "tracked",
   "inner",
+  "deep",
   "built",
   String(Date.UTC(2001, 1, 3, 4, 5, 6) / 1000),
   "kept-mtime",
@@ -162,6 +164,7 @@ describe.skipIf(!dockerReady)("the docker runner's workspace", () => {
         "deleted.txt",
         "dir",
         "kept.txt",
+        "other",
       ]);
       const [made] = await projectWorkspaceTags(project.root);
       expect(made).toBeDefined();
@@ -181,7 +184,13 @@ describe.skipIf(!dockerReady)("the docker runner's workspace", () => {
       writeFileSync(join(project.root, "src/kept.txt/now-a-dir"), "");
       const changed = await runJson(project.root, [], state);
       expect(changed.exitCode).toBe(0);
-      expect(stepLines(changed.events, "look")).toEqual(["second", "changed.txt", "kept.txt", "now-a-dir"]);
+      expect(stepLines(changed.events, "look")).toEqual([
+        "second",
+        "changed.txt",
+        "kept.txt",
+        "other",
+        "now-a-dir",
+      ]);
       const tags = await projectWorkspaceTags(project.root);
       expect(tags).toHaveLength(2); // the earlier one stays while it may still be in use
       const incremental = tags.find((t) => t !== made) as string;
@@ -218,12 +227,13 @@ describe.skipIf(!dockerReady)("the docker runner's workspace", () => {
         "deleted.txt",
         "dir",
         "kept.txt",
+        "other",
       ]);
 
       writeFileSync(join(project.root, "src/changed.txt"), "second\n");
       rmSync(join(project.root, "src/deleted.txt"));
       writeFileSync(join(project.root, "src/added.txt"), "added\n");
-      const expected = ["dep", "kept", "second", "added.txt", "changed.txt", "dir", "kept.txt"];
+      const expected = ["dep", "kept", "second", "added.txt", "changed.txt", "dir", "kept.txt", "other"];
       const second = await runJson(project.root, [], state);
       expect(second.exitCode).toBe(0);
       expect(second.events.filter((e) => e.kind === "step_cache_hit")).toHaveLength(1);
@@ -242,9 +252,30 @@ describe.skipIf(!dockerReady)("the docker runner's workspace", () => {
         "changed.txt",
         "dir",
         "kept.txt",
+        "other",
       ]);
     } finally {
       await project.cleanup();
     }
   }, 180_000);
+
+  test("a step that closes its output before it ends: the verdict waits for its exit code", async () => {
+    const project = dockerProject({
+      ".hm/ci.ir.json": irJson([
+        step("quiet-fail", "echo closing; exec >/dev/null 2>&1; sleep 2; exit 3", { image: TEST_IMAGE }),
+        step("quiet-pass", "echo closing; exec >/dev/null 2>&1; sleep 2; true", { image: TEST_IMAGE }),
+      ]),
+    });
+    try {
+      const r = await runJson(project.root, ["-k"], newState());
+      expect(r.exitCode).toBe(1);
+      const ends = r.events.filter((e) => e.kind === "step_end") as {
+        exit_code: number;
+        duration_ms: number;
+      }[];
+      expect(ends.map((e) => e.exit_code).sort()).toEqual([0, 3]);
+    } finally {
+      await project.cleanup();
+    }
+  }, 120_000);
 });
