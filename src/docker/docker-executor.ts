@@ -209,7 +209,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
       await box.container.putArchive(Buffer.from(restoreArchive(current, plan.entries)), {
         path: "/workspace",
       });
-    await box.container.putArchive(Buffer.from(miniTar(meta)), { path: "/" });
+    if (meta.length > 1) await box.container.putArchive(Buffer.from(miniTar(meta)), { path: "/" });
   };
 
   /** Saves which tree the container holds and what may differ from it, for the children of its commit. */
