@@ -53,7 +53,7 @@ function generator(seed: number): () => number {
  * JS-looking text with varying identifiers (so gzip and grep have real work), sizes averaging
  * `meanBytes`.
  */
-function writeTree(root: string, files: number, meanBytes: number): void {
+export function writeTree(root: string, files: number, meanBytes: number): void {
   const next = generator(17);
   for (let i = 0; i < files; i++) {
     const pkg = join(root, "node_modules", `pkg-${Math.floor(i / 25)}`);
