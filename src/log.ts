@@ -138,10 +138,9 @@ let processLogger: Logger | undefined;
 
 /**
  * The CLI's logger (`useAsProcessLogger`), for the CLI's own modules reached
- * outside a command (the plugin registry, cached per process) and for
- * modules not yet handed one (`pipeline/load.ts`, `plugins/plugin-call.ts`,
- * `plugins/manifest-reader.ts`). Outside the CLI (code under test in-process)
- * it drops every record.
+ * outside a command (the plugin registry, cached per process) and for a
+ * plugin executor given none (tests). Outside the CLI (code under test
+ * in-process) it drops every record.
  */
 export function log(): Logger {
   processLogger ??= silentLogger();

@@ -10,7 +10,7 @@ import { findProject } from "../pipeline/project.ts";
 import type { PluginEntry, PluginRegistry } from "../plugins/registry.ts";
 import { runSubcommand } from "../plugins/subcommand.ts";
 import type { ArgSpec, SubcommandSpec, Value } from "../protocol/index.ts";
-import { defineHmCommand } from "./command.ts";
+import { defineHmCommand, type HmCommand } from "./command.ts";
 
 export function pluginCommands(registry: PluginRegistry): Record<string, CommandDef> {
   const commands: Record<string, CommandDef> = {};
@@ -52,6 +52,11 @@ function toCommand(plugin: PluginEntry, spec: SubcommandSpec, parents: string[])
   const subCommands: Record<string, CommandDef> = {};
   for (const sub of spec.subcommands) subCommands[sub.verb] = toCommand(plugin, sub, path);
   const needsSubcommand = spec.subcommands.length > 0 && spec.args.length === 0;
+  const run: HmCommand["run"] = async ({ args: parsed, data }) => {
+    const values = argValues(spec.args, parsed, path);
+    const project = findProject(process.cwd());
+    return runSubcommand(plugin, { verb_path: path, args: values, env: pluginEnv() }, project, data.log);
+  };
   return defineHmCommand({
     meta: {
       name: spec.verb,
@@ -59,15 +64,7 @@ function toCommand(plugin: PluginEntry, spec: SubcommandSpec, parents: string[])
     },
     args,
     ...(spec.subcommands.length > 0 ? { subCommands } : {}),
-    ...(needsSubcommand
-      ? {}
-      : {
-          run: async ({ args: parsed }: { args: Record<string, unknown> }) => {
-            const values = argValues(spec.args, parsed, path);
-            const project = findProject(process.cwd());
-            return runSubcommand(plugin, { verb_path: path, args: values, env: pluginEnv() }, project);
-          },
-        }),
+    ...(needsSubcommand ? {} : { run }),
   }) as CommandDef;
 }
 

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { HmError, messageOf } from "../errors.ts";
-import { log } from "../log.ts";
+import type { Logger } from "../log.ts";
 import type { GraphIR } from "../protocol/ir.ts";
 import { evaluateContained, type ModuleOutcome } from "./contained-eval.ts";
 import { RenderedEntrySchema } from "./eval-protocol.ts";
@@ -28,11 +28,13 @@ export interface LoadedPipeline {
 }
 
 interface LoadOptions {
+  /** Where warnings go (Python files ignored, the SDK's warnings). */
+  readonly log: Logger;
   /** Unix seconds used for ttl cache keys; defaults to `SOURCE_DATE_EPOCH`, else now. */
   readonly now?: number;
 }
 
-export async function loadPipelines(project: Project, options: LoadOptions = {}): Promise<LoadedPipeline[]> {
+export async function loadPipelines(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
   if (project.pipelineDir === null) return [];
   const { files, python } = listPipelineFiles(project.pipelineDir);
   const shown = (path: string) => shownPath(path, project.root);
@@ -47,7 +49,7 @@ export async function loadPipelines(project: Project, options: LoadOptions = {})
         },
       );
     }
-    log().warn(`ignoring Python pipeline files (only TypeScript is supported): ${names}`);
+    options.log.warn(`ignoring Python pipeline files (only TypeScript is supported): ${names}`);
   }
 
   const now = options.now ?? renderTime();
@@ -69,7 +71,7 @@ export async function loadPipelines(project: Project, options: LoadOptions = {})
     }
     const outcome = outcomes.get(file.path);
     if (outcome === undefined) throw new HmError("E_INTERNAL", `${source} was not evaluated`);
-    for (const warning of outcome.warnings) log().warn(warning);
+    for (const warning of outcome.warnings) options.log.warn(warning);
     if (!outcome.ok) throw outcome.error;
     for (const rendered of outcome.entries) {
       const pipeline = checkedEntry(rendered, source);

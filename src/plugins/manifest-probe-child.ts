@@ -12,6 +12,7 @@
  */
 import { dlopen, FFIType } from "bun:ffi";
 import { fstatSync, writeSync } from "node:fs";
+import { silentLogger } from "../log.ts";
 import { MANIFEST_CALL_LIMIT_S, type ProbeRecord } from "./manifest-probe.ts";
 import { callManifest } from "./manifest-reader.ts";
 import { LibraryError, type NativeLibrary, openLibrary } from "./native-library.ts";
@@ -35,7 +36,7 @@ export function readManifests(libraries: readonly string[]): number {
       const library: NativeLibrary = openLibrary(path);
       record({ i, stage: "manifest" });
       alarm(MANIFEST_CALL_LIMIT_S);
-      const manifest = callManifest(library);
+      const manifest = callManifest(library, silentLogger());
       alarm(0);
       record({ i, manifest: Buffer.from(manifest).toString("base64") });
     } catch (error) {

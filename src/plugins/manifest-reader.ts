@@ -4,7 +4,7 @@
  * process: a plugin that crashes or hangs there takes down that process
  * alone. It needs no host function beyond `log` and `set_result`.
  */
-import { log } from "../log.ts";
+import type { Logger } from "../log.ts";
 import {
   DecodeError,
   decodePluginError,
@@ -18,12 +18,12 @@ let table: HostTable | undefined;
 const utf8 = new TextDecoder();
 
 /** Host functions during a manifest call: logging only; everything else is absent. */
-function manifestHost(path: string): HostFunctions {
+function manifestHost(path: string, log: Logger): HostFunctions {
   const refuse = (what: string) => () => {
     throw new Error(`${what} is not available while reading the manifest`);
   };
   return {
-    log: (_level, message) => log().debug(`${path}: ${utf8.decode(message)}`),
+    log: (_level, message) => log.debug(`${path}: ${utf8.decode(message)}`),
     kvGet: () => null,
     kvSet: refuse("kv_set"),
     emitEvent: refuse("emit_event"),
@@ -38,9 +38,9 @@ function manifestHost(path: string): HostFunctions {
 }
 
 /** The manifest's bytes as the plugin returned them (decoded by the caller, and kept by the manifest cache). */
-export function callManifest(library: NativeLibrary): Uint8Array {
+export function callManifest(library: NativeLibrary, log: Logger): Uint8Array {
   table ??= new HostTable();
-  const outcome = table.invoke(library, Method.manifest, new Uint8Array(0), manifestHost(library.path));
+  const outcome = table.invoke(library, Method.manifest, new Uint8Array(0), manifestHost(library.path, log));
   if (outcome.output === null) throw new LibraryError(`returned no manifest (status ${outcome.status})`);
   if (outcome.status !== HM_OK) {
     throw new LibraryError(`manifest call failed: ${describePluginError(outcome.output)}`);

@@ -7,7 +7,7 @@
  * step lines it emitted (call-output.ts).
  */
 import { HmError } from "../errors.ts";
-import { log } from "../log.ts";
+import type { Logger } from "../log.ts";
 import { DecodeError, levelFromWire } from "../protocol/index.ts";
 import type { CallContext } from "./call-context.ts";
 import { CallOutput } from "./call-output.ts";
@@ -29,14 +29,13 @@ export interface PluginCall<T> {
   abandon(): void;
 }
 
-/** Plugin log records go to hm's logger, tagged with the plugin's name. */
-function logFromPlugin(plugin: string, level: number, message: string): void {
+/** A plugin's log record, to `log` (tagged with the plugin's name: printed as `[plugin] message`). */
+function logFromPlugin(log: Logger, level: number, message: string): void {
   const name = levelFromWire(level) ?? "error";
-  const text = `[${plugin}] ${message}`;
-  if (name === "trace" || name === "debug") log().debug(text);
-  else if (name === "info") log().info(text);
-  else if (name === "warn") log().warn(text);
-  else log().error(text);
+  if (name === "trace" || name === "debug") log.debug(message);
+  else if (name === "info") log.info(message);
+  else if (name === "warn") log.warn(message);
+  else log.error(message);
 }
 
 export function callPlugin<T>(
@@ -46,12 +45,18 @@ export function callPlugin<T>(
   input: Uint8Array,
   context: Omit<CallContext, "cancelSlot" | "pluginName">,
   decode: (bytes: Uint8Array) => T,
+  log: Logger,
   handlers: CallHandlers = {},
 ): PluginCall<T> {
   const label = METHOD_LABEL[method];
   const output = CallOutput.claim();
+  // Made when the plugin first logs: most calls never do, and a tagged logger per call costs time on each.
+  let tagged: Logger | undefined;
   const h: CallHandlers = {
-    onLog: (level, message) => logFromPlugin(plugin.name, level, message),
+    onLog: (level, message) => {
+      tagged ??= log.withTag(plugin.name);
+      logFromPlugin(tagged, level, message);
+    },
     ...handlers,
   };
   const pending = pool.call(
@@ -68,7 +73,7 @@ export function callPlugin<T>(
   const result = pending.result.then(
     (outcome) => {
       for (const hostError of outcome.hostErrors)
-        log().warn(`plugin '${plugin.name}': host function ${hostError}`);
+        log.warn(`plugin '${plugin.name}': host function ${hostError}`);
       if (outcome.output === null) throw fail(`it returned no result (status ${outcome.status})`);
       if (outcome.status !== HM_OK) throw fail(describePluginError(outcome.output));
       try {

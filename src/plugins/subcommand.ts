@@ -1,4 +1,5 @@
 /** Running a plugin verb: one `run_subcommand` call on a worker; ExitInfo becomes hm's exit. */
+import type { Logger } from "../log.ts";
 import type { Project } from "../pipeline/project.ts";
 import { decodeExitInfo, encodeSubcommandInput, type SubcommandInput } from "../protocol/index.ts";
 import { report } from "../report-channel/writer.ts";
@@ -13,6 +14,7 @@ export async function runSubcommand(
   plugin: PluginEntry,
   input: SubcommandInput,
   project: Project,
+  log: Logger,
 ): Promise<number> {
   const pool = new WorkerPool(1);
   let signals: StopSignals | undefined;
@@ -30,6 +32,7 @@ export async function runSubcommand(
       // A verb gets a build KV scope of its own, dropped when it ends.
       { runId: invocation, stepId: null, configDir: project.pipelineDir, archives: {}, kvPath },
       decodeExitInfo,
+      log,
       {
         onWrite: (fd, bytes) => {
           written = written.then(() => Bun.write(fd === 1 ? Bun.stdout : Bun.stderr, bytes));

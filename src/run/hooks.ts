@@ -157,6 +157,7 @@ export class HookDispatcher {
         input,
         { ...this.context, stepId: null },
         decodeHookOutcome,
+        this.log,
         { onWrite: text.write },
       );
       call.result.then(text.flush, text.flush); // a last line without a newline still shows

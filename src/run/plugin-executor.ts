@@ -71,6 +71,7 @@ export function pluginExecutor(
           kvPath: context.kvPath,
         },
         decodeStepResult,
+        logger,
         {
           // One line per call; a trailing newline from the plugin is not part of the line.
           onStepLog: (stream, line) =>

@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { HmError } from "../../src/errors.ts";
+import { silentLogger } from "../../src/log.ts";
 import { loadPipelines } from "../../src/pipeline/load.ts";
 import { findProject } from "../../src/pipeline/project.ts";
 import { SdkError } from "../../src/pipeline/sdk/errors.ts";
@@ -22,7 +23,7 @@ async function loadError(source: string): Promise<HmError> {
   const made = makeProject({ ".hm/ci.ts": source });
   cleanups.push(made.cleanup);
   try {
-    await loadPipelines(findProject(made.root));
+    await loadPipelines(findProject(made.root), { log: silentLogger() });
   } catch (error) {
     if (error instanceof HmError) return error;
     throw error;

@@ -5,6 +5,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { silentLogger } from "../../src/log.ts";
 import { KvStore } from "../../src/plugins/kv-store.ts";
 import { callPlugin } from "../../src/plugins/plugin-call.ts";
 import { openPlugin } from "../../src/plugins/registry.ts";
@@ -41,6 +42,7 @@ test("the guide's example plugin builds, is listed, and runs a step", async () =
       encodeExecutorInput(input),
       { runId: input.run_id, stepId: input.step_id, configDir: null, archives: {}, kvPath },
       decodeStepResult,
+      silentLogger(),
       { onStepLog: (_s, line) => lines.push(new TextDecoder().decode(line)) },
     ).result;
     expect(result.exit_code).toBe(0);

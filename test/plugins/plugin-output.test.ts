@@ -6,6 +6,7 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { silentLogger } from "../../src/log.ts";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { callPlugin } from "../../src/plugins/plugin-call.ts";
 import { openPlugin, type PluginEntry } from "../../src/plugins/registry.ts";
@@ -50,6 +51,7 @@ describe("a plugin that hangs", () => {
         kvPath: join(scratch.path, "kv"),
       },
       decodeStepResult,
+      silentLogger(),
       { onStepLog: (_stream, line) => lines.push(new TextDecoder().decode(line)) },
     );
     call.result.catch(() => {}); // abandoning rejects it

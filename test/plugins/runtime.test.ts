@@ -7,6 +7,7 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { HmError } from "../../src/errors.ts";
+import { createLogger, routeLines, silentLogger } from "../../src/log.ts";
 import { KvStore } from "../../src/plugins/kv-store.ts";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { callPlugin } from "../../src/plugins/plugin-call.ts";
@@ -57,6 +58,7 @@ function execute(
     encodeExecutorInput(input),
     { runId: input.run_id, stepId: input.step_id, configDir: null, archives, kvPath },
     decodeStepResult,
+    silentLogger(),
     onStepLog ? { onStepLog: (_stream, line) => onStepLog(new TextDecoder().decode(line)) } : {},
   );
 }
@@ -126,6 +128,7 @@ describe("plugin runtime", () => {
       encodeExecutorInput(input),
       { runId: input.run_id, stepId: input.step_id, configDir: null, archives: {}, kvPath },
       decodeStepResult,
+      silentLogger(),
       {
         onLog: (level, message) => seen.push(`log ${level} ${message}`),
         onStepLog: (_stream, line) => seen.push(new TextDecoder().decode(line)),
@@ -133,6 +136,29 @@ describe("plugin runtime", () => {
     ).result;
     // The fixture logs, then emits its lines: the record arrives first, decoded, with its level.
     expect(seen).toEqual(["log 2 noop ran step 'mixed'", "line 1", "line 2", "line 3"]);
+  });
+
+  test("a plugin's log records reach the logger it is given, shown as [plugin] message", async () => {
+    pool = new WorkerPool(1);
+    const logger = createLogger({ verbose: false });
+    const shown: string[] = [];
+    routeLines(logger, (line) => shown.push(line.replace(/\x1b\[[0-9;]*m/g, "")));
+    for (const key of ["first", "second"]) {
+      const input = executorInput(key, { env: {} });
+      await callPlugin(
+        pool,
+        plugin("noop-executor"),
+        "executeStep",
+        encodeExecutorInput(input),
+        { runId: input.run_id, stepId: input.step_id, configDir: null, archives: {}, kvPath },
+        decodeStepResult,
+        logger,
+      ).result;
+    }
+    expect(shown).toEqual([
+      "▶ [harmont-fixture-noop] noop ran step 'first'",
+      "▶ [harmont-fixture-noop] noop ran step 'second'",
+    ]);
   });
 
   test("a call that blocks for 2 s leaves the main thread's timer ticking", async () => {

@@ -23,6 +23,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { silentLogger } from "../../src/log.ts";
 import { checkGraph } from "../../src/pipeline/graph.ts";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { callPlugin } from "../../src/plugins/plugin-call.ts";
@@ -541,6 +542,7 @@ describe("shell plugin", () => {
         encodeHookEvent({ event, phase: "after" }),
         { runId, stepId: null, configDir: null, archives: {}, kvPath },
         decodeHookOutcome,
+        silentLogger(),
       );
       return call.result;
     };

@@ -3,6 +3,7 @@
  * dispatched by main.ts before the CLI frame, which would otherwise act on
  * the words being completed (`--help`, `-v`, unknown arguments).
  */
+import { silentLogger } from "../../log.ts";
 import { BUILTIN_RUNNER_NAMES } from "../../run/builtin-runners.ts";
 import { availableRunners } from "../../run/runners.ts";
 import { complete } from "../completion.ts";
@@ -21,7 +22,9 @@ export async function printCompletions(words: string[]): Promise<number> {
           import("../../pipeline/project.ts"),
           import("../../pipeline/load.ts"),
         ]);
-        return (await loadPipelines(findProject(process.cwd(), dir))).map((p) => p.entry.slug);
+        // A completion's stderr would land in the user's prompt: warnings are dropped.
+        const loaded = await loadPipelines(findProject(process.cwd(), dir), { log: silentLogger() });
+        return loaded.map((p) => p.entry.slug);
       } catch {
         return []; // no project, or a pipeline file that does not load: nothing to offer
       }

@@ -6,9 +6,9 @@ import { writeStdout } from "../output.ts";
 export default defineHmCommand({
   meta: { name: "pipelines", description: "Print the project's pipelines (discovery envelope JSON)" },
   args: { ...dirArg },
-  async run({ args }) {
+  async run({ args, data }) {
     const project = findProject(process.cwd(), args.dir);
-    const pipelines = await loadPipelines(project);
+    const pipelines = await loadPipelines(project, { log: data.log });
     const envelope = { schema_version: "1", pipelines: pipelines.map((p) => p.entry) };
     await writeStdout(`${JSON.stringify(envelope)}\n`);
     return 0;

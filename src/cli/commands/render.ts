@@ -10,9 +10,9 @@ export default defineHmCommand({
     slug: { type: "positional", description: "Pipeline slug", required: true },
     ...dirArg,
   },
-  async run({ args }) {
+  async run({ args, data }) {
     const project = findProject(process.cwd(), args.dir);
-    const pipelines = await loadPipelines(project);
+    const pipelines = await loadPipelines(project, { log: data.log });
     const match = selectPipeline(pipelines, args.slug);
     await writeStdout(`${JSON.stringify(match.entry.definition)}\n`);
     return 0;

@@ -54,7 +54,7 @@ export default defineHmCommand({
     const project = findProject(process.cwd(), args.dir);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
-    const pipeline = selectPipeline(await loadPipelines(project), args.pipeline);
+    const pipeline = selectPipeline(await loadPipelines(project, { log: data.log }), args.pipeline);
     report({ t: "loaded" });
     const registry = pluginRegistry(args.dir);
     const { runBuild } = await import("../../run/run-build.ts");
