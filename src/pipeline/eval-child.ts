@@ -23,7 +23,8 @@ export async function evaluateForParent(_args: string[]): Promise<number> {
     process.stderr.write("hm: __pipelines is started by hm itself, with an IPC channel\n");
     return 2;
   }
-  // hm gone (killed, or done with us): nothing left to answer.
+  // hm __pipelines is its own process's entry point: with the hm that started it gone nothing
+  // awaits its answer, so it ends here (docs/design.md, "Signals").
   process.once("disconnect", () => process.exit(0));
   const request = v.parse(EvalRequestSchema, await nextMessage());
   // Well above what hm's wall-clock limit allows: this fires only when hm is no longer there to kill us.
