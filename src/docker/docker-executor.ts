@@ -23,12 +23,10 @@
  * Cache entries belong to a project and to what the step runs (cache-entry.ts).
  */
 import { dirname } from "node:path";
-import type { Readable } from "node:stream";
 import type { Container } from "dockerode";
-import * as v from "valibot";
 import { messageOf } from "../errors.ts";
 import { type ProjectIdentity, projectIdentity } from "../pipeline/project-identity.ts";
-import type { ExecutorInput, StdStream, StepResult } from "../protocol/index.ts";
+import type { ExecutorInput, StepResult } from "../protocol/index.ts";
 import type {
   CacheDecision,
   CacheRequest,
@@ -38,11 +36,10 @@ import type {
   StepHints,
 } from "../runner/contract.ts";
 import { entryFingerprint, wantsCache } from "./cache-entry.ts";
-import { StreamDemuxer } from "./demux.ts";
 import { type Engine, engineAddress } from "./engine.ts";
 import { ownerLabel, removeRunLeftovers } from "./gc.ts";
-import { LineSplitter } from "./lines.ts";
-import { firstFileOf, miniTar } from "./mini-tar.ts";
+import { evictStale, imageExists, imageIdOf, pull, splitTag, touch } from "./images.ts";
+import { miniTar } from "./mini-tar.ts";
 import {
   cacheTag,
   containerName,
@@ -55,9 +52,9 @@ import {
   LABEL_RUN,
   LABEL_STEP,
 } from "./names.ts";
-import { markCommit } from "./pending-commits.ts";
+import { changesOf, commit, execStep, imageListing, KEEP_ALIVE, stateOf } from "./step-container.ts";
 import { ensureWorkspaceImage, readTreeIndex } from "./workspace-image.ts";
-import { cleanState, type ImageState, ImageStateSchema, listingOf } from "./workspace-layer.ts";
+import { cleanState, type ImageState, listingOf } from "./workspace-layer.ts";
 import {
   type ContainerChange,
   dirtyPaths,
@@ -71,23 +68,6 @@ import { readWorkspaceTree, type WorkspaceTree } from "./workspace-tree.ts";
 export interface DockerRunContext extends RunContext {
   readonly engine: Engine;
 }
-
-/**
- * Runs before the step's command: removes what the working tree no longer
- * has, and any process an earlier step of the chain left running (a child
- * from a snapshot has none: this makes a handed-over container the same).
- */
-const PRELUDE = [
-  "kill -KILL -1 2>/dev/null",
-  "if [ -f /.hm/delete ]; then",
-  '  while IFS= read -r hm_path; do rm -rf "/workspace/$hm_path"; done < /.hm/delete',
-  "  rm -f /.hm/delete; unset hm_path",
-  "fi",
-  "cd /workspace || exit 125",
-].join("\n");
-
-/** The container's own process: waits on a stdin nobody writes to, so it needs nothing from the image but `sh`. */
-const KEEP_ALIVE = ["sh", "-c", "read hm_wait"];
 
 /** Exit code of a step whose container could not be set up (as `docker run` reports its own failures). */
 const SETUP_FAILED = 125;
@@ -362,196 +342,10 @@ async function removeBox(box: Box): Promise<void> {
   await box.container.remove({ force: true, v: true }).catch(() => {});
 }
 
-/** Commits the container as `target`; a cache image outlives the run, so it drops the run's label. */
-async function commit(container: Container, runId: string, target: string, cached: boolean): Promise<void> {
-  const [repo, tag] = splitTag(target);
-  // Marked while the engine works on it: if hm dies meanwhile, the reaper waits for the image.
-  const unmark = markCommit({ run: runId, owner: ownerLabel(), tag: target });
-  try {
-    await container.commit(cached ? { repo, tag, changes: [`LABEL ${LABEL_RUN}=`] } : { repo, tag });
-  } finally {
-    unmark();
-  }
-}
-
-/** Runs the step's command in the container; its exit code (137 when the exec left none: the container was killed). */
-async function execStep(
-  container: Container,
-  input: ExecutorInput,
-  onLog: (stream: StdStream, line: string) => void,
-): Promise<number> {
-  const exec = await container.exec({
-    Cmd: ["sh", "-c", `${PRELUDE}\n${input.step.cmd}`],
-    Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
-    WorkingDir: "/",
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const output = await exec.start({ hijack: true, stdin: false });
-  await streamLines(output, onLog);
-  // The output ends when the command closes it, which may be before it exits (or a moment
-  // before the engine records the exit): ask until it has. A cancel or timeout kills the container.
-  for (let wait = 5; ; wait = Math.min(wait * 2, 500)) {
-    let info: { Running: boolean; ExitCode: number | null };
-    try {
-      info = (await exec.inspect()) as typeof info;
-    } catch {
-      return 137; // the container is gone: killed
-    }
-    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-    // An exec of a container that was killed may keep saying it runs.
-    const alive = await container
-      .inspect()
-      .then((c) => c.State.Running)
-      .catch(() => false);
-    if (!alive) return 137;
-    await Bun.sleep(wait);
-  }
-}
-
-/** What the container changed since it was made from its image (the engine reads the container's own layer only). */
-async function changesOf(container: Container): Promise<ContainerChange[]> {
-  const answer = (await container.changes()) as unknown;
-  if (Array.isArray(answer)) return answer as ContainerChange[];
-  // dockerode hands an empty answer ("null") back as raw bytes.
-  return [];
-}
-
-/** The `/.hm/state` of the image the container was made from, or null when it has none. */
-async function stateOf(container: Container): Promise<ImageState | null> {
-  const text = await fileOf(container, "/.hm/state");
-  if (text === null) return null;
-  const parsed = v.safeParse(ImageStateSchema, safeJson(text));
-  return parsed.success ? parsed.output : null;
-}
-
-async function imageListing(container: Container): Promise<string[]> {
-  return ((await fileOf(container, "/.hm/listing")) ?? "").split("\n");
-}
-
 function stepResult(exitCode: number, snapshot: string | null): StepResult {
   return { exit_code: exitCode, committed_snapshot: snapshot, artifacts: [] };
 }
 
 function rootImage(request: CacheRequest): string {
   return request.step.image ?? DEFAULT_IMAGE;
-}
-
-/** The image's id (its content digest), or null when the engine lacks it. */
-async function imageIdOf(engine: Engine, image: string): Promise<string | null> {
-  try {
-    return (await engine.getImage(image).inspect()).Id;
-  } catch {
-    return null;
-  }
-}
-
-/** Tags `tag` again: the engine records the time (`Metadata.LastTagTime`), which `hm cache ls` shows as last used. */
-async function touch(engine: Engine, tag: string): Promise<void> {
-  const [repo, name] = splitTag(tag);
-  await engine
-    .getImage(tag)
-    .tag({ repo, tag: name })
-    .catch(() => {});
-}
-
-async function imageExists(engine: Engine, image: string): Promise<boolean> {
-  try {
-    await engine.getImage(image).inspect();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Pulls `image`, reporting progress as log lines; null on success, else why it failed. */
-async function pull(
-  engine: Engine,
-  image: string,
-  onLog: (stream: StdStream, line: string) => void,
-): Promise<string | null> {
-  onLog("stderr", `hm: pulling ${image}`);
-  try {
-    const stream = await engine.pull(image);
-    await new Promise<void>((resolve, reject) => {
-      let last = "";
-      engine.modem.followProgress(
-        stream,
-        (error: Error | null) => (error ? reject(error) : resolve()),
-        (event: { status?: string; id?: string; progress?: string; error?: string }) => {
-          if (event.error) reject(new Error(event.error));
-          const line = [event.id, event.status].filter(Boolean).join(": ");
-          // Progress bars tick many times a second: report status changes only.
-          if (line !== "" && line !== last) onLog("stderr", `hm: ${line}`);
-          last = line;
-        },
-      );
-    });
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-/** A small file's content from the container, or null when it has none. */
-async function fileOf(container: Container, path: string): Promise<string | null> {
-  try {
-    const stream = await container.getArchive({ path });
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-    const content = firstFileOf(new Uint8Array(Buffer.concat(chunks)));
-    return content === null ? null : new TextDecoder().decode(content);
-  } catch {
-    return null;
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-function streamLines(
-  output: NodeJS.ReadableStream,
-  onLog: (stream: StdStream, line: string) => void,
-): Promise<void> {
-  const splitters = {
-    stdout: new LineSplitter((line) => onLog("stdout", line)),
-    stderr: new LineSplitter((line) => onLog("stderr", line)),
-  };
-  const demuxer = new StreamDemuxer((stream, payload) => splitters[stream].push(payload));
-  return new Promise<void>((resolve) => {
-    const readable = output as Readable;
-    readable.on("data", (chunk: Buffer) =>
-      demuxer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)),
-    );
-    const done = () => {
-      splitters.stdout.end();
-      splitters.stderr.end();
-      resolve();
-    };
-    readable.once("end", done);
-    readable.once("close", done);
-    readable.once("error", done);
-  }).then(() => {});
-}
-
-function splitTag(image: string): [string, string] {
-  const colon = image.lastIndexOf(":");
-  return [image.slice(0, colon), image.slice(colon + 1)];
-}
-
-/** Older cache images of the same step key (same repository, another tag). */
-async function evictStale(engine: Engine, repo: string, keep: string): Promise<void> {
-  const images = await engine.listImages({ filters: JSON.stringify({ reference: [`${repo}:*`] }) });
-  for (const image of images)
-    for (const tag of image.RepoTags ?? [])
-      if (tag.startsWith(`${repo}:`) && tag !== `${repo}:${keep}`)
-        await engine
-          .getImage(tag)
-          .remove()
-          .catch(() => {});
 }

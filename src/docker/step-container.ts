@@ -1,0 +1,154 @@
+/**
+ * A step's container as the docker runner uses it: started with a process
+ * that only waits, the step's command run in it through exec with the
+ * step's own environment, what it changed, the small files hm keeps in
+ * `/.hm/`, and its commit (`docs/design.md`, "The docker runner").
+ */
+import type { Readable } from "node:stream";
+import type { Container } from "dockerode";
+import * as v from "valibot";
+import type { ExecutorInput, StdStream } from "../protocol/index.ts";
+import { StreamDemuxer } from "./demux.ts";
+import { ownerLabel } from "./gc.ts";
+import { splitTag } from "./images.ts";
+import { LineSplitter } from "./lines.ts";
+import { firstFileOf } from "./mini-tar.ts";
+import { LABEL_RUN } from "./names.ts";
+import { markCommit } from "./pending-commits.ts";
+import { type ImageState, ImageStateSchema } from "./workspace-layer.ts";
+import type { ContainerChange } from "./workspace-restore.ts";
+
+/**
+ * Runs before the step's command: removes what the working tree no longer
+ * has, and any process an earlier step of the chain left running (a child
+ * from a snapshot has none: this makes a handed-over container the same).
+ */
+const PRELUDE = [
+  "kill -KILL -1 2>/dev/null",
+  "if [ -f /.hm/delete ]; then",
+  '  while IFS= read -r hm_path; do rm -rf "/workspace/$hm_path"; done < /.hm/delete',
+  "  rm -f /.hm/delete; unset hm_path",
+  "fi",
+  "cd /workspace || exit 125",
+].join("\n");
+
+/** The container's own process: waits on a stdin nobody writes to, so it needs nothing from the image but `sh`. */
+export const KEEP_ALIVE = ["sh", "-c", "read hm_wait"];
+
+/** Commits the container as `target`; a cache image outlives the run, so it drops the run's label. */
+export async function commit(
+  container: Container,
+  runId: string,
+  target: string,
+  cached: boolean,
+): Promise<void> {
+  const [repo, tag] = splitTag(target);
+  // Marked while the engine works on it: if hm dies meanwhile, the reaper waits for the image.
+  const unmark = markCommit({ run: runId, owner: ownerLabel(), tag: target });
+  try {
+    await container.commit(cached ? { repo, tag, changes: [`LABEL ${LABEL_RUN}=`] } : { repo, tag });
+  } finally {
+    unmark();
+  }
+}
+
+/** Runs the step's command in the container; its exit code (137 when the exec left none: the container was killed). */
+export async function execStep(
+  container: Container,
+  input: ExecutorInput,
+  onLog: (stream: StdStream, line: string) => void,
+): Promise<number> {
+  const exec = await container.exec({
+    Cmd: ["sh", "-c", `${PRELUDE}\n${input.step.cmd}`],
+    Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
+    WorkingDir: "/",
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const output = await exec.start({ hijack: true, stdin: false });
+  await streamLines(output, onLog);
+  // The output ends when the command closes it, which may be before it exits (or a moment
+  // before the engine records the exit): ask until it has. A cancel or timeout kills the container.
+  for (let wait = 5; ; wait = Math.min(wait * 2, 500)) {
+    let info: { Running: boolean; ExitCode: number | null };
+    try {
+      info = (await exec.inspect()) as typeof info;
+    } catch {
+      return 137; // the container is gone: killed
+    }
+    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+    // An exec of a container that was killed may keep saying it runs.
+    const alive = await container
+      .inspect()
+      .then((c) => c.State.Running)
+      .catch(() => false);
+    if (!alive) return 137;
+    await Bun.sleep(wait);
+  }
+}
+
+/** What the container changed since it was made from its image (the engine reads the container's own layer only). */
+export async function changesOf(container: Container): Promise<ContainerChange[]> {
+  const answer = (await container.changes()) as unknown;
+  if (Array.isArray(answer)) return answer as ContainerChange[];
+  // dockerode hands an empty answer ("null") back as raw bytes.
+  return [];
+}
+
+/** The `/.hm/state` of the image the container was made from, or null when it has none. */
+export async function stateOf(container: Container): Promise<ImageState | null> {
+  const text = await fileOf(container, "/.hm/state");
+  if (text === null) return null;
+  const parsed = v.safeParse(ImageStateSchema, safeJson(text));
+  return parsed.success ? parsed.output : null;
+}
+
+export async function imageListing(container: Container): Promise<string[]> {
+  return ((await fileOf(container, "/.hm/listing")) ?? "").split("\n");
+}
+
+/** A small file's content from the container, or null when it has none. */
+async function fileOf(container: Container, path: string): Promise<string | null> {
+  try {
+    const stream = await container.getArchive({ path });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    const content = firstFileOf(new Uint8Array(Buffer.concat(chunks)));
+    return content === null ? null : new TextDecoder().decode(content);
+  } catch {
+    return null;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function streamLines(
+  output: NodeJS.ReadableStream,
+  onLog: (stream: StdStream, line: string) => void,
+): Promise<void> {
+  const splitters = {
+    stdout: new LineSplitter((line) => onLog("stdout", line)),
+    stderr: new LineSplitter((line) => onLog("stderr", line)),
+  };
+  const demuxer = new StreamDemuxer((stream, payload) => splitters[stream].push(payload));
+  return new Promise<void>((resolve) => {
+    const readable = output as Readable;
+    readable.on("data", (chunk: Buffer) =>
+      demuxer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)),
+    );
+    const done = () => {
+      splitters.stdout.end();
+      splitters.stderr.end();
+      resolve();
+    };
+    readable.once("end", done);
+    readable.once("close", done);
+    readable.once("error", done);
+  }).then(() => {});
+}
