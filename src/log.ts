@@ -137,10 +137,10 @@ export function pluginTextWriter(logger: Logger): {
 let processLogger: Logger | undefined;
 
 /**
- * The CLI's logger (`useAsProcessLogger`), for the CLI's own modules reached
- * outside a command (the plugin registry, cached per process) and for a
- * plugin executor given none (tests). Outside the CLI (code under test
- * in-process) it drops every record.
+ * The CLI's logger (`useAsProcessLogger`), for a plugin executor given none:
+ * only test/run/scheduler.test.ts makes one, quieted with `routeLogLines`.
+ * Outside the CLI (code under test in-process) it drops every record. The
+ * three go once that test hands its executors a logger.
  */
 export function log(): Logger {
   processLogger ??= silentLogger();

@@ -3,7 +3,7 @@
  * hm is working in, checked against the built-in commands and runners.
  */
 import { join } from "node:path";
-import { log } from "../log.ts";
+import type { Logger } from "../log.ts";
 import { findProject } from "../pipeline/project.ts";
 import { embeddedPlugins, materializeEmbeddedPlugins } from "../plugins/embedded.ts";
 import { ManifestCache } from "../plugins/manifest-cache.ts";
@@ -15,10 +15,10 @@ import { BUILTIN_VERBS } from "./verbs.ts";
  * First-party plugins: embedded in the compiled binary, else built from
  * plugins/<name>/ beside the sources (scripts/build-native.ts).
  */
-export function bundledPlugins(): Omit<PluginDir, "source"> | null {
+function bundledPlugins(log: Logger): Omit<PluginDir, "source"> | null {
   if (embeddedPlugins().length > 0) {
     const { dir, files, failures } = materializeEmbeddedPlugins();
-    for (const f of failures) log().warn(`bundled plugin '${f.name}' is unavailable: ${f.reason}`);
+    for (const f of failures) log.warn(`bundled plugin '${f.name}' is unavailable: ${f.reason}`);
     return { dir, files };
   }
   if (import.meta.dir.startsWith("/$bunfs")) return null; // a binary built without plugins for its target
@@ -27,13 +27,16 @@ export function bundledPlugins(): Omit<PluginDir, "source"> | null {
 
 let cached: { key: string; registry: PluginRegistry } | undefined;
 
-/** The registry for the project at `dir` (or found from the working directory). */
-export function pluginRegistry(dir?: string): PluginRegistry {
+/**
+ * The registry for the project at `dir` (or found from the working
+ * directory); `log` takes the warnings of the first load (one per process and project).
+ */
+export function pluginRegistry(log: Logger, dir?: string): PluginRegistry {
   const project = findProjectQuietly(dir);
   const key = `${project ?? ""}`;
   if (cached?.key === key) return cached.registry;
   const registry = loadRegistry({
-    directories: pluginDirectories(project, bundledPlugins()),
+    directories: pluginDirectories(project, bundledPlugins(log)),
     builtinVerbs: BUILTIN_VERBS,
     builtinRunners: BUILTIN_RUNNER_NAMES,
     manifestCache: ManifestCache.open(),

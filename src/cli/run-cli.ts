@@ -5,7 +5,7 @@
  */
 import { renderUsage, runCommand } from "citty";
 import { ExitCode, HmError } from "../errors.ts";
-import { createLogger, useAsProcessLogger } from "../log.ts";
+import { createLogger, type Logger, useAsProcessLogger } from "../log.ts";
 import { colorEnabled, disableColor } from "../term.ts";
 import { checkArgs } from "./argv.ts";
 import type { HmCommandData } from "./command.ts";
@@ -65,9 +65,10 @@ export interface ExtraCommands {
   warnings(): string[];
 }
 
-export interface CliOptions {
+interface CliOptions {
   version: string;
-  extra?: ExtraCommands;
+  /** The plugin verbs, given the invocation's logger. */
+  extra?: (log: Logger) => ExtraCommands;
 }
 
 /** Runs hm with `argv` (without the executable) and returns the exit code. */
@@ -84,6 +85,7 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
   const verbose = globalZone.includes("-v") || globalZone.includes("--verbose");
   const log = createLogger({ verbose });
   useAsProcessLogger(log);
+  const extra = options.extra?.(log);
   if (globalZone.includes("--no-color")) disableColor();
 
   try {
@@ -95,13 +97,13 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       ? [...globalZone.filter((t) => !isGlobal(t)), ...head.slice(wordAt)]
       : head.filter((t) => !isGlobal(t));
     const tokens = [...ownTokens, ...tail];
-    const resolved = await resolveChain(root, tokens, options.extra);
+    const resolved = await resolveChain(root, tokens, extra);
     const wantsHelp = resolved.rest.some(
       (t, i) => (t === "-h" || t === "--help") && i < indexOrEnd(resolved.rest, "--"),
     );
     const atRoot = resolved.chain.length === 1;
     if (resolved.unknown !== undefined && !wantsHelp) {
-      const broken = atRoot ? (options.extra?.brokenFor(resolved.unknown) ?? null) : null;
+      const broken = atRoot ? (extra?.brokenFor(resolved.unknown) ?? null) : null;
       if (broken !== null) {
         throw new HmError("E_PLUGIN_LOAD", broken, {
           hint: "hm plugin list shows every plugin and why one is broken",
@@ -109,7 +111,7 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       }
       const parent = resolved.names.join(" ");
       const last = resolved.chain[resolved.chain.length - 1] as AnyCommand;
-      const listed = await subCommandsOf(atRoot ? await withExtra(last, options.extra) : last);
+      const listed = await subCommandsOf(atRoot ? await withExtra(last, extra) : last);
       const available = (await visibleSubCommands(listed)).map((c) => c.name);
       throw new HmError(
         "E_UNKNOWN_COMMAND",
@@ -125,8 +127,8 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
     const leaf = resolved.chain[resolved.chain.length - 1] as AnyCommand;
     if (wantsHelp || (leaf.run === undefined && resolved.rest.length === 0)) {
       if (atRoot) {
-        resolved.chain[0] = await withExtra(root, options.extra);
-        for (const warning of options.extra?.warnings() ?? []) log.warn(warning);
+        resolved.chain[0] = await withExtra(root, extra);
+        for (const warning of extra?.warnings() ?? []) log.warn(warning);
       }
       await writeStdout(await usageOf(resolved));
       return ExitCode.ok;

@@ -10,5 +10,5 @@ import { root } from "./root.ts";
 import { runCli } from "./run-cli.ts";
 
 export function runHm(argv: string[]): Promise<number> {
-  return runCli(root, argv, { version: HM_VERSION, extra: pluginExtra(argv) });
+  return runCli(root, argv, { version: HM_VERSION, extra: (log) => pluginExtra(argv, log) });
 }

@@ -13,25 +13,26 @@ import { pluginRegistry } from "../plugin-registry.ts";
 
 export async function printCompletions(words: string[]): Promise<number> {
   const { root } = await import("../root.ts");
+  // A completion's stderr would land in the user's prompt: warnings are dropped.
+  const log = silentLogger();
   const candidates = await complete(words.length === 0 ? [""] : words, {
     root,
-    pluginCommands: () => pluginCommands(pluginRegistry()),
+    pluginCommands: () => pluginCommands(pluginRegistry(log)),
     pipelineSlugs: async (dir) => {
       try {
         const [{ findProject }, { loadPipelines }] = await Promise.all([
           import("../../pipeline/project.ts"),
           import("../../pipeline/load.ts"),
         ]);
-        // A completion's stderr would land in the user's prompt: warnings are dropped.
-        const loaded = await loadPipelines(findProject(process.cwd(), dir), { log: silentLogger() });
+        const loaded = await loadPipelines(findProject(process.cwd(), dir), { log });
         return loaded.map((p) => p.entry.slug);
       } catch {
         return []; // no project, or a pipeline file that does not load: nothing to offer
       }
     },
-    runnerNames: (dir) => availableRunners(pluginRegistry(dir), BUILTIN_RUNNER_NAMES),
+    runnerNames: (dir) => availableRunners(pluginRegistry(log, dir), BUILTIN_RUNNER_NAMES),
     pluginNames: (dir) =>
-      pluginRegistry(dir)
+      pluginRegistry(log, dir)
         .plugins.map((p) => p.name)
         .sort(),
   });

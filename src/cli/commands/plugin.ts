@@ -23,7 +23,7 @@ function capabilitySummary(plugin: PluginEntry): string {
  * The plugin table (README): the built-in docker runner, then each
  * plugin with where it came from, then what is shadowed or broken.
  */
-export function renderPluginList(registry: PluginRegistry, projectDir: string | null): string {
+function renderPluginList(registry: PluginRegistry, projectDir: string | null): string {
   const nothingInstalled =
     registry.plugins.every((p) => p.source === "bundled") &&
     registry.broken.length === 0 &&
@@ -58,8 +58,8 @@ export function renderPluginList(registry: PluginRegistry, projectDir: string | 
 const list = defineHmCommand({
   meta: { name: "list", description: "List plugins: loaded, shadowed and broken" },
   args: { ...dirArg },
-  async run({ args }) {
-    await writeStdout(renderPluginList(pluginRegistry(args.dir), args.dir ?? null));
+  async run({ args, data }) {
+    await writeStdout(renderPluginList(pluginRegistry(data.log, args.dir), args.dir ?? null));
     return 0;
   },
 });
@@ -67,8 +67,8 @@ const list = defineHmCommand({
 const info = defineHmCommand({
   meta: { name: "info", description: "Print a plugin's manifest as JSON" },
   args: { name: { type: "positional", description: "Plugin name", required: true }, ...dirArg },
-  async run({ args }) {
-    const plugin = pluginRegistry(args.dir).named(args.name);
+  async run({ args, data }) {
+    const plugin = pluginRegistry(data.log, args.dir).named(args.name);
     if (plugin === undefined) {
       throw new HmError("E_PLUGIN_NOT_FOUND", `no plugin named '${args.name}' is installed`, {
         hint: "hm plugin list shows what is installed",
@@ -96,12 +96,12 @@ const install = defineHmCommand({
       description: "Expected SHA-256 of the file (required for https)",
     },
   },
-  async run({ args }) {
+  async run({ args, data }) {
     const installed = await installPlugin({
       source: args.source,
       pin: args.pin,
       targetDir: userPluginDir(),
-      registry: pluginRegistry(),
+      registry: pluginRegistry(data.log),
       builtinVerbs: BUILTIN_VERBS,
       builtinRunners: BUILTIN_RUNNER_NAMES,
     });
@@ -115,8 +115,8 @@ const install = defineHmCommand({
 const remove = defineHmCommand({
   meta: { name: "remove", description: "Remove a plugin installed in ~/.harmont/plugins/" },
   args: { name: { type: "positional", description: "Plugin name", required: true } },
-  async run({ args }) {
-    const path = removePlugin(args.name, userPluginDir(), pluginRegistry());
+  async run({ args, data }) {
+    const path = removePlugin(args.name, userPluginDir(), pluginRegistry(data.log));
     await writeStdout(`Removed ${path}\n`);
     return 0;
   },

@@ -56,7 +56,7 @@ export default defineHmCommand({
     report({ t: "load", dir: project.pipelineDir });
     const pipeline = selectPipeline(await loadPipelines(project, { log: data.log }), args.pipeline);
     report({ t: "loaded" });
-    const registry = pluginRegistry(args.dir);
+    const registry = pluginRegistry(data.log, args.dir);
     const { runBuild } = await import("../../run/run-build.ts");
     return runBuild({
       project,
