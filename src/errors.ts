@@ -20,7 +20,7 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Stable error codes; tests and scripts match on these, never on text. */
-export type ErrorCode =
+type ErrorCode =
   | "E_USAGE"
   | "E_UNKNOWN_COMMAND"
   | "E_PIPELINE_NOT_FOUND"

@@ -21,7 +21,7 @@ import { paintFor } from "./term.ts";
 export type Logger = ConsolaInstance;
 
 /** Takes one line of text, without its newline. */
-export type LineSink = (line: string) => void;
+type LineSink = (line: string) => void;
 
 function format(obj: LogObject): string {
   const paint = paintFor(2);
@@ -56,7 +56,7 @@ class StderrReporter implements ConsolaReporter {
   }
 }
 
-export interface LoggerOptions {
+interface LoggerOptions {
   /** `-v/--verbose`: debug records too. */
   readonly verbose: boolean;
   /** Where records go (tests); by default formatted lines on stderr. */

@@ -10,7 +10,7 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-export interface ProcStat {
+interface ProcStat {
   readonly state: string;
   readonly pgrp: number;
   readonly startTime: number;

@@ -14,10 +14,10 @@
 import { ExitCode } from "./errors.ts";
 
 /** The exit code of a command a signal stopped. */
-export type StopCode = typeof ExitCode.cancelled | typeof ExitCode.terminated;
+type StopCode = typeof ExitCode.cancelled | typeof ExitCode.terminated;
 
 /** "Exit now with this code": asked by a forced or immediate stop, carried out by main.ts. */
-export interface ExitRequest {
+interface ExitRequest {
   readonly code: StopCode;
 }
 
@@ -30,7 +30,7 @@ export function exitRequested(): Promise<ExitRequest> {
 }
 
 /** What each press means for one command. */
-export interface StopHandlers {
+interface StopHandlers {
   /**
    * First Ctrl-C (or SIGTERM): stop starting work and let what runs end; the
    * command returns `code` itself. A command without one forces at once.

@@ -22,7 +22,7 @@ export interface OptionInfo {
   description?: string;
 }
 
-export interface PositionalInfo {
+interface PositionalInfo {
   name: string;
   required: boolean;
 }
@@ -91,7 +91,7 @@ export async function subCommandsOf(command: AnyCommand): Promise<Record<string,
   return command.subCommands === undefined ? {} : await resolveValue(command.subCommands);
 }
 
-export interface CommandListing {
+interface CommandListing {
   name: string;
   description?: string;
 }

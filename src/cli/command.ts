@@ -8,7 +8,7 @@ export interface HmCommandData {
   readonly log: Logger;
 }
 
-export type HmCommandContext<A extends ArgsDef> = CommandContext<A> & { data: HmCommandData };
+type HmCommandContext<A extends ArgsDef> = CommandContext<A> & { data: HmCommandData };
 
 export type HmCommand<A extends ArgsDef = ArgsDef> = CommandDef<A> & {
   run?: (context: HmCommandContext<A>) => Promise<number | undefined> | number | undefined;

@@ -19,15 +19,15 @@ import {
 } from "./command-args.ts";
 import { SHELLS } from "./commands/completions.ts";
 
-export const DIRECTORIES = ":dirs";
-export const FILES = ":files";
+const DIRECTORIES = ":dirs";
+const FILES = ":files";
 
-export interface Candidate {
+interface Candidate {
   value: string;
   description?: string;
 }
 
-export interface CompletionSources {
+interface CompletionSources {
   root: AnyCommand;
   pluginCommands(): Record<string, AnyCommand>;
   pipelineSlugs(dir: string | undefined): Promise<string[]>;

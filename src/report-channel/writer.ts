@@ -21,10 +21,6 @@ export function startReporting(fd: number, table: CallTableWriter): void {
   calls = table;
 }
 
-export function reporting(): boolean {
-  return reportFd !== null;
-}
-
 export function report(line: ReportLine): void {
   if (reportFd === null) return;
   try {

@@ -17,7 +17,7 @@ export interface EventConsumer {
   deliver(event: HmEvent): void | Promise<void>;
 }
 
-export interface EventBusOptions {
+interface EventBusOptions {
   /** Where spill files go (the run's directory). */
   readonly spillDir: string;
   /** Events a consumer may have waiting in memory before its queue spills. */

@@ -28,7 +28,7 @@ import {
 import type { EventConsumer } from "./event-bus.ts";
 import { type HmEvent, type HmEventKind, toProtocolEvent } from "./events.ts";
 
-export interface HookCallContext {
+interface HookCallContext {
   readonly runId: string;
   readonly kvPath: string;
   readonly configDir: string | null;
@@ -42,7 +42,7 @@ interface Hook {
   readonly timeoutMs: number;
 }
 
-export interface Abort {
+interface Abort {
   readonly plugin: string;
   readonly reason: string;
 }

@@ -15,7 +15,7 @@ import {
 } from "../protocol/index.ts";
 import type { Executor, StepHints } from "../runner/contract.ts";
 
-export interface PluginExecutorContext {
+interface PluginExecutorContext {
   readonly pool: WorkerPool;
   readonly kvPath: string;
   /** The project's `.hm/`, for fs_read_config. */

@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { procStat } from "../process-alive.ts";
 
-export const GROUP_RECORD = ".process-groups";
+const GROUP_RECORD = ".process-groups";
 
 /** Whether group `pgid`, whose leader started at `startTime`, still has a process in it. */
 function groupStillOurs(pgid: number, startTime: number): boolean {

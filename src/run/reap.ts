@@ -12,17 +12,17 @@ import type { BuiltinRunner, ConnectedRunner, Reaped, ReapScope } from "../runne
 import type { RegisteredRunner } from "./builtin-runners.ts";
 import { forgetRuns, liveRunIds, type ReapedRun, reapDeadRuns, reapRun } from "./run-records.ts";
 
-export type RunnerReap =
+type RunnerReap =
   | { readonly runner: string; readonly reaped: readonly Reaped[] }
   | { readonly runner: string; readonly skipped: string };
 
-export interface ReapReport {
+interface ReapReport {
   /** The runs whose records were removed. */
   readonly runs: readonly ReapedRun[];
   readonly runners: readonly RunnerReap[];
 }
 
-export interface ReapOptions {
+interface ReapOptions {
   /** Every run that is over, or one run known to be over. */
   readonly scope: "over" | { readonly runId: string };
   /** The built-in runners whose stores to reap. */

@@ -38,9 +38,9 @@ import { schedule } from "./scheduler.ts";
 import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
 import { packWorkspace } from "./workspace/pack.ts";
 
-export type OutputFormat = "human" | "json";
+type OutputFormat = "human" | "json";
 
-export interface RunBuildOptions {
+interface RunBuildOptions {
   readonly project: Project;
   readonly pipeline: LoadedPipeline;
   readonly registry: PluginRegistry;

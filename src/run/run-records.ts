@@ -40,7 +40,7 @@ export function runsDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), "runs");
 }
 
-export interface RunDirectory {
+interface RunDirectory {
   readonly path: string;
   /** Notes a step that started, so its step-scope KV rows can be dropped if hm is killed. */
   recordStep(stepId: string): void;

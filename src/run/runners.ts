@@ -11,7 +11,7 @@ import type { GraphIR } from "../protocol/ir.ts";
 import type { RegisteredRunner } from "./builtin-runners.ts";
 
 /** Who provides a runner: a runner built into hm, or a plugin's step executor. */
-export type RunnerProvider =
+type RunnerProvider =
   | { readonly kind: "builtin"; readonly builtin: RegisteredRunner }
   | { readonly kind: "plugin"; readonly plugin: PluginEntry };
 
@@ -21,7 +21,7 @@ export interface RunnerChoice {
   readonly provider: RunnerProvider;
 }
 
-export function defaultRunnerName(registry: PluginRegistry, builtinDefault: string): string {
+function defaultRunnerName(registry: PluginRegistry, builtinDefault: string): string {
   const plugin = registry.defaultRunner;
   if (plugin === undefined) return builtinDefault;
   const spec = plugin.manifest.capabilities.find((c) => c.kind === "step_executor" && c.default);

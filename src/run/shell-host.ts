@@ -11,7 +11,7 @@ import type { GraphIR } from "../protocol/ir.ts";
 import type { RunnerChoice } from "./runners.ts";
 
 /** The runner that runs steps on this machine. */
-export const HOST_RUNNER = "shell";
+const HOST_RUNNER = "shell";
 
 type Node = GraphIR["graph"]["nodes"][number];
 

@@ -15,7 +15,7 @@ import type { InFlightCall } from "../report-channel/call-table.ts";
 import { stopCode } from "../signals.ts";
 
 /** What the supervisor knew of the child when it died (its ChildState, read only here: no import back). */
-export interface DeadChild {
+interface DeadChild {
   /** The pipeline directory being loaded, until loading ended (undefined: not loading). */
   readonly loading: string | null | undefined;
   readonly run: { readonly id: string; readonly docker: boolean } | null;
@@ -24,7 +24,7 @@ export interface DeadChild {
   readonly calls: readonly InFlightCall[];
 }
 
-export interface ChildEnd {
+interface ChildEnd {
   readonly exitCode: number;
   /** The signal that killed it (e.g. SIGSEGV), or null when it exited. */
   readonly signal: string | null;
@@ -41,7 +41,7 @@ const METHOD_LABELS: Record<number, string> = {
 };
 
 /** Prints an error the way the CLI prints every error (given by it: this layer imports no CLI). */
-export type PrintError = (error: HmError) => Promise<void>;
+type PrintError = (error: HmError) => Promise<void>;
 
 /** How the supervisor speaks: hm's error printer and a logger, both the CLI layer's. */
 export interface SupervisorOutput {

@@ -17,7 +17,7 @@ import { REPORT_FD, ReportLine } from "../report-channel/lines.ts";
 import type { SupervisorOutput } from "./after-death.ts";
 
 /** What the child said so far. */
-export interface ChildState {
+interface ChildState {
   /** The pipeline directory being loaded, until loading ended (undefined: not loading). */
   loading: string | null | undefined;
   run: { id: string; docker: boolean } | null;

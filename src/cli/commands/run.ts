@@ -83,7 +83,7 @@ function parseParallelism(text: string | undefined): number | undefined {
 }
 
 /** Every `-e KEY=VALUE` / `--env KEY=VALUE` / `--env=KEY=VALUE`, in order (a later key wins). */
-export function envPairs(rawArgs: readonly string[]): Record<string, string> {
+function envPairs(rawArgs: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (let i = 0; i < rawArgs.length; i++) {
     const token = rawArgs[i] as string;

@@ -8,7 +8,7 @@ import type { HmEvent, SkipReason } from "../events.ts";
 import { oneLine } from "./format.ts";
 import { LogTail } from "./log-tail.ts";
 
-export type StepStatus =
+type StepStatus =
   | "queued"
   | "running"
   | "passed"
@@ -37,7 +37,7 @@ export interface StepView {
 }
 
 /** Steps that share a display name, and the key prefix length that tells them apart. */
-export interface Namesakes {
+interface Namesakes {
   readonly steps: StepView[];
   /** Key characters shown after the name (`make #c9c335`); only grows as steps join. */
   chars: number;

@@ -25,7 +25,7 @@ export interface HumanRenderer extends EventConsumer {
  * Log lines per failed step in the summary: every line was printed above
  * it already, so the summary restates only the end, where errors usually are.
  */
-export const PLAIN_TAIL_LINES = 20;
+const PLAIN_TAIL_LINES = 20;
 
 export function plainRenderer(sink: TextSink, paint: Paint): HumanRenderer {
   const state = newBuildState(PLAIN_TAIL_LINES);

@@ -129,7 +129,7 @@ function visibleLength(text: string): number {
   return [...text.replace(ANSI, "")].length;
 }
 
-export interface TerminalSize {
+interface TerminalSize {
   readonly columns: number;
   readonly rows: number;
 }

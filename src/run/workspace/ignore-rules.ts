@@ -19,7 +19,7 @@ import ignore, { type Ignore } from "ignore";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-export interface LoadOptions {
+interface LoadOptions {
   /** HOME, XDG_CONFIG_HOME, PATH and git's own variables; defaults to `process.env`. */
   readonly env?: Environment;
 }

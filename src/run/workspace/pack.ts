@@ -35,7 +35,7 @@ import { HmError, messageOf } from "../../errors.ts";
 import { type EntryMeta, TarWriter } from "../../tar/tar-writer.ts";
 import { type Environment, IgnoreRules } from "./ignore-rules.ts";
 
-export interface PackOptions {
+interface PackOptions {
   /** The project root; its contents are packed. */
   readonly root: string;
   /** The project's pipeline directory (`.hm` or `.harmont`), absolute or relative to the root; null for none. */
@@ -48,7 +48,7 @@ export interface PackOptions {
   readonly env?: Environment;
 }
 
-export interface PackResult {
+interface PackResult {
   readonly files: number;
   readonly directories: number;
   readonly symlinks: number;
