@@ -14,7 +14,8 @@ import { type EvalMessage, EvalMessageSchema, type EvalRequest } from "./eval-pr
 import { adoptLowerings } from "./sdk/host-installers.ts";
 import { shownPath } from "./source-location.ts";
 
-const EVAL_VERB = "__pipelines";
+/** The verb `hm` answers as the pipeline evaluator (registered in src/cli/internal-verbs.ts). */
+export const EVAL_VERB = "__pipelines";
 const EVAL_TIMEOUT_VARIABLE = "HM_EVAL_TIMEOUT";
 /** Seconds each pipeline file may take; real pipelines render in well under one. */
 const DEFAULT_EVAL_TIMEOUT = 30;

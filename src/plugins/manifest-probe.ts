@@ -22,7 +22,7 @@ import * as v from "valibot";
 export const MANIFEST_CALL_LIMIT_S = 5;
 
 /** The verb `hm` answers as the manifest reader (registered in src/cli/internal-verbs.ts). */
-const MANIFEST_VERB = "__manifests";
+export const MANIFEST_VERB = "__manifests";
 
 /** What the reader writes, one JSON object a line: where it is, then what it found. */
 const ProbeRecordSchema = v.union([
