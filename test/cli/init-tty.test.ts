@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TEMPLATES } from "../../src/init/templates.ts";
+import { TEMPLATES, templateNamed } from "../../src/init/templates.ts";
 import { REPO_ROOT } from "../helpers/hm.ts";
 import { makeProject } from "../helpers/project.ts";
 import { hasTmux, openTerminal, type Terminal } from "../helpers/tmux.ts";
@@ -29,9 +29,22 @@ describe.skipIf(!hasTmux)("hm init on a terminal", () => {
     await terminal.waitFor("Select a project template");
     terminal.keys("Down");
     terminal.keys("Enter");
-    await terminal.waitFor("created .hm/pipeline.ts");
+    await terminal.waitFor("✔ created");
     expect(readFileSync(join(project.root, ".hm", "pipeline.ts"), "utf8")).toBe(
       TEMPLATES[1]?.source as string,
+    );
+  });
+
+  test("preselects the template the project's files point at, and says why", async () => {
+    const project = makeProject({ "Cargo.toml": "" });
+    cleanups.push(project.cleanup);
+    const terminal = start(project.root);
+    await terminal.waitFor(`preselected Rust (cargo) from Cargo.toml in ${project.root}`);
+    await terminal.waitFor("Select a project template");
+    terminal.keys("Enter");
+    await terminal.waitFor("✔ created");
+    expect(readFileSync(join(project.root, ".hm", "pipeline.ts"), "utf8")).toBe(
+      templateNamed("rust")?.source as string,
     );
   });
 

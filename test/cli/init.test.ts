@@ -28,7 +28,7 @@ describe("hm init", () => {
       const init = await runHm(["init", "-t", template.name, "-d", root]);
       expect(init.exitCode).toBe(0);
       expect(init.stderr).toContain(
-        `created .hm/pipeline.ts (TypeScript pipeline, template: ${template.label})`,
+        `created ${root}/.hm/pipeline.ts (TypeScript pipeline, template: ${template.label})`,
       );
       expect(readFileSync(join(root, ".hm", "pipeline.ts"), "utf8")).toBe(template.source);
       const render = await runHm(["render", "ci", "-d", root]);

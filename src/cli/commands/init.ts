@@ -1,8 +1,11 @@
-import { existsSync, statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ExitCode, HmError } from "../../errors.ts";
-import { hasPipeline, initProject, PIPELINE_FILE } from "../../init/init-project.ts";
+import { type DetectedTemplate, detectTemplate } from "../../init/detect-template.ts";
+import { hasPipeline, initProject } from "../../init/init-project.ts";
+import { hmCommand, shownPath, shownPipelineFile } from "../../init/next-steps.ts";
 import { TEMPLATES, type Template, templateNamed } from "../../init/templates.ts";
+import type { Logger } from "../../log.ts";
 import { isTTY } from "../../term.ts";
 import { defineHmCommand } from "../command.ts";
 
@@ -16,18 +19,20 @@ export default defineHmCommand({
       alias: "t",
       options: names,
       valueHint: "TEMPLATE",
-      description: `Project template: ${names.join(", ")}`,
+      description: `Project template: ${names.join(", ")} (default: from the project's files)`,
     },
-    dir: { type: "string", alias: "d", valueHint: "DIR", description: "Project directory (default: .)" },
+    dir: {
+      type: "string",
+      alias: "d",
+      valueHint: "DIR",
+      description: "Project directory, created if missing (default: .)",
+    },
     force: { type: "boolean", description: "Overwrite an existing .hm/pipeline.ts" },
   },
   async run({ args, data: { log } }) {
-    const dir = resolve(process.cwd(), args.dir ?? ".");
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new HmError("E_INIT", `project directory ${dir} does not exist`, {
-        hint: "create it first, or pass -d",
-      });
-    }
+    const dirArg = args.dir;
+    const dir = resolve(process.cwd(), dirArg ?? ".");
+    ensureDirectory(dir, dirArg, log);
     const force = args.force === true;
     const existing = hasPipeline(dir);
     let template: Template | null = null;
@@ -36,35 +41,76 @@ export default defineHmCommand({
     } else if (existing && !force) {
       log.info("existing pipeline detected in .hm/ — skipping template selection");
     } else {
-      const picked = await pickTemplate();
+      const picked = await pickTemplate(detectTemplate(dir), dirArg, log);
       if (picked === null) return ExitCode.cancelled;
       template = picked;
     }
 
     const result = initProject(dir, template, force);
+    const pipelineFile = shownPipelineFile(dirArg);
     if (template !== null && existing && !force) {
-      log.warn(`pipeline already exists in ${dir}/.hm/ — skipping template`);
+      log.warn(`pipeline already exists in ${shownPath(dirArg, ".hm")}/ — skipping template`);
       log.info("pass --force to overwrite .hm/pipeline.ts");
     } else if (template !== null) {
-      log.success(`created .hm/${PIPELINE_FILE} (TypeScript pipeline, template: ${template.label})`);
+      log.success(`created ${pipelineFile} (TypeScript pipeline, template: ${template.label})`);
     }
     log.debug(`wrote ${result.written.join(", ")}`);
-    log.info("next step: run hm run to execute your pipeline locally");
+    const run = hmCommand("run", dirArg);
+    log.info(
+      result.skippedTemplate
+        ? `next step: run your pipeline locally with ${run}`
+        : `next step: edit ${pipelineFile} to fit your project, then run it locally with ${run}`,
+    );
     return ExitCode.ok;
   },
 });
 
-/** Asks on a terminal; without one, `--template` is required. Null when the user cancels. */
-async function pickTemplate(): Promise<Template | null> {
+/** The project directory, made (with its parents) when missing, as `-d` promises. */
+function ensureDirectory(dir: string, dirArg: string | undefined, log: Logger): void {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) return;
+  if (stat !== undefined) {
+    throw new HmError("E_INIT", `project directory ${dir} is not a directory`, {
+      hint: "pass -d with a directory (hm init creates it when missing)",
+    });
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new HmError("E_INIT", `cannot create project directory ${dir}: ${(error as Error).message}`, {
+      hint: "check the permissions of its parent, or pass another -d",
+    });
+  }
+  log.info(`created directory ${shownPath(dirArg)}`);
+}
+
+/**
+ * On a terminal: asks, the detected template preselected. Without one: the
+ * detected template, else `--template` is required. Null when the user cancels.
+ */
+async function pickTemplate(
+  detected: DetectedTemplate | null,
+  dirArg: string | undefined,
+  log: Logger,
+): Promise<Template | null> {
+  const why = detected === null ? "" : `${detected.because}${dirArg === undefined ? "" : ` in ${dirArg}`}`;
   if (!isTTY(0) || !isTTY(2)) {
+    if (detected !== null) {
+      log.info(
+        `picked template ${detected.template.name} (${detected.template.label}) from ${why}; pass -t to choose another`,
+      );
+      return detected.template;
+    }
     throw new HmError("E_INIT", "no template specified and no terminal available", {
       hint: `pass --template <name> in non-interactive contexts (${names.join(", ")})`,
     });
   }
+  if (detected !== null) log.info(`preselected ${detected.template.label} from ${why}`);
   const { consola } = await import("consola");
   const choice = await consola.prompt("Select a project template", {
     type: "select",
     options: TEMPLATES.map((t) => ({ label: t.label, value: t.name })),
+    ...(detected !== null ? { initial: detected.template.name } : {}),
     cancel: "null",
   });
   return typeof choice === "string" ? (templateNamed(choice) ?? null) : null;
