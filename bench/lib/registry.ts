@@ -6,6 +6,7 @@ import logThroughput from "../log-throughput.ts";
 import pack from "../pack.ts";
 import pluginCall from "../plugin-call.ts";
 import scheduler from "../scheduler.ts";
+import shellFanout from "../shell-fanout.ts";
 import startup from "../startup.ts";
 import type { Benchmark } from "./report.ts";
 
@@ -18,4 +19,5 @@ export const benchmarks: readonly Benchmark[] = [
   docker,
   pack,
   logThroughput,
+  shellFanout,
 ];
