@@ -27,14 +27,20 @@ const MARKERS: readonly (readonly [file: string, template: string])[] = [
   ["pyproject.toml", "python"],
 ];
 
-/** Null when nothing in `dir` points at a template (or `dir` cannot be read). */
+/** Null when nothing in `dir` points at a template (or `dir` is missing or unreadable). */
 export function detectTemplate(dir: string): DetectedTemplate | null {
   const present = new Set(listDir(dir));
   for (const [file, name] of MARKERS) {
-    const template = templateNamed(name);
-    if (present.has(file) && template !== undefined) return { template, because: file };
+    if (present.has(file)) return named(name, file);
   }
-  return present.has("package.json") ? jsTemplate(dir) : null;
+  if (present.has("package.json")) return jsTemplate(dir);
+  // Last: many projects of every language keep a Makefile beside their own build files.
+  return present.has("Makefile") ? named("shell", "Makefile") : null;
+}
+
+function named(name: string, because: string): DetectedTemplate | null {
+  const template = templateNamed(name);
+  return template === undefined ? null : { template, because };
 }
 
 /**
@@ -46,8 +52,6 @@ export function detectTemplate(dir: string): DetectedTemplate | null {
 function jsTemplate(dir: string): DetectedTemplate | null {
   const { detected, sources } = detectJsExplained(dir);
   const onBun = detected.runtime === "bun" && (detected.pm === undefined || detected.pm === "bun");
-  const template = templateNamed(onBun ? "bun" : "node");
-  if (template === undefined) return null;
   const source = onBun ? sources.runtime : (sources.pm ?? sources.runtime);
   const because =
     source === undefined
@@ -55,7 +59,7 @@ function jsTemplate(dir: string): DetectedTemplate | null {
       : source.startsWith("package.json")
         ? source
         : `package.json and ${source}`;
-  return { template, because };
+  return named(onBun ? "bun" : "node", because);
 }
 
 function listDir(dir: string): string[] {

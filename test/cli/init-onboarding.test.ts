@@ -73,9 +73,11 @@ describe("hm init picks the template from the project's files", () => {
     [{ "build.zig": "" }, "zig", "build.zig"],
     [{ "mix.exs": "" }, "elixir", "mix.exs"],
     [{ "pyproject.toml": "" }, "python", "pyproject.toml"],
+    [{ Makefile: "" }, "shell", "Makefile"],
+    [{ Makefile: "", "go.mod": "" }, "go", "go.mod"],
   ];
   for (const [files, name, because] of markers) {
-    test(`${because} → ${name}`, async () => {
+    test(`${Object.keys(files).join(" and ")} → ${name}`, async () => {
       const root = project({ "README.md": "", ...files });
       const result = await runHm(["init", "-d", root]);
       expect(result.exitCode).toBe(0);

@@ -64,6 +64,9 @@ describe("hm init", () => {
     expect(result.stderr).toContain("✘ no template specified and no terminal available");
     expect(result.stderr).toContain("→ pass --template <name> in non-interactive contexts");
     expect(existsSync(join(root, ".hm", "pipeline.ts"))).toBe(false);
+    const missing = join(root, "missing");
+    expect((await runHm(["init", "-d", missing])).exitCode).toBe(2);
+    expect(existsSync(missing)).toBe(false);
   });
 
   test("an existing pipeline is kept unless --force, which replaces only that file", async () => {

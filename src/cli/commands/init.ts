@@ -32,7 +32,7 @@ export default defineHmCommand({
   async run({ args, data: { log } }) {
     const dirArg = args.dir;
     const dir = resolve(process.cwd(), dirArg ?? ".");
-    ensureDirectory(dir, dirArg, log);
+    refuseNonDirectory(dir);
     const force = args.force === true;
     const existing = hasPipeline(dir);
     let template: Template | null = null;
@@ -46,6 +46,8 @@ export default defineHmCommand({
       template = picked;
     }
 
+    // Made only now, so an init that asks nothing of a missing directory (no template, cancelled) leaves none.
+    makeDirectory(dir, dirArg, log);
     const result = initProject(dir, template, force);
     const pipelineFile = shownPipelineFile(dirArg);
     if (template !== null && existing && !force) {
@@ -65,15 +67,18 @@ export default defineHmCommand({
   },
 });
 
-/** The project directory, made (with its parents) when missing, as `-d` promises. */
-function ensureDirectory(dir: string, dirArg: string | undefined, log: Logger): void {
+function refuseNonDirectory(dir: string): void {
   const stat = statSync(dir, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) return;
-  if (stat !== undefined) {
+  if (stat !== undefined && !stat.isDirectory()) {
     throw new HmError("E_INIT", `project directory ${dir} is not a directory`, {
       hint: "pass -d with a directory (hm init creates it when missing)",
     });
   }
+}
+
+/** The project directory, made with its parents when missing, as `-d` promises. */
+function makeDirectory(dir: string, dirArg: string | undefined, log: Logger): void {
+  if (statSync(dir, { throwIfNoEntry: false }) !== undefined) return;
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
