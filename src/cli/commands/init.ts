@@ -19,7 +19,7 @@ export default defineHmCommand({
       alias: "t",
       options: names,
       valueHint: "TEMPLATE",
-      description: `Project template: ${names.join(", ")} (default: from the project's files)`,
+      description: "Project template (default: picked from the project's files)",
     },
     dir: {
       type: "string",
