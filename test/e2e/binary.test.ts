@@ -174,15 +174,24 @@ describe("dist/hm", () => {
     60_000,
   );
 
-  test("hm init works from the binary and its pipeline renders", async () => {
-    const project = tempDir("hm-binary-init-");
+  test("hm init works from the binary: it makes -d, picks the template from the files, and the pipeline renders", async () => {
+    const scratch = tempDir("hm-binary-init-");
     try {
-      expect((await bin(["init", "-t", "rust", "-d", project.path])).exitCode).toBe(0);
-      const render = await bin(["render", "ci", "-d", project.path]);
+      const created = join(scratch.path, "new", "app");
+      expect((await bin(["init", "-t", "rust", "-d", created])).exitCode).toBe(0);
+      const render = await bin(["render", "ci", "-d", created]);
       expect(render.exitCode).toBe(0);
       expect(JSON.parse(render.stdout).version).toBe("0");
+
+      const project = join(scratch.path, "go-project");
+      mkdirSync(project);
+      writeFileSync(join(project, "go.mod"), "module example.com/x\n");
+      const picked = await bin(["init", "-d", project]);
+      expect(picked.exitCode).toBe(0);
+      expect(picked.stderr).toContain(`picked template go (Go) from go.mod in ${project}`);
+      expect((await bin(["render", "ci", "-d", project])).exitCode).toBe(0);
     } finally {
-      project.cleanup();
+      scratch.cleanup();
     }
   });
 });
