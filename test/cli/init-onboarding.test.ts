@@ -154,6 +154,16 @@ describe("hm init's next step", () => {
     expect(result.stderr).toContain("then run it locally with hm run -d 'my app'\n");
   });
 
+  test("with a pipeline there, -t says how to overwrite it, with -d", async () => {
+    const parent = scratch("app");
+    expect((await runHm(["init", "-t", "shell", "-d", "app"], { cwd: parent })).exitCode).toBe(0);
+    const again = await runHm(["init", "-t", "go", "-d", "app"], { cwd: parent });
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toContain("! pipeline already exists in app/.hm/ — skipping template\n");
+    expect(again.stderr).toContain("▶ hm init -t go --force -d app overwrites app/.hm/pipeline.ts\n");
+    expect(again.stderr).toContain("▶ next step: run your pipeline locally with hm run -d app\n");
+  });
+
   test("with the pipeline kept, suggests running it, with -d", async () => {
     const parent = scratch("app");
     expect((await runHm(["init", "-t", "shell", "-d", "app"], { cwd: parent })).exitCode).toBe(0);

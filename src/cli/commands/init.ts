@@ -52,7 +52,7 @@ export default defineHmCommand({
     const pipelineFile = shownPipelineFile(dirArg);
     if (template !== null && existing && !force) {
       log.warn(`pipeline already exists in ${shownPath(dirArg, ".hm")}/ — skipping template`);
-      log.info("pass --force to overwrite .hm/pipeline.ts");
+      log.info(`${hmCommand(`init -t ${template.name} --force`, dirArg)} overwrites ${pipelineFile}`);
     } else if (template !== null) {
       log.success(`created ${pipelineFile} (TypeScript pipeline, template: ${template.label})`);
     }
