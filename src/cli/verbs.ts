@@ -2,13 +2,14 @@
  * The names of hm's own verbs, as plain data: the plugin registry and
  * `hm plugin install` refuse plugins that claim one, and main.ts tells a
  * built-in command from a plugin verb (root.ts). It imports only the verbs
- * the pipeline and plugin layers start hm with (named where they are used), so
+ * the lower layers start hm with (named where they are used), so
  * no command module reaches the command table (root.ts) through it; root.ts
  * and internal-verbs.ts key their tables by these lists, so the compiler
  * keeps them in step.
  */
 import { EVAL_VERB } from "../pipeline/contained-eval.ts";
 import { MANIFEST_VERB } from "../plugins/manifest-probe.ts";
+import { BUILD_VERB } from "../supervise/supervisor.ts";
 
 const BUILTIN_COMMAND_NAMES = [
   "completions",
@@ -24,7 +25,7 @@ const BUILTIN_COMMAND_NAMES = [
 export type BuiltinCommandName = (typeof BUILTIN_COMMAND_NAMES)[number];
 
 /** Verbs hm uses to talk to itself (internal-verbs.ts). */
-export const INTERNAL_VERB_NAMES = ["__complete", "__build", MANIFEST_VERB, EVAL_VERB] as const;
+export const INTERNAL_VERB_NAMES = ["__complete", BUILD_VERB, MANIFEST_VERB, EVAL_VERB] as const;
 export type InternalVerbName = (typeof INTERNAL_VERB_NAMES)[number];
 
 /** Verbs no plugin may claim: the built-in commands and hm's internal verbs. */

@@ -29,11 +29,14 @@ interface ChildState {
   tablePath: string | null;
 }
 
+/** The verb `hm` answers as the build child (registered in src/cli/internal-verbs.ts). */
+export const BUILD_VERB = "__build";
+
 /** How to start this hm again: the compiled binary is its own entry; from source, Bun runs main.ts. */
 function childCommand(argv: readonly string[], tablePath: string): string[] {
   const self = [process.pid.toString(), tablePath, ...argv];
-  if (import.meta.url.includes("/$bunfs/")) return [process.execPath, "__build", ...self];
-  return [process.execPath, new URL("../main.ts", import.meta.url).pathname, "__build", ...self];
+  if (import.meta.url.includes("/$bunfs/")) return [process.execPath, BUILD_VERB, ...self];
+  return [process.execPath, new URL("../main.ts", import.meta.url).pathname, BUILD_VERB, ...self];
 }
 
 export async function superviseBuild(argv: readonly string[], output: SupervisorOutput): Promise<number> {
