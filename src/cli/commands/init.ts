@@ -46,7 +46,7 @@ export default defineHmCommand({
       template = picked;
     }
 
-    // Made only now, so an init that asks nothing of a missing directory (no template, cancelled) leaves none.
+    // Made once a template is settled, so an init that stops first (no template, cancelled) leaves no empty directory.
     makeDirectory(dir, dirArg, log);
     const result = initProject(dir, template, force);
     const pipelineFile = shownPipelineFile(dirArg);
