@@ -142,7 +142,7 @@ describe("plugin runtime", () => {
     pool = new WorkerPool(1);
     const logger = createLogger({ verbose: false });
     const shown: string[] = [];
-    routeLines(logger, (line) => shown.push(line.replace(/\x1b\[[0-9;]*m/g, "")));
+    routeLines(logger, (line) => shown.push(Bun.stripANSI(line)));
     for (const key of ["first", "second"]) {
       const input = executorInput(key, { env: {} });
       await callPlugin(
