@@ -25,7 +25,7 @@ const BUILTIN_COMMAND_NAMES = [
 export type BuiltinCommandName = (typeof BUILTIN_COMMAND_NAMES)[number];
 
 /** Verbs hm uses to talk to itself (internal-verbs.ts). */
-export const INTERNAL_VERB_NAMES = ["__complete", BUILD_VERB, MANIFEST_VERB, EVAL_VERB] as const;
+const INTERNAL_VERB_NAMES = ["__complete", BUILD_VERB, MANIFEST_VERB, EVAL_VERB] as const;
 export type InternalVerbName = (typeof INTERNAL_VERB_NAMES)[number];
 
 /** Verbs no plugin may claim: the built-in commands and hm's internal verbs. */
