@@ -133,25 +133,3 @@ export function pluginTextWriter(logger: Logger): {
     },
   };
 }
-
-let processLogger: Logger | undefined;
-
-/**
- * The CLI's logger (`useAsProcessLogger`), for a plugin executor given none:
- * only test/run/scheduler.test.ts makes one, quieted with `routeLogLines`.
- * Outside the CLI (code under test in-process) it drops every record. The
- * three go once that test hands its executors a logger.
- */
-export function log(): Logger {
-  processLogger ??= silentLogger();
-  return processLogger;
-}
-
-export function useAsProcessLogger(logger: Logger): void {
-  processLogger = logger;
-}
-
-/** Routes the process logger's lines (`routeLines`); goes with `log()`. */
-export function routeLogLines(view: LineSink | null): void {
-  routeLines(log(), view);
-}

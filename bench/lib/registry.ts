@@ -1,4 +1,5 @@
 /** Every benchmark `bun run bench` knows, in the order RESULTS.md shows them. */
+import bigTree from "../big-tree.ts";
 import codec from "../codec.ts";
 import docker from "../docker.ts";
 import hostApi from "../host-api.ts";
@@ -19,5 +20,6 @@ export const benchmarks: readonly Benchmark[] = [
   docker,
   pack,
   logThroughput,
+  bigTree,
   shellFanout,
 ];

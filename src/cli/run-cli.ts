@@ -5,7 +5,7 @@
  */
 import { renderUsage, runCommand } from "citty";
 import { ExitCode, HmError } from "../errors.ts";
-import { createLogger, type Logger, useAsProcessLogger } from "../log.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { colorEnabled, disableColor } from "../term.ts";
 import { checkArgs } from "./argv.ts";
 import type { HmCommandData } from "./command.ts";
@@ -84,7 +84,6 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
   const globalZone = pluginVerb ? head.slice(0, wordAt) : head;
   const verbose = globalZone.includes("-v") || globalZone.includes("--verbose");
   const log = createLogger({ verbose });
-  useAsProcessLogger(log);
   const extra = options.extra?.(log);
   if (globalZone.includes("--no-color")) disableColor();
 

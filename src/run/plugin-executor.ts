@@ -1,7 +1,7 @@
 /** A step executor backed by a native plugin's `execute_step`, called on the worker pool. */
 
 import { messageOf } from "../errors.ts";
-import { type Logger, log, pluginTextWriter } from "../log.ts";
+import { type Logger, pluginTextWriter } from "../log.ts";
 import { KvStore } from "../plugins/kv-store.ts";
 import { callPlugin } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
@@ -22,8 +22,8 @@ interface PluginExecutorContext {
   readonly configDir: string | null;
   /** Archive id → tar file, for archive_read. */
   readonly archives: Readonly<Record<string, string>>;
-  /** Where the executor's notes go; the process logger if absent (tests written before it was passed). */
-  readonly log?: Logger;
+  /** Where the executor's notes and the plugin's log records go. */
+  readonly log: Logger;
 }
 
 const utf8 = new TextDecoder();
@@ -51,7 +51,7 @@ export function pluginExecutor(
   runner: string,
   context: PluginExecutorContext,
 ): Executor {
-  const logger = context.log ?? log();
+  const logger = context.log;
   return {
     name: runner,
     execute(input, onLog, hints) {

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { routeLogLines } from "../../src/log.ts";
+import { silentLogger } from "../../src/log.ts";
 import { checkGraph } from "../../src/pipeline/graph.ts";
 import { openPlugin } from "../../src/plugins/registry.ts";
 import { WorkerPool } from "../../src/plugins/worker-pool.ts";
@@ -90,6 +90,7 @@ async function run(
     kvPath: join(state.path, "kv.sqlite"),
     configDir: null,
     archives: {},
+    log: silentLogger(),
   });
   const result = await schedule({
     graph: ir,
@@ -298,6 +299,7 @@ describe("a step that ignores cancellation", () => {
         kvPath: join(state.path, "kv.sqlite"),
         configDir: null,
         archives: {},
+        log: silentLogger(),
       });
       const ir = graph(
         [{ key: "slow", timeout: 1, env: { STUBBORN_SLEEP_MS: "3000" } }, { key: "quick" }],
@@ -356,7 +358,6 @@ describe("at scale", () => {
       i + 1,
       "builds_in",
     ]);
-    routeLogLines(() => {}); // the fixture logs a line per step
     try {
       const { exitCode, events, dispatchVisits } = await run(bigGraph(n, edges), { parallelism: 2 });
       expect(exitCode).toBe(0);
@@ -372,7 +373,6 @@ describe("at scale", () => {
       // A scan of every step per event would be ~n²/2 = 5·10⁹ visits.
       expect(dispatchVisits).toBeLessThanOrEqual(4 * (n + edges.length));
     } finally {
-      routeLogLines(null);
     }
   }, 240_000);
 
@@ -385,7 +385,6 @@ describe("at scale", () => {
     ]);
     const controller = new AbortController();
     let started = 0;
-    routeLogLines(() => {});
     try {
       // The root passes at once; every other step sleeps until told to stop. Cancel once two run.
       const { exitCode, events, dispatchVisits } = await run(
@@ -409,7 +408,6 @@ describe("at scale", () => {
       expect(events.at(-1)).toMatchObject({ kind: "build_end", exit_code: 130 });
       expect(dispatchVisits).toBeLessThanOrEqual(4 * (n + edges.length));
     } finally {
-      routeLogLines(null);
     }
   }, 120_000);
 });

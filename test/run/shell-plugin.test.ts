@@ -45,7 +45,8 @@ const shell = opened.entry;
 const TMP = realpathSync(process.env.TMPDIR || "/tmp");
 const runDirOf = (runId: string) => join(TMP, `hm-shell-${runId}`);
 /** The step directories in a run directory (not the record of its process groups). */
-const stepDirs = (runDir: string) => readdirSync(runDir).filter((name) => name !== ".process-groups");
+/** The steps' directories (not the process-group record, nor a sibling overlay's hidden layers `.up-*`, `.wk-*`). */
+const stepDirs = (runDir: string) => readdirSync(runDir).filter((name) => !name.startsWith("."));
 
 const scratch = tempDir("hm-test-shell-plugin-");
 const kvPath = join(scratch.path, "kv.sqlite");
@@ -126,6 +127,7 @@ async function run(ir: GraphIR, options: RunOptions = {}) {
     kvPath,
     configDir: null,
     archives: archive === null ? {} : { [archiveId]: archive },
+    log: silentLogger(),
   });
   const events: HmEvent[] = [];
   const result = await schedule({
@@ -190,7 +192,7 @@ describe("shell plugin", () => {
     expect(shell.manifest.version).toBe("0.1.0");
     expect(shell.manifest.capabilities).toEqual([
       { kind: "step_executor", runner: "shell", default: false, step_schema: null },
-      { kind: "lifecycle_hook", events: ["build_start", "build_end"], phase: "after", timeout_ms: 10000 },
+      { kind: "lifecycle_hook", events: ["build_start", "build_end"], phase: "after", timeout_ms: 120000 },
     ]);
   });
 
