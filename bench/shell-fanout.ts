@@ -298,7 +298,7 @@ export async function measure(options: BenchOptions & { runs?: number }): Promis
 
 const benchmark: Benchmark = {
   name: "shell-fanout",
-  title: "Shell runner: four checks forked off an install",
+  title: "10. Shell runner: four checks forked off an install",
   run: (options) => measure(options),
 };
 export default benchmark;

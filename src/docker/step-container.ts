@@ -21,7 +21,8 @@ import type { ContainerChange } from "./workspace-restore.ts";
 /**
  * Runs before the step's command: removes what the working tree no longer
  * has, and any process an earlier step of the chain left running (a child
- * from a snapshot has none: this makes a handed-over container the same).
+ * from a snapshot has none: this makes a handed-over container the same;
+ * settleHandedOver has killed them already, this catches a restart).
  */
 const PRELUDE = [
   "kill -KILL -1 2>/dev/null",
@@ -29,8 +30,22 @@ const PRELUDE = [
   '  while IFS= read -r hm_path; do rm -rf "/workspace/$hm_path"; done < /.hm/delete',
   "  rm -f /.hm/delete; unset hm_path",
   "fi",
+  // For untouchedSinceStep: what changes under /workspace from here on has a later ctime.
+  "mkdir -p /.hm && : > /.hm/stamp",
   "cd /workspace || exit 125",
 ].join("\n");
+
+/**
+ * Prints `hm-untouched` when nothing under /workspace has a status change
+ * (ctime) since the step's stamp: a write, a chmod, a deletion or creation
+ * (which changes the directory's ctime). ctime cannot be set back by a
+ * process, unlike mtime (`touch -d`, `cp -p`). Whole seconds, compared with
+ * `>=`: a change in the stamp's second counts as a change. Without `stat`,
+ * `find` or `awk` it prints nothing, and the caller asks the engine.
+ */
+const UNTOUCHED_CHECK =
+  "s=$(stat -c %Z /.hm/stamp) && find /workspace -exec stat -c %Z {} + | " +
+  'awk -v s="$s" \'$1 >= s { changed = 1 } END { if (!changed) print "hm-untouched" }\'';
 
 /** The container's own process: waits on a stdin nobody writes to, so it needs nothing from the image but `sh`. */
 export const KEEP_ALIVE = ["sh", "-c", "read hm_wait"];
@@ -151,4 +166,29 @@ function streamLines(
     readable.once("close", done);
     readable.once("error", done);
   }).then(() => {});
+}
+
+/**
+ * Before a handed-over container's next step: kills what the last step left
+ * running (so nothing changes the tree after it is looked at) and, with
+ * `check`, says whether that step left /workspace as it found it
+ * (UNTOUCHED_CHECK). The engine's own list of changes costs time in
+ * proportion to the whole image's tree on overlay2 (1.6 s for 50 000 files
+ * here, against 0.55 s for this walk), so a big tree asks this first.
+ */
+export async function settleHandedOver(
+  container: Container,
+  check: boolean,
+): Promise<{ untouched: boolean }> {
+  const exec = await container.exec({
+    Cmd: ["sh", "-c", `kill -KILL -1 2>/dev/null; ${check ? UNTOUCHED_CHECK : "true"}`],
+    WorkingDir: "/",
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const lines: string[] = [];
+  await streamLines(await exec.start({ hijack: true, stdin: false }), (stream, line) => {
+    if (stream === "stdout") lines.push(line);
+  });
+  return { untouched: check && lines.length === 1 && lines[0] === "hm-untouched" };
 }

@@ -278,4 +278,37 @@ describe.skipIf(!dockerReady)("the docker runner's workspace", () => {
       await project.cleanup();
     }
   }, 120_000);
+
+  test("a big tree's chain: a step that changed nothing hands over as is; one that rewrote a file and set its mtime back is still caught", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 6000; i++) files[`src/d${i % 60}/f${i}.txt`] = `file ${i}\n`;
+    const project = dockerProject({
+      ...files,
+      ".hm/ci.ir.json": irJson(
+        [
+          step("read", "cat src/d1/f1.txt", { image: TEST_IMAGE }),
+          step(
+            "sneaky",
+            "echo evil > src/d1/f1.txt && touch -d '2000-01-01 00:00:00' src/d1/f1.txt && rm src/d2/f2.txt",
+          ),
+          step("still-read", "cat src/d1/f1.txt src/d2/f2.txt"),
+          step("after", "cat src/d1/f1.txt src/d2/f2.txt && find src -type f | wc -l"),
+        ],
+        [
+          ["read", "sneaky", "builds_in"],
+          ["sneaky", "still-read", "builds_in"],
+          ["still-read", "after", "builds_in"],
+        ],
+      ),
+    });
+    try {
+      const r = await runJson(project.root, [], newState());
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(stepLines(r.events, "still-read")).toEqual(["file 1", "file 2"]);
+      expect(stepLines(r.events, "after").map((l) => l.trim())).toEqual(["file 1", "file 2", "6000"]);
+    } finally {
+      await project.cleanup();
+    }
+  }, 180_000);
 });
