@@ -272,30 +272,37 @@ describe.skipIf(!dockerReady)("hm cache", () => {
     expect(empty.stderr).toContain("got ''");
   });
 
-  test("Ctrl-C during a save: exit 130, no .partial file left", async () => {
-    // A cache image of the test's project big enough (200 MB) that the export is still running when the signal comes.
-    const project = cachedProject();
-    const { id } = await projectIdentity(project.root);
-    const tag = `hm-cache/${id}/big:0123456789abcdef`;
-    const maker = `hm-test-big-${crypto.randomUUID().slice(0, 8)}`;
-    expect(
-      docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", "head -c 200000000 /dev/urandom > /big")
-        .exitCode,
-    ).toBe(0);
-    expect(docker("commit", maker, tag).exitCode).toBe(0);
-    docker("rm", maker);
-    const dir = join(scratch.path, "ctrl-c");
-    const proc = Bun.spawn(
-      [process.execPath, join(REPO_ROOT, "src", "main.ts"), "cache", "save", dir, "-d", project.root],
-      { env: { ...baseEnv(), HM_STATE_DIR: join(scratch.path, "state") }, stdout: "pipe", stderr: "pipe" },
-    );
-    const partial = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".partial")) : []);
-    for (let i = 0; i < 400 && partial().length === 0; i++) await Bun.sleep(10);
-    expect(partial().length).toBe(1);
-    proc.kill("SIGINT");
-    expect(await proc.exited).toBe(130);
-    expect(partial()).toEqual([]);
-  }, 120_000);
+  test.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s during a save: exit %d, no .partial file left",
+    async (signal, code) => {
+      // A cache image of the test's project big enough (200 MB) that the export is still running when the signal comes.
+      const project = cachedProject();
+      const { id } = await projectIdentity(project.root);
+      const tag = `hm-cache/${id}/big:0123456789abcdef`;
+      const maker = `hm-test-big-${crypto.randomUUID().slice(0, 8)}`;
+      expect(
+        docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", "head -c 200000000 /dev/urandom > /big")
+          .exitCode,
+      ).toBe(0);
+      expect(docker("commit", maker, tag).exitCode).toBe(0);
+      docker("rm", maker);
+      const dir = join(scratch.path, `stopped-${signal}`);
+      const proc = Bun.spawn(
+        [process.execPath, join(REPO_ROOT, "src", "main.ts"), "cache", "save", dir, "-d", project.root],
+        { env: { ...baseEnv(), HM_STATE_DIR: join(scratch.path, "state") }, stdout: "pipe", stderr: "pipe" },
+      );
+      const partial = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".partial")) : []);
+      for (let i = 0; i < 400 && partial().length === 0; i++) await Bun.sleep(10);
+      expect(partial().length).toBe(1);
+      proc.kill(signal);
+      expect(await proc.exited).toBe(code);
+      expect(partial()).toEqual([]);
+    },
+    120_000,
+  );
 
   test("a save killed mid-write leaves a .partial file; the next save removes it", async () => {
     const project = cachedProject();
