@@ -58,8 +58,8 @@ import {
   execStep,
   imageListing,
   KEEP_ALIVE,
-  settleHandedOver,
   stateOf,
+  untouchedSinceStep,
 } from "./step-container.ts";
 import { ensureWorkspaceImage, readTreeIndex } from "./workspace-image.ts";
 import { cleanState, type ImageState, listingOf } from "./workspace-layer.ts";
@@ -204,13 +204,12 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
   };
 
   /**
-   * A handed-over container was restored before its last step ran; once what
-   * that step left running is killed, a step that changed nothing under
-   * /workspace needs nothing put back. Asked of big trees only: on a small
-   * one the engine's list of changes is cheaper than the walk.
+   * A handed-over container was restored before its last step ran; a step
+   * that changed nothing under /workspace leaves nothing to put back. Asked
+   * of big trees only: on a small one the engine's list of changes is cheaper than the walk.
    */
   const handedOverIntact = async (box: Box): Promise<boolean> =>
-    (await settleHandedOver(box.container, tree().entries.length >= UNTOUCHED_CHECK_FROM)).untouched;
+    tree().entries.length >= UNTOUCHED_CHECK_FROM && (await untouchedSinceStep(box.container));
 
   /** Saves which tree the container holds and what may differ from it, for the children of its commit. */
   const recordState = async (box: Box): Promise<ImageState> => {

@@ -18,14 +18,8 @@ import { markCommit } from "./pending-commits.ts";
 import { type ImageState, ImageStateSchema } from "./workspace-layer.ts";
 import type { ContainerChange } from "./workspace-restore.ts";
 
-/**
- * Runs before the step's command: removes what the working tree no longer
- * has, and any process an earlier step of the chain left running (a child
- * from a snapshot has none: this makes a handed-over container the same;
- * settleHandedOver has killed them already, this catches a restart).
- */
+/** Runs before the step's command: removes what the working tree no longer has, and stamps the start. */
 const PRELUDE = [
-  "kill -KILL -1 2>/dev/null",
   "if [ -f /.hm/delete ]; then",
   '  while IFS= read -r hm_path; do rm -rf "/workspace/$hm_path"; done < /.hm/delete',
   "  rm -f /.hm/delete; unset hm_path",
@@ -46,6 +40,17 @@ const PRELUDE = [
 const UNTOUCHED_CHECK =
   "s=$(stat -c %Z /.hm/stamp) && find /workspace -exec stat -c %Z {} + | " +
   'awk -v s="$s" \'$1 >= s { changed = 1 } END { if (!changed) print "hm-untouched" }\'';
+
+/**
+ * The step's command in a subshell (its `exit` ends only that), then every
+ * process it left running is killed before the exec ends (`kill -1` spares
+ * the calling shell and the container's first process): the next step of
+ * the chain, or the commit, sees a tree nothing is still changing, as a
+ * child started from a snapshot would. The step's exit status is kept.
+ */
+function stepScript(cmd: string): string {
+  return `${PRELUDE}\n(\n${cmd}\n)\nhm_status=$?\nkill -KILL -1 2>/dev/null\nexit $hm_status`;
+}
 
 /** The container's own process: waits on a stdin nobody writes to, so it needs nothing from the image but `sh`. */
 export const KEEP_ALIVE = ["sh", "-c", "read hm_wait"];
@@ -74,7 +79,7 @@ export async function execStep(
   onLog: (stream: StdStream, line: string) => void,
 ): Promise<number> {
   const exec = await container.exec({
-    Cmd: ["sh", "-c", `${PRELUDE}\n${input.step.cmd}`],
+    Cmd: ["sh", "-c", stepScript(input.step.cmd)],
     Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
     WorkingDir: "/",
     AttachStdout: true,
@@ -169,19 +174,15 @@ function streamLines(
 }
 
 /**
- * Before a handed-over container's next step: kills what the last step left
- * running (so nothing changes the tree after it is looked at) and, with
- * `check`, says whether that step left /workspace as it found it
- * (UNTOUCHED_CHECK). The engine's own list of changes costs time in
- * proportion to the whole image's tree on overlay2 (1.6 s for 50 000 files
- * here, against 0.55 s for this walk), so a big tree asks this first.
+ * Whether the last step run in this container left /workspace as it found it
+ * (UNTOUCHED_CHECK; that step's processes are all gone: stepScript). The
+ * engine's own list of changes costs time in proportion to the whole image's
+ * tree on overlay2 (1.6 s for 50 000 files here, against 0.55 s for this
+ * walk), so a big tree asks this first.
  */
-export async function settleHandedOver(
-  container: Container,
-  check: boolean,
-): Promise<{ untouched: boolean }> {
+export async function untouchedSinceStep(container: Container): Promise<boolean> {
   const exec = await container.exec({
-    Cmd: ["sh", "-c", `kill -KILL -1 2>/dev/null; ${check ? UNTOUCHED_CHECK : "true"}`],
+    Cmd: ["sh", "-c", UNTOUCHED_CHECK],
     WorkingDir: "/",
     AttachStdout: true,
     AttachStderr: true,
@@ -190,5 +191,5 @@ export async function settleHandedOver(
   await streamLines(await exec.start({ hijack: true, stdin: false }), (stream, line) => {
     if (stream === "stdout") lines.push(line);
   });
-  return { untouched: check && lines.length === 1 && lines[0] === "hm-untouched" };
+  return lines.length === 1 && lines[0] === "hm-untouched";
 }
