@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
-import { dockerReady, ensureTestImage, TEST_IMAGE } from "../helpers/docker.ts";
+import { dockerProject, dockerReady, ensureTestImage, TEST_IMAGE } from "../helpers/docker.ts";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { BINARY_PATH, OWN_PIPELINE_PRESENT, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
@@ -160,7 +160,7 @@ describe("dist/hm", () => {
     "runs a step in a container when an engine answers",
     async () => {
       ensureTestImage();
-      const project = makeProject({
+      const project = dockerProject({
         ".hm/ci.ir.json": irJson([{ key: "box", cmd: "echo in-box", image: TEST_IMAGE }]),
       });
       try {
@@ -168,7 +168,7 @@ describe("dist/hm", () => {
         expect(run.exitCode).toBe(0);
         expect(stepLines(parseEventStream(run.stdout), "box")).toEqual(["in-box"]);
       } finally {
-        project.cleanup();
+        await project.cleanup(); // with the workspace image the run made
       }
     },
     60_000,
