@@ -3,10 +3,10 @@
  * `--`, help for the full command path, strict arguments, one error printer,
  * and distinct exit codes. Commands return their exit code.
  */
-import { renderUsage, runCommand } from "citty";
+import { runCommand } from "citty";
 import { ExitCode, HmError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { colorEnabled, disableColor } from "../term.ts";
+import { disableColor } from "../term.ts";
 import { checkArgs } from "./argv.ts";
 import type { HmCommandData } from "./command.ts";
 import {
@@ -18,6 +18,7 @@ import {
   visibleSubCommands,
 } from "./command-args.ts";
 import { printError, writeStdout } from "./output.ts";
+import { renderHelp } from "./usage.ts";
 
 interface Resolved {
   /** The commands from the root to the one selected, e.g. [hm, plugin, list]. */
@@ -51,9 +52,7 @@ async function resolveChain(root: AnyCommand, tokens: string[], extra?: ExtraCom
 
 async function usageOf(resolved: Resolved): Promise<string> {
   const leaf = resolved.chain[resolved.chain.length - 1] as AnyCommand;
-  const parentName = resolved.names.slice(0, -1).join(" ");
-  const text = await renderUsage(leaf, parentName ? { meta: { name: parentName } } : undefined);
-  return colorEnabled(1) ? text : Bun.stripANSI(text);
+  return renderHelp(leaf, resolved.names.slice(0, -1).join(" "));
 }
 
 /** Commands that plugins add, looked up only when a word is not a built-in (or for the root's help). */
