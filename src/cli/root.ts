@@ -11,6 +11,7 @@ export const BUILTIN_COMMANDS = {
   completions: () => import("./commands/completions.ts").then((m) => m.default),
   cache: () => import("./commands/cache.ts").then((m) => m.default),
   gc: () => import("./commands/gc.ts").then((m) => m.default),
+  help: () => import("./commands/help.ts").then((m) => m.default),
   init: () => import("./commands/init.ts").then((m) => m.default),
   plugin: () => import("./commands/plugin.ts").then((m) => m.default),
   pipelines: () => import("./commands/pipelines.ts").then((m) => m.default),

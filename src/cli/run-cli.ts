@@ -28,11 +28,14 @@ interface Resolved {
   rest: string[];
   /** A word in command position that names no command. */
   unknown?: string;
+  /** `hm help …`: the words after it name the command to describe. */
+  helpWord: boolean;
 }
 
 async function resolveChain(root: AnyCommand, tokens: string[], extra?: ExtraCommands): Promise<Resolved> {
   const chain: AnyCommand[] = [root];
   const names = ["hm"];
+  let helpWord = false;
   for (;;) {
     const current = chain[chain.length - 1] as AnyCommand;
     const subs = await subCommandsOf(current);
@@ -41,13 +44,17 @@ async function resolveChain(root: AnyCommand, tokens: string[], extra?: ExtraCom
     const j = commandWordIndex(tokens, await argsOf(current));
     if (j < 0) break;
     const word = tokens[j] as string;
+    tokens = [...tokens.slice(0, j), ...tokens.slice(j + 1)];
+    if (word === "help" && chain.length === 1 && !helpWord) {
+      helpWord = true;
+      continue;
+    }
     const sub = subs[word] ?? (chain.length === 1 ? extra?.commands()[word] : undefined);
-    if (sub === undefined) return { chain, names, rest: tokens, unknown: word };
+    if (sub === undefined) return { chain, names, rest: tokens, unknown: word, helpWord };
     chain.push(await resolveValue(sub));
     names.push(word);
-    tokens = [...tokens.slice(0, j), ...tokens.slice(j + 1)];
   }
-  return { chain, names, rest: tokens };
+  return { chain, names, rest: tokens, helpWord };
 }
 
 async function usageOf(resolved: Resolved): Promise<string> {
@@ -96,11 +103,12 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       : head.filter((t) => !isGlobal(t));
     const tokens = [...ownTokens, ...tail];
     const resolved = await resolveChain(root, tokens, extra);
-    const wantsHelp = resolved.rest.some(
-      (t, i) => (t === "-h" || t === "--help") && i < indexOrEnd(resolved.rest, "--"),
-    );
+    const wantsHelp =
+      resolved.helpWord ||
+      resolved.rest.some((t, i) => (t === "-h" || t === "--help") && i < indexOrEnd(resolved.rest, "--"));
     const atRoot = resolved.chain.length === 1;
-    if (resolved.unknown !== undefined && !wantsHelp) {
+    // `hm nosuch --help` shows hm's help; `hm help nosuch` asks about that command, which does not exist.
+    if (resolved.unknown !== undefined && (!wantsHelp || resolved.helpWord)) {
       const broken = atRoot ? (extra?.brokenFor(resolved.unknown) ?? null) : null;
       if (broken !== null) {
         throw new HmError("E_PLUGIN_LOAD", broken, {

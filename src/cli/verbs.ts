@@ -15,6 +15,7 @@ const BUILTIN_COMMAND_NAMES = [
   "completions",
   "cache",
   "gc",
+  "help",
   "init",
   "plugin",
   "pipelines",
