@@ -7,6 +7,7 @@
  */
 import { HmError } from "../errors.ts";
 import type { CommandArgs, OptionInfo } from "./command-args.ts";
+import { didYouMean, nearest } from "./suggest.ts";
 
 /** Throws a usage error naming the first bad token. `command` is the full name, e.g. "hm render". */
 export function checkArgs(command: string, args: CommandArgs, tokens: readonly string[]): void {
@@ -26,7 +27,10 @@ export function checkArgs(command: string, args: CommandArgs, tokens: readonly s
         const option = args.option(flag);
         const spelled = long ? `--${flag}` : `-${flag}`;
         if (option === undefined) {
-          throw new HmError("E_USAGE", `unknown option '${spelled}' for '${command}'`, { hint: help });
+          // A one-letter flag is too short to guess from.
+          const match = long ? nearest(flag, longNames(args)) : undefined;
+          const near = match === undefined ? "" : `: did you mean '--${match}'?`;
+          throw new HmError("E_USAGE", `unknown option '${spelled}' for '${command}'${near}`, { hint: help });
         }
         if (!option.takesValue) {
           if (eq >= 0) throw new HmError("E_USAGE", `option '${spelled}' takes no value`, { hint: help });
@@ -55,10 +59,16 @@ export function checkArgs(command: string, args: CommandArgs, tokens: readonly s
   }
 }
 
+/** The long spellings a command takes, without dashes, in declaration order (`--help` last). */
+function longNames(args: CommandArgs): string[] {
+  const names = args.options.flatMap((o) => [o.name, ...o.aliases.filter((a) => a.length > 1)]);
+  return [...names, "help"];
+}
+
 /** One wording for every enum option: what was given, then the choices. */
 function checkChoice(option: OptionInfo, value: string): void {
   if (option.choices === undefined || option.choices.length === 0 || option.choices.includes(value)) return;
-  throw new HmError("E_USAGE", `unknown --${option.name} '${value}'`, {
+  throw new HmError("E_USAGE", `unknown --${option.name} '${value}'${didYouMean(value, option.choices)}`, {
     hint: `available: ${option.choices.join(", ")}`,
   });
 }

@@ -18,6 +18,7 @@ import {
   visibleSubCommands,
 } from "./command-args.ts";
 import { printError, writeStdout } from "./output.ts";
+import { didYouMean } from "./suggest.ts";
 import { renderHelp } from "./usage.ts";
 
 interface Resolved {
@@ -121,7 +122,7 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       const available = (await visibleSubCommands(listed)).map((c) => c.name);
       throw new HmError(
         "E_UNKNOWN_COMMAND",
-        `unknown command '${resolved.unknown}'\n  available: [${available.join(", ")}]`,
+        `unknown command '${resolved.unknown}'${didYouMean(resolved.unknown, atRoot ? [...available, "help"] : available)}\n  available: [${available.join(", ")}]`,
         {
           hint:
             resolved.chain.length === 1
