@@ -7,7 +7,7 @@ import { writeStdout } from "../output.ts";
 export default defineHmCommand({
   meta: { name: "render", description: "Print one pipeline's IR (graph format, compact JSON)" },
   args: {
-    slug: { type: "positional", description: "Pipeline slug", required: true },
+    slug: { type: "positional", description: "Pipeline slug (optional when there is one)", required: false },
     ...dirArg,
   },
   async run({ args, data }) {
