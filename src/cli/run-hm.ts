@@ -6,9 +6,12 @@
 
 import { HM_VERSION } from "../version.ts";
 import { pluginExtra } from "./plugin-extra.ts";
+import { silenceUrlParseDeprecation } from "./quiet-warnings.ts";
 import { root } from "./root.ts";
 import { runCli } from "./run-cli.ts";
 
 export function runHm(argv: string[]): Promise<number> {
+  // Before any command can reach dockerode (see quiet-warnings.ts).
+  silenceUrlParseDeprecation();
   return runCli(root, argv, { version: HM_VERSION, extra: (log) => pluginExtra(argv, log) });
 }
