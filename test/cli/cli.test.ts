@@ -62,9 +62,9 @@ describe("hm CLI", () => {
   });
 
   test("a missing argument is a usage error", async () => {
-    const result = await runHm(["render"]);
+    const result = await runHm(["plugin", "info"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("✘ missing required argument <SLUG>");
+    expect(result.stderr).toContain("✘ missing required argument <NAME>");
   });
 
   test("an extra argument is a usage error", async () => {
