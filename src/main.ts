@@ -5,9 +5,12 @@
  * (src/supervise/), so their verdict survives whatever that code does.
  */
 import { INTERNAL_VERBS } from "./cli/internal-verbs.ts";
+import { silenceUrlParseDeprecation } from "./cli/quiet-warnings.ts";
 import { BUILTIN_COMMANDS } from "./cli/root.ts";
 import { exitRequested } from "./signals.ts";
 
+// Every process hm starts may reach dockerode (the supervisor's cleanup after a build died, too).
+silenceUrlParseDeprecation();
 const argv = process.argv.slice(2);
 // A forced or immediate stop (src/signals.ts) does not wait for the command: hm exits here.
 const code = await Promise.race([command(argv), exitRequested().then((request) => request.code)]);
