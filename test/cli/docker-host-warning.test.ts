@@ -6,16 +6,10 @@
  */
 import { beforeAll, expect, test } from "bun:test";
 import { silenceUrlParseDeprecation } from "../../src/cli/quiet-warnings.ts";
+import { buildBinaryOnce } from "../helpers/build-binary.ts";
 import { REPO_ROOT, runHm } from "../helpers/hm.ts";
 
-beforeAll(() => {
-  const build = Bun.spawnSync([process.execPath, "run", "build"], {
-    cwd: REPO_ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  if (build.exitCode !== 0) throw new Error(`bun run build failed:\n${build.stderr.toString()}`);
-}, 120_000);
+beforeAll(() => buildBinaryOnce(), 120_000);
 
 const unreachable = { DOCKER_HOST: "tcp://127.0.0.1:1" };
 

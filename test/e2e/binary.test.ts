@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
+import { buildBinaryOnce } from "../helpers/build-binary.ts";
 import { dockerProject, dockerReady, ensureTestImage, TEST_IMAGE } from "../helpers/docker.ts";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { BINARY_PATH, OWN_PIPELINE_PRESENT, REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
@@ -18,14 +19,7 @@ import { hasTmux, openTerminal } from "../helpers/tmux.ts";
 
 const outside = tempDir("hm-binary-cwd-");
 
-beforeAll(() => {
-  const build = Bun.spawnSync([process.execPath, "run", "build"], {
-    cwd: REPO_ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  if (build.exitCode !== 0) throw new Error(`bun run build failed:\n${build.stderr.toString()}`);
-}, 120_000);
+beforeAll(() => buildBinaryOnce(), 120_000);
 
 afterAll(() => outside.cleanup());
 

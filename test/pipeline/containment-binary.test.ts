@@ -3,20 +3,14 @@
  * evaluate them, with no second entry point. Built here as test/e2e does.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { buildBinaryOnce } from "../helpers/build-binary.ts";
 import { REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const outside = tempDir("hm-binary-cwd-");
 afterAll(() => outside.cleanup());
 
-beforeAll(() => {
-  const build = Bun.spawnSync([process.execPath, "run", "build"], {
-    cwd: REPO_ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  if (build.exitCode !== 0) throw new Error(`bun run build failed:\n${build.stderr.toString()}`);
-}, 120_000);
+beforeAll(() => buildBinaryOnce(), 120_000);
 
 test("dist/hm: process.exit(0) and an endless loop in a pipeline file are exit 2 naming the file", async () => {
   const project = makeProject({
