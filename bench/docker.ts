@@ -13,6 +13,7 @@ import { REPO_ROOT } from "./lib/native.ts";
 import { hmEnv, writeProject } from "./lib/project.ts";
 import type { Benchmark, Section } from "./lib/report.ts";
 import { fmt, ratios, spread, summarize, times } from "./lib/stats.ts";
+import { removeWorkspaceImages } from "./lib/workspace-images.ts";
 
 export default {
   name: "docker",
@@ -122,6 +123,7 @@ export default {
         ],
       };
     } finally {
+      await removeWorkspaceImages(root); // hm's runs made the project a workspace image
       rmSync(scratch, { recursive: true, force: true });
     }
   },

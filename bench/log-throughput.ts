@@ -16,6 +16,7 @@ import { REPO_ROOT } from "./lib/native.ts";
 import { hmEnv, writeProject } from "./lib/project.ts";
 import type { Benchmark, Section } from "./lib/report.ts";
 import { fmt, type Summary, spread, summarize } from "./lib/stats.ts";
+import { removeWorkspaceImages } from "./lib/workspace-images.ts";
 
 export default {
   name: "log-throughput",
@@ -103,6 +104,8 @@ export default {
         ],
       };
     } finally {
+      // The docker runs made each project a workspace image (the step's image plus the tree).
+      if (dockerReady) for (const root of Object.values(roots)) await removeWorkspaceImages(root);
       rmSync(scratch, { recursive: true, force: true });
     }
   },
