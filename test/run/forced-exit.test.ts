@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { baseEnv, REPO_ROOT, runDirs, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { running, runScopedRows } from "../helpers/processes.ts";
-import { makeProject } from "../helpers/project.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
 
 const scratch = tempDir("hm-forced-exit-");
 afterAll(() => scratch.cleanup());
+const makeProject = projectsRemovedAfterAll();
 
 async function pressCtrlC(times: number) {
   const dirs = runDirs(scratch.path);

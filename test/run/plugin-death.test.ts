@@ -6,10 +6,11 @@ import { parseEventStream } from "../helpers/event-schema.ts";
 import { REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { running, runScopedRows } from "../helpers/processes.ts";
-import { makeProject } from "../helpers/project.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
 
 const scratch = tempDir("hm-plugin-death-");
 afterAll(() => scratch.cleanup());
+const makeProject = projectsRemovedAfterAll();
 
 const plugins = join(scratch.path, "plugins");
 mkdirSync(plugins, { recursive: true });

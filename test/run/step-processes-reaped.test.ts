@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { running } from "../helpers/processes.ts";
-import { makeProject } from "../helpers/project.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
 
 const scratch = tempDir("hm-step-reap-");
 afterAll(() => scratch.cleanup());
+const makeProject = projectsRemovedAfterAll();
 
 /** Steps that each record their shell's pid and a background sleeper's, then wait forever. */
 function sleepers(pidsDir: string, count: number) {
