@@ -264,7 +264,9 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
         let box: Box;
         if (handed !== undefined) box = handed;
         else if (parent?.startsWith(HELD_PREFIX)) {
-          return fail(`the container of this step's parent is gone (${parent})`);
+          return fail(
+            `the container of this step's parent is gone (${parent}): was it removed by hand or by hm gc? Run again`,
+          );
         } else {
           let image = parent ?? input.step.image ?? DEFAULT_IMAGE;
           if (parent === null) {

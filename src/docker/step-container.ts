@@ -35,10 +35,12 @@ const PRELUDE = [
  * (which changes the directory's ctime). ctime cannot be set back by a
  * process, unlike mtime (`touch -d`, `cp -p`). Whole seconds, compared with
  * `>=`: a change in the stamp's second counts as a change. Without `stat`,
- * `find` or `awk` it prints nothing, and the caller asks the engine.
+ * `find` or `awk` it prints nothing, and the caller asks the engine; a walk
+ * that fails part-way counts as a change, so it never says untouched for what it did not see.
  */
 const UNTOUCHED_CHECK =
-  "s=$(stat -c %Z /.hm/stamp) && find /workspace -exec stat -c %Z {} + | " +
+  // A walk that fails (a directory it cannot read, a file gone under it) counts as a change.
+  "s=$(stat -c %Z /.hm/stamp) && { find /workspace -exec stat -c %Z {} + || echo 99999999999; } | " +
   'awk -v s="$s" \'$1 >= s { changed = 1 } END { if (!changed) print "hm-untouched" }\'';
 
 /**
