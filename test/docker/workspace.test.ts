@@ -311,4 +311,27 @@ describe.skipIf(!dockerReady)("the docker runner's workspace", () => {
       await project.cleanup();
     }
   }, 180_000);
+
+  test("steps run scripts kept in .hm/scripts/, and the next run sees a changed script", async () => {
+    const project = dockerProject({
+      ".hm/scripts/check.sh": "echo check v1\n",
+      ".hm/ci.ir.json": irJson([
+        step("check", "sh .hm/scripts/check.sh && test ! -e .hm/ci.ir.json && echo no-pipeline-file", {
+          image: TEST_IMAGE,
+        }),
+      ]),
+    });
+    try {
+      const state = newState();
+      const first = await runJson(project.root, [], state);
+      expect(first.exitCode).toBe(0);
+      expect(stepLines(first.events, "check")).toEqual(["check v1", "no-pipeline-file"]);
+      writeFileSync(join(project.root, ".hm/scripts/check.sh"), "echo check v2 && exit 3\n");
+      const second = await runJson(project.root, [], state);
+      expect(stepLines(second.events, "check")).toEqual(["check v2"]);
+      expect(second.exitCode).toBe(1);
+    } finally {
+      await project.cleanup();
+    }
+  }, 120_000);
 });

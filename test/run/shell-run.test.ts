@@ -54,6 +54,24 @@ test("steps see the working tree; a builds_in child sees its parent's files, a s
   project.cleanup();
 });
 
+test("steps run scripts kept in .hm/scripts/; the pipeline files stay hm's", async () => {
+  const project = makeProject({
+    ".hm/ci.ir.json": irJson([
+      { key: "check", cmd: "sh .hm/scripts/check.sh && test ! -e .hm/ci.ir.json && echo ok" },
+    ]),
+    ".hm/scripts/check.sh": "echo checking done\n",
+  });
+  const dirs = runDirs(scratch.path);
+  const r = await runHm(["run", "--runner", "shell", "--format", "json"], {
+    cwd: project.root,
+    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
+  });
+  expect(r.exitCode).toBe(0);
+  expect(logLines(r.stdout, "check")).toEqual(["checking done", "ok"]);
+  expectNothingLeft(dirs);
+  project.cleanup();
+});
+
 /** A C library and a test of it: `check` prints the library's answer and passes only when it is 42. */
 const CMAKE_PROJECT = {
   "CMakeLists.txt": [

@@ -1,8 +1,10 @@
 /**
  * Packs a project's working tree into the workspace archive (`docs/design.md`,
- * "The workspace archive"): everything under the root except any entry named `.git`, the
- * project's pipeline directory at the root, and what gitignore rules exclude
- * (see `ignore-rules.ts`); an excluded directory is not entered.
+ * "The workspace archive"): everything under the root except any entry named `.git`, what
+ * belongs to hm alone in the project's pipeline directory (its files — pipelines, helpers,
+ * configuration — and its `plugins/`, `node_modules/`, `__pycache__/` and `types/`; other directories
+ * such as `.hm/scripts/` are packed), and what gitignore rules exclude (see
+ * `ignore-rules.ts`); an excluded directory is not entered.
  *
  * Order: depth first, the entries of each directory sorted by name (UTF-16
  * code units), a directory before its contents; the root itself is not an
@@ -57,6 +59,14 @@ interface PackResult {
   /** Every entry's path, in archive order; directories end in "/". */
   readonly paths: readonly string[];
 }
+
+/**
+ * Directories of the pipeline directory that are hm's alone: project plugins, the SDK link,
+ * Python's byte-code cache and the editor types `hm init` writes. The pipeline directory's
+ * files (pipelines, helpers, configuration) are hm's too; its other directories are the
+ * project's (`docs/design.md`, "The workspace archive").
+ */
+const HM_ONLY_DIRECTORIES: ReadonlySet<string> = new Set(["plugins", "node_modules", "__pycache__", "types"]);
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 /** How long the walk may hold the event loop. */
@@ -135,12 +145,15 @@ class Walk {
 
     for (const entry of entries) {
       const name = entry.name;
-      if (name === ".git" || (dir === "" && name === this.pipelineName)) continue;
+      if (name === ".git") continue;
       const path = dir === "" ? name : `${dir}/${name}`;
       const full = join(absolute, name);
       const kind = kindOf(entry) ?? kindOfStats(this.#attempt(path, () => lstatSync(full)));
       if (kind === "other" || rules.ignores(path, kind === "directory")) continue;
+      const inPipelineDir = this.pipelineName !== null && dir === this.pipelineName;
+      if (inPipelineDir && (kind !== "directory" || HM_ONLY_DIRECTORIES.has(name))) continue;
       if (kind === "directory") {
+        if (dir === "" && name === this.pipelineName && !this.#hasSharedDirectory(full)) continue;
         const stats = this.#attempt(path, () => lstatSync(full));
         if (stats?.isDirectory() !== true) continue;
         this.archive.addDirectory(path, metaOf(stats));
@@ -161,6 +174,12 @@ class Walk {
       }
       await this.pacer.pause();
     }
+  }
+
+  /** Whether the pipeline directory holds a directory that steps get (so `.hm/` itself is packed). */
+  #hasSharedDirectory(full: string): boolean {
+    const entries = this.#attempt(this.pipelineName ?? "", () => readdirSync(full, { withFileTypes: true }));
+    return entries?.some((e) => e.isDirectory() && !HM_ONLY_DIRECTORIES.has(e.name)) ?? false;
   }
 
   /** False when the file is skipped: it could not be opened, or is no longer a regular file. */

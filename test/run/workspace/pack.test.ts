@@ -206,6 +206,39 @@ describe("packWorkspace", () => {
     expect(result).toMatchObject({ files: 5, directories: 7, symlinks: 0 });
   });
 
+  test("packs the pipeline directory's own directories (scripts), not hm's files in it", async () => {
+    const root = fresh("hm-scripts");
+    makeTree(root, {
+      ".hm/ci.ts": "export default {};\n",
+      ".hm/helpers.ts": "export const x = 1;\n",
+      ".hm/config.toml": "",
+      ".hm/scripts/check.sh": "exit 0\n",
+      ".hm/scripts/lib/util.sh": ":\n",
+      ".hm/plugins/p.so": "",
+      ".hm/node_modules/x/index.js": "",
+      ".hm/__pycache__/ci.cpython-311.pyc": "",
+      ".hm/types/sdk.d.ts": "",
+      ".hm/scripts/.gitignore": "*.log\n",
+      ".hm/scripts/run.log": "ignored\n",
+    });
+    const { extracted } = await packAndExtract(root, join(root, ".hm"));
+    expect(Object.keys(extracted).sort()).toEqual([
+      ".hm/",
+      ".hm/scripts/",
+      ".hm/scripts/.gitignore",
+      ".hm/scripts/check.sh",
+      ".hm/scripts/lib/",
+      ".hm/scripts/lib/util.sh",
+    ]);
+  });
+
+  test("leaves .hm/ out entirely when it holds only hm's own files", async () => {
+    const root = fresh("hm-only");
+    makeTree(root, { ".hm/ci.ts": "", ".hm/plugins/p.so": "", "a.txt": "a" });
+    const { extracted } = await packAndExtract(root, ".hm");
+    expect(Object.keys(extracted)).toEqual(["a.txt"]);
+  });
+
   test("leaves out .harmont when that is the pipeline directory, given relative to the root", async () => {
     const root = fresh("harmont");
     makeTree(root, { ".harmont/p.ts": "", ".hm/kept": "", "a/.harmont/kept": "" });
