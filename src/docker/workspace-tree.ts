@@ -34,10 +34,20 @@ export function hash128(bytes: Uint8Array): string {
 export function readWorkspaceTree(archivePath: string): WorkspaceTree {
   const archive = mapFile(archivePath);
   const entries = tarEntries(archive);
-  const hashes = entries.map((e) => hash128(archive.subarray(e.start, e.end)));
   const byPath = new Map<string, number>();
   for (const [index, entry] of entries.entries()) byPath.set(entry.path, index);
-  return { id: hash128(archive), archive, entries, hashes, byPath };
+  // Per-entry hashes only when a layer or a restore compares trees: a warm root step needs the id alone.
+  let hashes: string[] | null = null;
+  return {
+    id: hash128(archive),
+    archive,
+    entries,
+    get hashes() {
+      hashes ??= entries.map((e) => hash128(archive.subarray(e.start, e.end)));
+      return hashes;
+    },
+    byPath,
+  };
 }
 
 /** An empty file cannot be mapped; its bytes are none. */
