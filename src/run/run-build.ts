@@ -12,7 +12,7 @@ import { ExitCode, HmError, messageOf } from "../errors.ts";
 import { type Logger, routeLines } from "../log.ts";
 import type { LoadedPipeline } from "../pipeline/load.ts";
 import type { Project } from "../pipeline/project.ts";
-import { kvDatabasePath } from "../plugins/paths.ts";
+import { kvDatabasePath, stateDir } from "../plugins/paths.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
 import { forgetStep, nameStep, report } from "../report-channel/writer.ts";
@@ -37,6 +37,7 @@ import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
 import { schedule } from "./scheduler.ts";
 import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
 import { packWorkspace } from "./workspace/pack.ts";
+import { reuseDirectory } from "./workspace/pack-reuse.ts";
 
 type OutputFormat = "human" | "json";
 
@@ -144,10 +145,11 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       pipelineDir: options.project.pipelineDir === null ? null : basename(options.project.pipelineDir),
       output: archivePath,
       onWarning: (message) => log.warn(message),
+      ...(process.env.HM_PACK_REUSE === "0" ? {} : { reuseDir: packReuseDirectory(options.project) }),
     });
     if (human)
       say(
-        `workspace: ${packed.files} ${packed.files === 1 ? "file" : "files"} packed in ${formatDuration(performance.now() - packStarted)} (${formatBytes(packed.bytes)} archive)`,
+        `workspace: ${packed.files} ${packed.files === 1 ? "file" : "files"} packed in ${formatDuration(performance.now() - packStarted)} (${formatBytes(packed.bytes)} archive${reuseNote(packed.reused)})`,
       );
     if (userCancel.signal.aborted) return signals.code;
 
@@ -231,6 +233,20 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     bus?.dispose();
     runDir.remove();
   }
+}
+
+/** How much of the last run's archive was reused, for the workspace line. */
+function reuseNote(reused: { files: number; whole: boolean }): string {
+  if (reused.whole) return ", unchanged since the last run";
+  return reused.files > 0
+    ? `, ${reused.files} unchanged ${reused.files === 1 ? "file" : "files"} reused`
+    : "";
+}
+
+/** Where this project's last archive is kept (`docs/design.md`, "Reusing the last archive"). */
+function packReuseDirectory(project: Project): string {
+  const pipelineName = project.pipelineDir === null ? null : basename(project.pipelineDir);
+  return reuseDirectory(stateDir(), project.root, pipelineName);
 }
 
 function parallelismOf(requested: number | undefined): number {

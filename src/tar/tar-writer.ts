@@ -120,6 +120,41 @@ export class TarWriter {
     return outcome;
   }
 
+  /**
+   * A regular file whose `size` bytes are copied from `fd` at `position` (another archive's
+   * member, see `src/run/workspace/pack-reuse.ts`). Unlike `addFile`, the source must hold
+   * them all: a short read throws, since the header already promised the size.
+   */
+  async addFileRange(
+    path: string,
+    meta: EntryMeta,
+    size: number,
+    fd: number,
+    position: number,
+  ): Promise<void> {
+    this.#header(path, "0", meta, size, "");
+    let remaining = size;
+    let at = position;
+    while (remaining > 0) {
+      if (this.#used === BUFFER_SIZE) {
+        this.#flush();
+        await this.#pause?.();
+      }
+      const want = Math.min(remaining, BUFFER_SIZE - this.#used);
+      const got = readSync(fd, this.#buffer, this.#used, want, at);
+      if (got <= 0) throw new Error(`${path}: the archive it is copied from ended ${remaining} bytes early`);
+      this.#used += got;
+      remaining -= got;
+      at += got;
+    }
+    this.#zeros(padding(size));
+  }
+
+  /** Bytes written so far (buffered ones included): where the next member starts. */
+  get position(): number {
+    return this.#written + this.#used;
+  }
+
   /** Ends the archive (two zero blocks), closes the file and returns its size in bytes. */
   finish(): number {
     this.#zeros(2 * BLOCK);

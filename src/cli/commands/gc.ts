@@ -1,13 +1,16 @@
-import { kvDatabasePath } from "../../plugins/paths.ts";
+import { kvDatabasePath, stateDir } from "../../plugins/paths.ts";
 import { BUILTIN_RUNNERS } from "../../run/builtin-runners.ts";
 import { loadRunners, reapLeftovers } from "../../run/reap.ts";
+import { formatBytes } from "../../run/render/format.ts";
+import { KEPT_ARCHIVE_MAX_AGE_MS, pruneKeptArchives } from "../../run/workspace/pack-reuse.ts";
 import { defineHmCommand } from "../command.ts";
 import { writeStdout } from "../output.ts";
 
 export default defineHmCommand({
   meta: {
     name: "gc",
-    description: "Remove what dead hm runs left: run directories, containers and ephemeral images",
+    description:
+      "Remove what dead hm runs left (run directories, containers, ephemeral images) and unused kept archives",
   },
   args: {},
   async run() {
@@ -23,6 +26,8 @@ export default defineHmCommand({
       if ("skipped" in runner) lines.push(`${runner.runner}: skipped (${runner.skipped})`);
       else for (const { what, count } of runner.reaped) lines.push(`${what} removed: ${count}`);
     }
+    const kept = pruneKeptArchives(stateDir(), KEPT_ARCHIVE_MAX_AGE_MS);
+    lines.push(`kept workspace archives removed: ${kept.count} (${formatBytes(kept.bytes)})`);
     await writeStdout(`${lines.join("\n")}\n`);
     return 0;
   },

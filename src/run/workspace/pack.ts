@@ -14,6 +14,11 @@
  * changes while it is copied keeps the size it had when opened (padded with
  * zeros or cut), with a warning, so the archive stays valid.
  *
+ * Two passes: the walk lists the entries with their stat fields, then the
+ * writer writes them. With `reuseDir`, files unchanged since the project's
+ * last archive are copied from it instead of opened, and when nothing at all
+ * changed the last archive becomes this one (`pack-reuse.ts`).
+ *
  * The file system calls are synchronous (they are many and small, and that
  * is several times faster than promises), but the walk gives the event loop
  * a turn every few milliseconds.
@@ -23,6 +28,7 @@ import {
   constants,
   type Dirent,
   fstatSync,
+  linkSync,
   lstatSync,
   openSync,
   readdirSync,
@@ -36,6 +42,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { HmError, messageOf } from "../../errors.ts";
 import { type EntryMeta, TarWriter } from "../../tar/tar-writer.ts";
 import { type Environment, IgnoreRules } from "./ignore-rules.ts";
+import {
+  keepLastArchive,
+  type LastArchive,
+  markUsed,
+  openLastArchive,
+  type PackedEntry,
+} from "./pack-reuse.ts";
 
 interface PackOptions {
   /** The project root; its contents are packed. */
@@ -48,6 +61,8 @@ interface PackOptions {
   readonly onWarning?: (message: string) => void;
   /** Where the global excludes file is looked up (HOME, XDG_CONFIG_HOME, PATH, GIT_CONFIG_*); defaults to `process.env`. */
   readonly env?: Environment;
+  /** Where the project's last archive is kept for reuse (`reuseDirectory`); none: read every file. */
+  readonly reuseDir?: string;
 }
 
 interface PackResult {
@@ -58,6 +73,8 @@ interface PackResult {
   readonly bytes: number;
   /** Every entry's path, in archive order; directories end in "/". */
   readonly paths: readonly string[];
+  /** Files copied from the last archive rather than read from the tree; all of them when `whole`. */
+  readonly reused: { readonly files: number; readonly whole: boolean };
 }
 
 /**
@@ -77,30 +94,159 @@ export async function packWorkspace(options: PackOptions): Promise<PackResult> {
   if (!isDirectory(root)) {
     throw new HmError("E_PROJECT", `cannot pack the workspace: ${root} is not a directory`);
   }
+  const startedMs = Date.now();
   const rules = await IgnoreRules.load(root, { env: options.env });
   const pipelineName = options.pipelineDir === null ? null : rootChildName(root, options.pipelineDir);
   const output = resolve(options.output);
+  const warn = options.onWarning ?? (() => {});
+  const pacer = new Pacer();
   let writer: TarWriter | undefined;
+  const last = options.reuseDir === undefined ? null : openLastArchive(options.reuseDir);
   try {
-    const pacer = new Pacer();
-    writer = TarWriter.create(output, { pause: () => pacer.pause() });
-    const walk = new Walk(
-      root,
-      pipelineName,
-      writer,
-      statSync(output),
-      pacer,
-      options.onWarning ?? (() => {}),
-    );
+    const walk = new Walk(root, pipelineName, output, pacer, warn);
     await walk.directory("", rules);
-    return { ...walk.counts, paths: walk.paths, bytes: writer.finish() };
+    const listed = walk.entries;
+    if (options.reuseDir !== undefined && last?.sameAs(listed) && linkedWhole(last, output)) {
+      markUsed(options.reuseDir);
+      return resultOf(listed, statSync(output).size, { files: countFiles(listed), whole: true });
+    }
+    writer = TarWriter.create(output, { pause: () => pacer.pause() });
+    const written = await writeEntries(writer, root, listed, last, warn);
+    const bytes = writer.finish();
+    if (options.reuseDir !== undefined)
+      keepLastArchive(options.reuseDir, root, output, written.entries, written.starts, startedMs);
+    return resultOf(written.entries, bytes, { files: written.reused, whole: false });
   } catch (error) {
     writer?.abort();
     rmSync(output, { force: true });
     throw new HmError("E_WORKSPACE", `cannot pack ${root} into ${output}: ${messageOf(error)}`, {
       cause: error,
     });
+  } finally {
+    last?.close();
   }
+}
+
+/** The last archive hard-linked as `output`, when it is still the file that was checked. */
+function linkedWhole(last: LastArchive, output: string): boolean {
+  try {
+    rmSync(output, { force: true });
+    linkSync(last.path, output);
+    if (lstatSync(output).ino === last.ino) return true;
+  } catch {
+    // Another file system, or the archive was replaced meanwhile: write a new one.
+  }
+  rmSync(output, { force: true });
+  return false;
+}
+
+/**
+ * Writes the listed entries: a file the last archive holds unchanged is copied from it, any
+ * other is opened and read (and left out, with a warning, when that fails). Returns what was
+ * written, with each file's content offset for the next reuse.
+ */
+async function writeEntries(
+  writer: TarWriter,
+  root: string,
+  listed: readonly PackedEntry[],
+  last: LastArchive | null,
+  warn: (message: string) => void,
+): Promise<{ entries: PackedEntry[]; starts: number[]; reused: number }> {
+  const entries: PackedEntry[] = [];
+  const starts: number[] = [];
+  let reused = 0;
+  for (const entry of listed) {
+    const meta = { mode: entry.mode, mtime: Math.floor(entry.mtimeMs / 1000) };
+    if (entry.kind === "d") writer.addDirectory(entry.path, meta);
+    else if (entry.kind === "l") writer.addSymlink(entry.path, entry.target, meta);
+    else {
+      const from = last?.reusableStart(entry) ?? -1;
+      let kept = entry;
+      if (last !== null && from >= 0) {
+        await writer.addFileRange(entry.path, meta, entry.size, last.fd, from);
+        reused++;
+      } else {
+        const read = await readFile(writer, join(root, entry.path), entry.path, warn);
+        if (read === null) continue;
+        kept = read.entry;
+        if (!read.complete) {
+          entries.push(kept);
+          starts.push(-1);
+          continue;
+        }
+      }
+      entries.push(kept);
+      starts.push(writer.position - kept.size - padding(kept.size));
+      continue;
+    }
+    entries.push(entry);
+    starts.push(-1);
+  }
+  return { entries, starts, reused };
+}
+
+/**
+ * Opens and copies one file of the tree; null when it is skipped (it could not be opened, or
+ * is no longer a regular file). The entry has the stat fields of what was read; `complete`
+ * is false when the copy did not match its size (then it must not be reused).
+ */
+async function readFile(
+  writer: TarWriter,
+  full: string,
+  path: string,
+  warn: (message: string) => void,
+): Promise<{ entry: PackedEntry; complete: boolean } | null> {
+  let fd: number;
+  try {
+    fd = openSync(full, OPEN_FLAGS);
+  } catch (error) {
+    warn(`skipped ${path}: ${messageOf(error)}`);
+    return null;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return null;
+    const entry = packedEntry(path, "f", stats, "");
+    const copy = await writer.addFile(path, metaOf(stats), stats.size, fd);
+    if (copy === "complete") return { entry, complete: true };
+    const what = copy === "unreadable" ? "could not be read to the end" : copy;
+    warn(`${path} ${what} while it was packed; stored with the ${stats.size} bytes it had when opened`);
+    return { entry, complete: false };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function packedEntry(path: string, kind: PackedEntry["kind"], stats: Stats, target: string): PackedEntry {
+  return {
+    path,
+    kind,
+    mode: stats.mode & 0o7777,
+    mtimeMs: stats.mtimeMs,
+    size: kind === "f" ? stats.size : 0,
+    ctimeMs: stats.ctimeMs,
+    ino: stats.ino,
+    dev: stats.dev,
+    target,
+  };
+}
+
+function countFiles(entries: readonly PackedEntry[]): number {
+  let files = 0;
+  for (const entry of entries) if (entry.kind === "f") files++;
+  return files;
+}
+
+function resultOf(entries: readonly PackedEntry[], bytes: number, reused: PackResult["reused"]): PackResult {
+  const counts = { files: 0, directories: 0, symlinks: 0 };
+  const paths: string[] = [];
+  for (const entry of entries) {
+    if (entry.kind === "d") counts.directories++;
+    else if (entry.kind === "f") counts.files++;
+    else counts.symlinks++;
+    paths.push(entry.kind === "d" ? `${entry.path}/` : entry.path);
+  }
+  return { ...counts, paths, bytes, reused };
 }
 
 /** Gives the event loop a turn when the walk has held it for `TURN_MS`. */
@@ -114,26 +260,21 @@ class Pacer {
   }
 }
 
-/**
- * One walk of the tree into the archive. Errors reading the tree skip the
- * entry with a warning; errors writing the archive propagate.
- */
+/** One walk of the tree, listing what the archive will hold. Errors reading the tree skip the entry with a warning. */
 class Walk {
-  readonly counts = { files: 0, directories: 0, symlinks: 0 };
-  /** Every entry's path, in archive order (directories end in "/"). */
-  readonly paths: string[] = [];
+  /** Every entry, in archive order. */
+  readonly entries: PackedEntry[] = [];
 
   constructor(
     private readonly root: string,
     private readonly pipelineName: string | null,
-    private readonly archive: TarWriter,
     /** The archive's own file, never packed even when it lies in the tree. */
-    private readonly output: Stats,
+    private readonly output: string,
     private readonly pacer: Pacer,
     private readonly warn: (message: string) => void,
   ) {}
 
-  /** Packs the entries of `dir` (relative to the root, "" for the root), given the rules above it. */
+  /** Lists the entries of `dir` (relative to the root, "" for the root), given the rules above it. */
   async directory(dir: string, parentRules: IgnoreRules): Promise<void> {
     const absolute = dir === "" ? this.root : join(this.root, dir);
     const list = () => readdirSync(absolute, { withFileTypes: true });
@@ -148,29 +289,23 @@ class Walk {
       if (name === ".git") continue;
       const path = dir === "" ? name : `${dir}/${name}`;
       const full = join(absolute, name);
+      if (full === this.output) continue;
       const kind = kindOf(entry) ?? kindOfStats(this.#attempt(path, () => lstatSync(full)));
       if (kind === "other" || rules.ignores(path, kind === "directory")) continue;
       const inPipelineDir = this.pipelineName !== null && dir === this.pipelineName;
       if (inPipelineDir && (kind !== "directory" || HM_ONLY_DIRECTORIES.has(name))) continue;
+      if (kind === "directory" && dir === "" && name === this.pipelineName && !this.#hasSharedDirectory(full))
+        continue;
+      const stats = this.#attempt(path, () => lstatSync(full));
+      if (stats === undefined || kindOfStats(stats) !== kind) continue;
       if (kind === "directory") {
-        if (dir === "" && name === this.pipelineName && !this.#hasSharedDirectory(full)) continue;
-        const stats = this.#attempt(path, () => lstatSync(full));
-        if (stats?.isDirectory() !== true) continue;
-        this.archive.addDirectory(path, metaOf(stats));
-        this.counts.directories++;
-        this.paths.push(`${path}/`);
+        this.entries.push(packedEntry(path, "d", stats, ""));
         await this.directory(path, rules);
       } else if (kind === "file") {
-        if (await this.#file(path, full)) {
-          this.counts.files++;
-          this.paths.push(path);
-        }
+        this.entries.push(packedEntry(path, "f", stats, ""));
       } else {
-        const link = this.#attempt(path, () => ({ stats: lstatSync(full), target: readlinkSync(full) }));
-        if (link === undefined) continue;
-        this.archive.addSymlink(path, link.target, metaOf(link.stats));
-        this.counts.symlinks++;
-        this.paths.push(path);
+        const target = this.#attempt(path, () => readlinkSync(full));
+        if (target !== undefined) this.entries.push(packedEntry(path, "l", stats, target));
       }
       await this.pacer.pause();
     }
@@ -180,26 +315,6 @@ class Walk {
   #hasSharedDirectory(full: string): boolean {
     const entries = this.#attempt(this.pipelineName ?? "", () => readdirSync(full, { withFileTypes: true }));
     return entries?.some((e) => e.isDirectory() && !HM_ONLY_DIRECTORIES.has(e.name)) ?? false;
-  }
-
-  /** False when the file is skipped: it could not be opened, or is no longer a regular file. */
-  async #file(path: string, full: string): Promise<boolean> {
-    const fd = this.#attempt(path, () => openSync(full, OPEN_FLAGS));
-    if (fd === undefined) return false;
-    try {
-      const stats = fstatSync(fd);
-      if (!stats.isFile() || (stats.dev === this.output.dev && stats.ino === this.output.ino)) return false;
-      const copy = await this.archive.addFile(path, metaOf(stats), stats.size, fd);
-      if (copy !== "complete") {
-        const what = copy === "unreadable" ? "could not be read to the end" : copy;
-        this.warn(
-          `${path} ${what} while it was packed; stored with the ${stats.size} bytes it had when opened`,
-        );
-      }
-      return true;
-    } finally {
-      closeSync(fd);
-    }
   }
 
   /** A directory's `.gitignore`; an unreadable one is reported and applies no rules. */
@@ -222,6 +337,11 @@ class Walk {
       return undefined;
     }
   }
+}
+
+/** Zero bytes that bring `size` to a whole number of 512-byte blocks. */
+function padding(size: number): number {
+  return (512 - (size % 512)) % 512;
 }
 
 type Kind = "directory" | "file" | "symlink" | "other";

@@ -100,6 +100,7 @@ describe("packWorkspace", () => {
       symlinks: 4,
       bytes: Bun.file(output).size,
       paths: listing(output),
+      reused: { files: 0, whole: false },
     });
     // The symlinked directory's contents are not stored a second time.
     expect(listing(output).filter((name) => name.startsWith("link-to-dir"))).toEqual(["link-to-dir"]);
