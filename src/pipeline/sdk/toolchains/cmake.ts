@@ -76,7 +76,7 @@ export class CMakeToolchain {
     return this._installed;
   }
 
-  /** A toolchain whose projects build after `cmd` (e.g. `conan install .`). */
+  /** A toolchain whose projects build after `cmd` (e.g. a script that fetches vendored libraries). */
   setup(cmd: string, opts?: StepOptions): CMakeToolchain {
     return new CMakeToolchain(this._installed.sh(cmd, opts), this.compiler, this.ccache, this.generator);
   }

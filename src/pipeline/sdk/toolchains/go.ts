@@ -18,7 +18,7 @@ export interface GoOptions {
 }
 
 export class GoToolchain extends InstalledIn {
-  /** A toolchain whose actions fork from `cmd`, run after the install (e.g. `go generate ./...`). */
+  /** A toolchain whose actions fork from `cmd`, run after the install (e.g. a code generator). */
   setup(cmd: string, opts?: StepOptions): GoToolchain {
     return new GoToolchain(this.path, this._installed.sh(cmd, opts));
   }

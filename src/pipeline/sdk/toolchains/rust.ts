@@ -64,7 +64,7 @@ export class RustToolchain extends InstalledIn {
     this._cargoEnv = cargoEnv;
   }
 
-  /** A toolchain whose actions fork from `cmd`, run after the install (e.g. `cargo install sqlx-cli`). */
+  /** A toolchain whose actions fork from `cmd`, run after the install (e.g. installing a cargo subcommand). */
   setup(cmd: string, opts?: StepOptions): RustToolchain {
     return new RustToolchain(this.path, this._installed.sh(cmd, opts), this._cargoEnv);
   }

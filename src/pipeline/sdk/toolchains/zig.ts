@@ -32,7 +32,7 @@ export class ZigToolchain {
     return this._installed;
   }
 
-  /** A toolchain whose projects' actions fork from `cmd` (e.g. `zig build gen`). */
+  /** A toolchain whose projects' actions fork from `cmd` (e.g. a generation step of build.zig). */
   setup(cmd: string, opts?: StepOptions): ZigToolchain {
     return new ZigToolchain(this._installed.sh(cmd, opts));
   }
