@@ -7,7 +7,7 @@
 import { beforeAll, expect, test } from "bun:test";
 import { silenceUrlParseDeprecation } from "../../src/cli/quiet-warnings.ts";
 import { buildBinaryOnce } from "../helpers/build-binary.ts";
-import { REPO_ROOT, runHm } from "../helpers/hm.ts";
+import { runHm } from "../helpers/hm.ts";
 
 beforeAll(() => buildBinaryOnce(), 120_000);
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { buildBinaryOnce } from "../helpers/build-binary.ts";
-import { REPO_ROOT, runHm, tempDir } from "../helpers/hm.ts";
+import { runHm, tempDir } from "../helpers/hm.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const outside = tempDir("hm-binary-cwd-");
