@@ -7,7 +7,7 @@
  */
 import { HmError } from "../errors.ts";
 import type { CommandArgs, OptionInfo } from "./command-args.ts";
-import { didYouMean, nearest } from "./suggest.ts";
+import { didYouMean, nearest } from "../suggest.ts";
 
 /** Throws a usage error naming the first bad token. `command` is the full name, e.g. "hm render". */
 export function checkArgs(command: string, args: CommandArgs, tokens: readonly string[]): void {

@@ -18,7 +18,7 @@ import {
   visibleSubCommands,
 } from "./command-args.ts";
 import { printError, writeStdout } from "./output.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../suggest.ts";
 import { renderHelp } from "./usage.ts";
 
 interface Resolved {

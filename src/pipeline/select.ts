@@ -1,5 +1,6 @@
 /** Picking the pipeline a command works on (README). */
 import { HmError } from "../errors.ts";
+import { didYouMean } from "../suggest.ts";
 import type { LoadedPipeline } from "./load.ts";
 
 /** Where `hm init` writes its starter (src/init's PIPELINE_FILE; test/pipeline/no-pipelines-hint.test.ts keeps them equal). */
@@ -25,7 +26,7 @@ export function selectPipeline(
   }
   const match = pipelines.find((p) => p.entry.slug === slug);
   if (match !== undefined) return match;
-  throw new HmError("E_PIPELINE_NOT_FOUND", `pipeline '${slug}' not found`, {
+  throw new HmError("E_PIPELINE_NOT_FOUND", `pipeline '${slug}' not found${didYouMean(slug, slugs)}`, {
     hint:
       slugs.length > 0
         ? `available: ${slugs.join(", ")}`

@@ -43,3 +43,16 @@ test("hm render --help shows SLUG as optional", async () => {
   const result = await runHm(["render", "--help"]);
   expect(result.stdout).toContain("USAGE hm render [OPTIONS] [SLUG]");
 });
+
+test("a misspelt pipeline slug gets the nearest one suggested, for render and run alike, exit 2", async () => {
+  const [render, run, far] = await Promise.all([
+    runHm(["render", "betta", "-d", several.root]),
+    runHm(["run", "aplha", "-d", several.root, "--runner", "shell"]),
+    runHm(["render", "deploy", "-d", several.root]),
+  ]);
+  expect(render.exitCode).toBe(2);
+  expect(render.stderr).toBe("✘ pipeline 'betta' not found: did you mean 'beta'?\n→ available: alpha, beta\n");
+  expect(run.exitCode).toBe(2);
+  expect(run.stderr).toContain("✘ pipeline 'aplha' not found: did you mean 'alpha'?\n");
+  expect(far.stderr).toBe("✘ pipeline 'deploy' not found\n→ available: alpha, beta\n");
+});

@@ -1,7 +1,7 @@
 /** "Did you mean …?" for misspelt commands, options and choices, through the real process and the distance itself. */
 import { describe, expect, test } from "bun:test";
-import { editDistance, nearest } from "../../src/cli/suggest.ts";
-import { runHm } from "../helpers/hm.ts";
+import { editDistance, nearest } from "../src/suggest.ts";
+import { runHm } from "./helpers/hm.ts";
 
 describe("hm suggests the nearest spelling", () => {
   test("a misspelt command: hm rn → did you mean 'run'?, still exit 2 with the list", async () => {

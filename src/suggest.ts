@@ -1,5 +1,5 @@
 /**
- * "Did you mean …?" for a misspelt command or option: the nearest candidate
+ * "Did you mean …?" for a misspelt command, option or pipeline: the nearest candidate
  * by edit distance, counting a swap of two neighbouring letters as one edit
  * (`rnu` → `run`), the commonest typo.
  */
