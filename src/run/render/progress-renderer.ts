@@ -1,6 +1,6 @@
 /**
- * The progress view (README), used when stderr is a terminal and
- * neither `--logs` nor a non-empty `CI` is set: a "pipeline" bar over a tree
+ * The progress view (README), used when stdout is a terminal and
+ * neither `--logs` nor a non-empty `CI` is set (`human-output.ts`): a "pipeline" bar over a tree
  * of steps (a builds_in child under its parent) with spinners and elapsed
  * times and each running step's latest log line, redrawn in place; the rest
  * of the log is kept per step, not shown. At the end the
