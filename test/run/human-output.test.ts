@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { planHumanOutput } from "../../src/run/render/human-output.ts";
 import { buildBinaryOnce } from "../helpers/build-binary.ts";
 import { BINARY_PATH, baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
@@ -26,6 +27,17 @@ function project(steps: Parameters<typeof irJson>[0], edges: Parameters<typeof i
 }
 
 const FROM_SOURCE = [process.execPath, join(REPO_ROOT, "src", "main.ts")];
+
+test("the view is drawn only on a terminal stdout; diagnostics go through it only when stderr is that terminal too", () => {
+  const plan = (stdoutIsTerminal: boolean, stderrIsTerminal: boolean, logs = false, ci = false) =>
+    planHumanOutput({ stdoutIsTerminal, stderrIsTerminal, logs, ci });
+  expect(plan(true, true)).toEqual({ view: "progress", diagnosticsThroughView: true });
+  expect(plan(true, false)).toEqual({ view: "progress", diagnosticsThroughView: false }); // 2>err.log
+  expect(plan(false, true)).toEqual({ view: "plain", diagnosticsThroughView: false }); // | tee ci.log
+  expect(plan(false, false)).toEqual({ view: "plain", diagnosticsThroughView: false });
+  expect(plan(true, true, true)).toEqual({ view: "plain", diagnosticsThroughView: false }); // --logs
+  expect(plan(true, true, false, true)).toEqual({ view: "plain", diagnosticsThroughView: false }); // CI=1
+});
 
 test("stdout piped: the banner, workspace line, step lines and summary on stdout; stderr only diagnostics", async () => {
   const root = project([

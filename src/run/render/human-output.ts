@@ -1,6 +1,6 @@
 /**
- * Where `hm run --format human` writes (README, "Output"; docs/design.md,
- * "Human output goes to stdout"). The run's own lines (the banner, the
+ * Where `hm run --format human` writes (README, "Running a pipeline";
+ * docs/design.md, "Where a run's output goes"). The run's own lines (the banner, the
  * workspace line, the steps, the summary) are the command's output, so they
  * go to stdout: `hm run | tee ci.log` and `hm run > ci.log` keep them.
  * stderr carries only diagnostics (the logger's warnings and errors, hook
