@@ -68,7 +68,7 @@ test("stdout piped: the banner, workspace line, step lines and summary on stdout
   expect(r.stderr).not.toContain("hm run ·");
   expect(r.stderr).not.toContain("compiled");
   expect(r.stdout).not.toContain("[shell] step");
-});
+}, 60_000);
 
 test("--logs and CI=1 give the same plain lines on stdout; JSON keeps stdout for events", async () => {
   const root = project([{ key: "hello", cmd: "echo hi there" }]);
@@ -93,7 +93,7 @@ test("--logs and CI=1 give the same plain lines on stdout; JSON keeps stdout for
   expect(json.exitCode).toBe(0);
   for (const line of json.stdout.trimEnd().split("\n")) expect(JSON.parse(line)).toHaveProperty("kind");
   expect(json.stderr).toBe("");
-});
+}, 60_000);
 
 test("a usage error goes to stderr alone, with nothing on stdout", async () => {
   const root = project([{ key: "hello" }]);
@@ -101,7 +101,7 @@ test("a usage error goes to stderr alone, with nothing on stdout", async () => {
   expect(r.exitCode).toBe(2);
   expect(r.stdout).toBe("");
   expect(r.stderr).toContain("--parallelism 'many': expected a whole number");
-});
+}, 60_000);
 
 /**
  * `hm … | <reader>` in bash, the way a user types it; bash records hm's own
@@ -156,7 +156,7 @@ describe("a pipe closed early (hm run | head -1)", () => {
 });
 
 describe("the compiled binary", () => {
-  beforeAll(() => buildBinaryOnce());
+  beforeAll(() => buildBinaryOnce(), 120_000);
 
   test("hm run | tee ci.log: the screen and the file get the same lines, the summary last", async () => {
     const root = project([{ key: "hello", label: "Say hi", cmd: "echo hi; exit 2" }]);
