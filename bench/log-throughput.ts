@@ -1,7 +1,7 @@
 /**
  * Benchmark 8: log throughput. One step printing N lines (`seq N`), through the `shell` runner
  * and the `docker` runner, to the JSON renderer (`--format json`, stdout to /dev/null) and to
- * the plain renderer (`--logs`, stderr to a file), with and without a hook plugin subscribed to
+ * the plain renderer (`--logs`, stdout to a file), with and without a hook plugin subscribed to
  * `step_log` (phase after, doing nothing): lines per second and hm's peak RSS. With the hook,
  * hm makes one plugin call per line, so those runs print a tenth as many lines (the rate is
  * what matters).
@@ -58,6 +58,8 @@ export default {
               ...(renderer === "json" ? ["--format", "json"] : ["--logs"]),
             ],
             cwd: hook ? roots.hooked : roots.plain,
+            // The plain lines are hm's stdout: into a file, as `hm run > ci.log` writes them.
+            ...(renderer === "plain" ? { stdout: `${base}.log` } : {}),
             lines: hook ? hookLines : lines,
             before: () => rmSync(base, { recursive: true, force: true }),
             get env() {

@@ -3,8 +3,8 @@
  * is free at start-up) that the CLI layer creates once it knows `-v`
  * (`createLogger`) and hands to whatever logs. Its reporter writes
  * everything to stderr, because stdout carries data (`hm render`,
- * `hm pipelines`, `--format json`); while a live view owns stderr, lines go
- * through the view instead (`routeLines`). A plugin's records go through
+ * `hm pipelines`, `hm run`'s output); while a live view owns the terminal
+ * stderr is on, lines go through the view instead (`routeLines`). A plugin's records go through
  * `logger.withTag(plugin)`, printed as `[plugin] message`. Tests pass their
  * own reporters.
  */
@@ -90,7 +90,7 @@ function viewOf(logger: Logger): LineSink | null {
 }
 
 /**
- * While a live view owns stderr (`hm run`'s progress view), `logger`'s
+ * While a live view owns the terminal stderr is on (`hm run`'s progress view), `logger`'s
  * lines and those of loggers made from it go through `view`, so they land
  * above the view instead of through it; null restores stderr.
  */
@@ -101,7 +101,7 @@ export function routeLines(logger: Logger, view: LineSink | null): void {
 
 /**
  * Where the raw text a plugin writes (`write_stdout`/`write_stderr`) goes
- * during a run: stderr, since stdout carries the JSON stream; line by line
+ * during a run: stderr, since stdout carries the run's output (JSON events or human lines); line by line
  * through the live view while `logger`'s lines go through one. One per call:
  * each stream keeps its own partial line (so the two are never glued
  * together), and `flush` writes what is left when the call ends.

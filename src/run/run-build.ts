@@ -19,7 +19,6 @@ import { forgetStep, nameStep, report } from "../report-channel/writer.ts";
 import type { ConnectedRunner, Executor, RunnerSession } from "../runner/contract.ts";
 import { runnerRunDirectory } from "../runner/run-directory.ts";
 import { handleStopSignals } from "../signals.ts";
-import { isTTY, paintFor } from "../term.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
 import type { HmEvent, HmEventKind } from "./events.ts";
@@ -27,9 +26,8 @@ import { abortMessage, HookDispatcher } from "./hooks.ts";
 import { pluginExecutor } from "./plugin-executor.ts";
 import { alreadyConnected, reapLeftovers } from "./reap.ts";
 import { formatBytes, formatDuration } from "./render/format.ts";
+import { openHumanOutput } from "./render/human-output.ts";
 import { jsonRenderer } from "./render/json-renderer.ts";
-import { type HumanRenderer, plainRenderer } from "./render/plain-renderer.ts";
-import { progressRenderer } from "./render/progress-renderer.ts";
 import { streamSink } from "./render/sink.ts";
 import { createRunDirectory, forgetRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
@@ -92,10 +90,14 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   );
   report({ t: "run", run: runId, docker: builtins.length > 0 });
   const human = options.format === "human";
-  const renderer = human ? humanRenderer(options.logs) : null;
+  const output = human ? openHumanOutput(options.logs) : null;
+  const renderer = output?.renderer ?? null;
+  // hm's own lines: part of the human output (stdout), on stderr beside JSON events.
   const say = (line: string) => (renderer ? renderer.note(line) : process.stderr.write(`${line}\n`));
   const log = options.log;
-  if (renderer) routeLines(log, (line) => renderer.note(line));
+  // Diagnostics stay on stderr (src/run/render/human-output.ts), above a live view on the same terminal.
+  const warn = (line: string) => log.warn(line);
+  if (output?.diagnosticsThroughView) routeLines(log, (line) => output.renderer.note(line));
   const pool = new WorkerPool(parallelismOf(options.parallelism));
   let hooks: HookDispatcher | null = null;
   const sessions = new Map<string, RunnerSession>();
@@ -134,7 +136,8 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   });
 
   try {
-    if (human) say(`${paintFor(2).cyan("▌")} ${paintFor(2).bold("hm run")} · ${options.pipeline.entry.slug}`);
+    if (output)
+      say(`${output.paint.cyan("▌")} ${output.paint.bold("hm run")} · ${options.pipeline.entry.slug}`);
     const ignored = ignoredOnHost(graph, choices);
     if (ignored !== null) say(ignored);
     const archiveId = crypto.randomUUID();
@@ -158,7 +161,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       configDir: options.project.pipelineDir,
       archives: { [archiveId]: archivePath },
     };
-    hooks = new HookDispatcher(options.registry.hooks, { ...context, runId }, say, log);
+    hooks = new HookDispatcher(options.registry.hooks, { ...context, runId }, warn, log);
     const beforeKinds = hooks.beforeKinds();
     const dispatcher = hooks;
     bus = new EventBus({
@@ -170,7 +173,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
           if (abort !== null) hookAbort.abort(abortMessage(abort));
         },
       },
-      onConsumerError: (consumer, message) => say(`${consumer} stopped: ${message}`),
+      onConsumerError: (consumer, message) => warn(`${consumer} stopped: ${message}`),
     });
     bus.subscribe(renderer ?? jsonRenderer(streamSink(process.stdout)));
     for (const consumer of hooks.afterConsumers()) bus.subscribe(consumer);
@@ -252,15 +255,4 @@ function packReuseDirectory(project: Project): string {
 function parallelismOf(requested: number | undefined): number {
   if (requested === undefined) return Math.max(1, availableParallelism());
   return Math.max(1, requested);
-}
-
-function humanRenderer(logs: boolean): HumanRenderer {
-  const paint = paintFor(2);
-  const sink = streamSink(process.stderr);
-  const ci = process.env.CI !== undefined && process.env.CI !== "";
-  if (logs || ci || !isTTY(2)) return plainRenderer(sink, paint);
-  return progressRenderer(sink, paint, () => ({
-    columns: process.stderr.columns || 80,
-    rows: process.stderr.rows || 24,
-  }));
 }

@@ -57,11 +57,12 @@ test.skipIf(process.platform !== "linux" || process.arch !== "x64")(
         {
           cwd: home.path,
           env: { PATH: process.env.PATH ?? "", HOME: home.path, NO_COLOR: "1" },
+          stdout: "pipe",
           stderr: "pipe",
         },
       );
       expect(proc.exitCode).toBe(0);
-      expect(proc.stderr.toString()).toContain("[echo released] released");
+      expect(proc.stdout.toString()).toContain("[echo released] released");
     } finally {
       home.cleanup();
       project.cleanup();

@@ -26,7 +26,7 @@ async function pressCtrlC(times: number) {
     {
       cwd: project.root,
       env: { ...baseEnv(), HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
-      stdout: "ignore",
+      stdout: "pipe",
       stderr: "pipe",
     },
   );
@@ -41,9 +41,10 @@ async function pressCtrlC(times: number) {
     proc.kill("SIGINT");
   }
   const exitCode = await proc.exited;
-  const stderr = await new Response(proc.stderr).text();
+  // hm's own lines ("cancelling…", "force-exit: …") are part of its output, on stdout.
+  const stdout = await new Response(proc.stdout).text();
   await Bun.sleep(100); // SIGKILL is delivered; init may take a moment to reap the orphans
-  return { exitCode, stderr, pids, dirs };
+  return { exitCode, stdout, pids, dirs };
 }
 
 test("a third Ctrl-C exits at once, and the step processes, directories and KV rows go too", async () => {
@@ -59,7 +60,7 @@ test("a third Ctrl-C exits at once, and the step processes, directories and KV r
 test("a second Ctrl-C force-exits 130 and leaves no build-scope KV row", async () => {
   const r = await pressCtrlC(2);
   expect(r.exitCode).toBe(130);
-  expect(r.stderr).toContain("force-exit");
+  expect(r.stdout).toContain("force-exit");
   expect(r.pids.filter(running)).toEqual([]);
   expect(readdirSync(join(r.dirs.state, "runs"))).toEqual([]);
   expect(readdirSync(r.dirs.tmp)).toEqual([]);

@@ -32,8 +32,9 @@ exit 7
       env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
     });
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toBe("");
-    const lines = r.stderr.trimEnd().split("\n");
+    // The plain lines are the command's output (stdout); stderr is for diagnostics.
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trimEnd().split("\n");
     // The failed step's section and the verdict close the output.
     expect(lines.slice(-24)).toEqual([
       "--- sh ./noisy.sh failed (exit 7) ---",
@@ -52,7 +53,7 @@ exit 7
     // Every line of the log went by above, under the step's command, never a hash key.
     expect(lines).toContain("[sh ./noisy.sh] compiling unit 1");
     expect(lines).toContain("[passes] fine");
-    expect(r.stderr).not.toMatch(/\[[0-9a-f]{12}\]/);
+    expect(r.stdout).not.toMatch(/\[[0-9a-f]{12}\]/);
   } finally {
     project.cleanup();
   }

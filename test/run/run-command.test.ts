@@ -103,7 +103,7 @@ describe("hm run with the noop runner", () => {
     project.cleanup();
   });
 
-  test("text a runner writes with write_stdout goes to stderr, a line above the view, never into the JSON", async () => {
+  test("text a runner writes with write_stdout goes to stderr, never into the JSON or the plain lines on stdout", async () => {
     const project = makeProject({
       ".hm/ci.ir.json": irJson([{ key: "talk", runner: "noop", env: { NOOP_WRITE: "raw words" } }]),
     });
@@ -115,12 +115,9 @@ describe("hm run with the noop runner", () => {
       expect(json.stderr).toContain("raw words\n");
       const human = await hmRun(project.root, ["--logs"], noop);
       expect(human.exitCode).toBe(0);
-      const lines = human.stderr.split("\n");
-      expect(lines).toContain("raw words");
-      // Routed through the renderer: before the step's end line, not after the build's.
-      expect(lines.indexOf("raw words")).toBeLessThan(
-        lines.findIndex((l) => l.startsWith("[echo talk] end")),
-      );
+      expect(human.stdout).toContain("[echo talk] end exit=0");
+      expect(human.stdout).not.toContain("raw words");
+      expect(human.stderr.split("\n")).toContain("raw words");
     } finally {
       project.cleanup();
     }
@@ -151,11 +148,9 @@ describe("hm run with the noop runner", () => {
     });
     const r = await hmRun(project.root, ["--runner", "noop"], noop);
     expect(r.exitCode).toBe(0);
-    // The plugin's own log records (▶ [plugin] …) interleave with the build's lines.
-    const lines = r.stderr
-      .trimEnd()
-      .split("\n")
-      .filter((l) => !l.startsWith("▶ [harmont-fixture-noop]"));
+    // The build's lines are the output (stdout); the plugin's log records (▶ [plugin] …) stay on stderr.
+    expect(r.stderr.trimEnd().split("\n")).toEqual(["▶ [harmont-fixture-noop] noop ran step 'hello'"]);
+    const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("▌ hm run · ci");
     expect(lines[1]).toMatch(/^workspace: 1 file packed in \d+ms \(\d\.\d KB archive\)$/);
     // The step has a key and no label: it is named by its command, as in the progress view.

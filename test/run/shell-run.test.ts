@@ -271,9 +271,9 @@ test("SIGINT to a real hm run mid-step: exit 130, no stray process, no directory
   while (!existsSync(join(pids, "bg")) || readFileSync(join(pids, "bg"), "utf8") === "") await Bun.sleep(20);
   proc.kill("SIGINT");
   expect(await proc.exited).toBe(130);
-  const stderr = await new Response(proc.stderr).text();
+  const stdout = await new Response(proc.stdout).text();
   // Named by its command (cut to 40 characters), as the step has no label.
-  expect(stderr).toContain('[sleep 60 & echo $! > "$PIDS/bg"; echo $…] end exit=130');
+  expect(stdout).toContain('[sleep 60 & echo $! > "$PIDS/bg"; echo $…] end exit=130');
   for (const name of ["bg", "sh"]) {
     const pid = Number(readFileSync(join(pids, name), "utf8"));
     let state = "gone";

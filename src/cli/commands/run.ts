@@ -34,7 +34,7 @@ export default defineHmCommand({
     format: {
       type: "enum",
       options: ["human", "json"],
-      description: "Output: human (stderr) or json (JSON lines on stdout)",
+      description: "Output on stdout: human, or json (one event per line)",
     },
     logs: { type: "boolean", description: "Plain log lines instead of the progress view" },
     runner: {

@@ -34,6 +34,8 @@ export interface StepView {
   exitCode: number | null;
   skipReason: SkipReason | null;
   readonly log: LogTail;
+  /** The step's latest log line with something to read, as it came; the progress view shows it while the step runs. */
+  latest: string;
 }
 
 /** Steps that share a display name, and the key prefix length that tells them apart. */
@@ -115,6 +117,7 @@ export function applyEvent(state: BuildState, event: HmEvent, now: number): void
         exitCode: null,
         skipReason: null,
         log: new LogTail(state.tailLines),
+        latest: "",
       };
       state.steps.push(view);
       state.counts.queued++;
@@ -132,7 +135,10 @@ export function applyEvent(state: BuildState, event: HmEvent, now: number): void
       }
       return;
     case "step_log":
-      step?.log.push(event.line);
+      if (step === undefined) return;
+      step.log.push(event.line);
+      // A blank line would blank the view's line for the step until the next one.
+      if (/\S/.test(event.line)) step.latest = event.line;
       return;
     case "step_cache_hit":
       if (step) setStatus(state, step, "cached");

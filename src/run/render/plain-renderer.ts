@@ -1,6 +1,6 @@
 /**
- * The plain line renderer (README), used when stderr is not a
- * terminal, `CI` is set or `--logs` is given: one line per event, each step's
+ * The plain line renderer (README), used when stdout is not a
+ * terminal, `CI` is set or `--logs` is given (`human-output.ts`): one line per event, each step's
  * lines prefixed `[name]` (its label, else its command cut short: the name
  * the progress view shows) in a colour of its own. It ends with the build's
  * summary (`summary.ts`), so a failure thousands of lines up is restated,

@@ -1,8 +1,9 @@
 /**
- * The progress view (README), used when stderr is a terminal and
- * neither `--logs` nor a non-empty `CI` is set: a "pipeline" bar over a tree
+ * The progress view (README), used when stdout is a terminal and
+ * neither `--logs` nor a non-empty `CI` is set (`human-output.ts`): a "pipeline" bar over a tree
  * of steps (a builds_in child under its parent) with spinners and elapsed
- * times, redrawn in place; logs are kept per step, not shown. At the end the
+ * times and each running step's latest log line, redrawn in place; the rest
+ * of the log is kept per step, not shown. At the end the
  * view is replaced by the build's summary (`summary.ts`).
  *
  * `progressFrame` is pure (state → lines) so it can be checked as text;
@@ -14,6 +15,7 @@ import { formatDuration } from "./format.ts";
 import type { HumanRenderer } from "./plain-renderer.ts";
 import type { TextSink } from "./sink.ts";
 import { buildSummary } from "./summary.ts";
+import { fitColumns, visibleText } from "./terminal-text.ts";
 
 /**
  * Log lines kept per step for the summary. Nothing of the log was on screen
@@ -87,7 +89,8 @@ export function progressFrame(
     const room = size.columns - 1 - indent.length - 2 - visibleLength(suffix);
     // Too narrow for the timing: the name alone, cut to the width.
     if (room < 4) return `${indent}${glyph} ${fit(step.name, Math.max(1, size.columns - 3 - indent.length))}`;
-    return `${indent}${glyph} ${fit(step.name, room)}${suffix}`;
+    const name = fit(step.name, room);
+    return `${indent}${glyph} ${name}${suffix}${latestLine(step, room - visibleLength(name), paint)}`;
   };
   const tree = treeOrder(state);
   const budget = Math.max(1, size.rows - 2);
@@ -121,6 +124,21 @@ function stepGlyph(step: StepView, now: number, spinner: string, paint: Paint): 
     case "skipped":
       return [paint.dim("-"), paint.dim("  (skipped)")];
   }
+}
+
+/** Columns the latest log line needs to be worth showing, after its two-space gap. */
+const MIN_LATEST_COLUMNS = 8;
+
+/**
+ * A running step's latest log line, dimmed, after two spaces, in `room`
+ * columns: what the step is doing now. Cut to fit (the line must not wrap),
+ * escapes and control characters out (`terminal-text.ts`); nothing when it
+ * would not fit `MIN_LATEST_COLUMNS` or the step has printed nothing yet.
+ */
+function latestLine(step: StepView, room: number, paint: Paint): string {
+  if (step.status !== "running" || step.latest === "" || room - 2 < MIN_LATEST_COLUMNS) return "";
+  const text = visibleText(step.latest);
+  return text === "" ? "" : `  ${paint.dim(fitColumns(text, room - 2))}`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point
