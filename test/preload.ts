@@ -1,7 +1,24 @@
 /** Runs before any test file: builds the native fixtures and first-party plugins (only what changed). */
+import { plugin } from "bun";
 import { setDefaultTimeout } from "bun:test";
 import { buildNative } from "../scripts/build-native.ts";
 
-// bunfig.toml's `[test] timeout` does not reach hooks (afterAll cleanups that remove images) in Bun 1.4.5.
-setDefaultTimeout(30_000);
+/**
+ * Tests start processes, containers and builds: 30 s each unless a test says otherwise.
+ * In Bun 1.4.5 neither bunfig.toml's `[test] timeout` nor a `setDefaultTimeout` here reaches
+ * the second and later files of a run (they got 5 s: tests failed at 5.0 s on a loaded
+ * machine), so each test file gets the call prepended as it loads, on its first line so
+ * that line numbers stay right.
+ */
+const TEST_TIMEOUT_MS = 30_000;
+setDefaultTimeout(TEST_TIMEOUT_MS);
+plugin({
+  name: "hm-test-timeout",
+  setup(build) {
+    build.onLoad({ filter: /\.test\.ts$/ }, async ({ path }) => ({
+      contents: `import { setDefaultTimeout as hmSetDefaultTimeout } from "bun:test"; hmSetDefaultTimeout(${TEST_TIMEOUT_MS}); ${await Bun.file(path).text()}`,
+      loader: "ts",
+    }));
+  },
+});
 await buildNative({ quiet: true });
