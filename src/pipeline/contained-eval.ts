@@ -42,6 +42,8 @@ export async function evaluateContained(
   let broken: string | null = null;
 
   const child = Bun.spawn(selfCommand(), {
+    // Bun.spawn's default is the environment hm started with; hm run's secrets are removed from process.env.
+    env: { ...process.env },
     stdin: "ignore",
     // What a pipeline file prints never reaches hm's stdout, which carries data.
     stdout: 2,

@@ -35,6 +35,7 @@ import { createRunDirectory, forgetRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
 import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
 import { schedule } from "./scheduler.ts";
+import { maskedError, secretMask } from "./secrets/mask.ts";
 import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
 import { packWorkspace } from "./workspace/pack.ts";
 
@@ -51,6 +52,8 @@ interface RunBuildOptions {
   /** `--logs`: plain lines even on a terminal. */
   readonly logs: boolean;
   readonly extraEnv: Readonly<Record<string, string>>;
+  /** `--secret`/`--secret-file`: in every step's env, masked in everything the run shows or keeps. */
+  readonly secrets?: Readonly<Record<string, string>>;
   /** `--allow-host-install`: toolchain steps may install software on this machine (shell runner). */
   readonly allowHostInstall: boolean;
   readonly log: Logger;
@@ -92,9 +95,14 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   report({ t: "run", run: runId, docker: builtins.length > 0 });
   const human = options.format === "human";
   const renderer = human ? humanRenderer(options.logs) : null;
-  const say = (line: string) => (renderer ? renderer.note(line) : process.stderr.write(`${line}\n`));
+  const secrets = options.secrets ?? {};
+  const mask = secretMask(Object.values(secrets));
+  const say = (line: string) =>
+    renderer ? renderer.note(mask.text(line)) : process.stderr.write(`${mask.text(line)}\n`);
+  // With secrets, log records and plugin text go through `say` too, to be masked; after the view, to stderr.
+  const afterView = mask.active ? (line: string) => process.stderr.write(`${mask.text(line)}\n`) : null;
   const log = options.log;
-  if (renderer) routeLines(log, (line) => renderer.note(line));
+  if (renderer || mask.active) routeLines(log, say);
   const pool = new WorkerPool(parallelismOf(options.parallelism));
   let hooks: HookDispatcher | null = null;
   const sessions = new Map<string, RunnerSession>();
@@ -192,7 +200,10 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       defaultRunner: choices[0]?.runner ?? options.runnerFlag ?? DEFAULT_BUILTIN_RUNNER,
       executors,
       extraEnv: options.extraEnv,
-      emit: (event: HmEvent) => {
+      secretEnv: secrets,
+      emit: (raw: HmEvent) => {
+        // The one place events pass before anything shows or keeps them (`docs/design.md`, "Secrets").
+        const event = mask.event(raw);
         if (event.kind === "step_queued") nameStep(event.step_id, event.display_name);
         else if (event.kind === "step_start") runDir.recordStep(event.step_id);
         else if (event.kind === "step_end") forgetStep(event.step_id);
@@ -204,7 +215,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
         ? {
             gate: async (event: HmEvent) => {
               if (!SCHEDULER_GATED.has(event.kind) || !beforeKinds.has(event.kind)) return null;
-              const abort = await dispatcher.before(event);
+              const abort = await dispatcher.before(mask.event(event));
               return abort === null ? null : abortMessage(abort);
             },
           }
@@ -214,18 +225,21 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     // After the hooks: a build_end hook may still read the build scope (the shell runner does).
     forgetRuns(context.kvPath, [{ runId, stepIds: [...result.stepIds] }]);
     renderer?.close();
-    routeLines(log, null);
-    for (const error of result.errors) log.error(error);
+    routeLines(log, afterView);
+    for (const error of result.errors) log.error(mask.text(error));
     // A before hook of step_log, step_end or build_end may answer after the scheduler finished.
     const aborted = result.aborted ?? (hookAbort.signal.aborted ? String(hookAbort.signal.reason) : null);
-    if (aborted !== null) log.error(aborted);
+    if (aborted !== null) log.error(mask.text(aborted));
     if (signals.terminated) return signals.code;
     return aborted !== null && result.exitCode === ExitCode.ok ? ExitCode.buildFailed : result.exitCode;
   } catch (error) {
-    throw error instanceof HmError ? error : new HmError("E_INTERNAL", messageOf(error), { cause: error });
+    throw maskedError(
+      error instanceof HmError ? error : new HmError("E_INTERNAL", messageOf(error), { cause: error }),
+      mask,
+    );
   } finally {
     renderer?.close();
-    routeLines(log, null);
+    routeLines(log, afterView);
     signals.dispose();
     await Promise.all([pool.close(), hooks?.close(), finishSessions()]);
     bus?.dispose();

@@ -1,0 +1,106 @@
+/**
+ * Where `hm run`'s secrets come from (`docs/design.md`, "Secrets"):
+ * `--secret NAME` takes NAME's value from hm's own environment,
+ * `--secret-file FILE` reads `NAME=value` lines. Everything is checked
+ * before the run starts; a mistake names the flag, or the file and line,
+ * and stops hm with exit 2.
+ */
+import { readFileSync } from "node:fs";
+import { HmError, messageOf } from "../../errors.ts";
+import { MIN_SECRET_LENGTH } from "./mask.ts";
+
+export type SecretSource =
+  | { readonly kind: "name"; readonly name: string }
+  | { readonly kind: "file"; readonly path: string };
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Each source's values, in order (a later one wins for the same name). */
+export function readSecrets(
+  sources: readonly SecretSource[],
+  environment: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const source of sources) {
+    if (source.kind === "name") {
+      const { name } = source;
+      if (!NAME.test(name)) {
+        throw new HmError("E_USAGE", `--secret '${name}': expected a variable name`, {
+          hint: "give the name only (--secret TOKEN); its value comes from hm's environment, or use --secret-file",
+        });
+      }
+      const value = environment[name];
+      if (value === undefined) {
+        throw new HmError("E_USAGE", `--secret ${name}: ${name} is not set in hm's environment`, {
+          hint: `set it (export ${name}=…) before running hm, or put ${name}=… in a --secret-file`,
+        });
+      }
+      secrets[name] = checkedValue(value, `--secret ${name}`);
+    } else {
+      Object.assign(secrets, readSecretFile(source.path));
+    }
+  }
+  return secrets;
+}
+
+/** A secrets file: `NAME=value` lines; blank lines and `#` comments are skipped. */
+function readSecretFile(path: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new HmError("E_USAGE", `--secret-file ${path}: cannot read it (${messageOf(error)})`);
+  }
+  const secrets: Record<string, string> = {};
+  text.split("\n").forEach((raw, index) => {
+    const where = `${path}:${index + 1}`;
+    const line = raw.replace(/\r$/, "").trim();
+    if (line === "" || line.startsWith("#")) return;
+    const eq = line.indexOf("=");
+    const name = (eq < 0 ? line : line.slice(0, eq)).replace(/^export\s+/, "").trim();
+    if (eq < 0 || !NAME.test(name)) {
+      // The line is not shown: it may hold a value.
+      throw new HmError("E_USAGE", `${where}: expected NAME=value`, {
+        hint: "one NAME=value per line (NAME: letters, digits, _); # starts a comment line",
+      });
+    }
+    secrets[name] = checkedValue(unquoted(line.slice(eq + 1).trim(), where), `${where}: ${name}`);
+  });
+  return secrets;
+}
+
+/** A value in matching quotes loses them (in double quotes, `\n`, `\"` and `\\` are escapes); else as written. */
+function unquoted(value: string, where: string): string {
+  const quote = value[0];
+  if (quote !== '"' && quote !== "'") return value;
+  if (value.length < 2 || value[value.length - 1] !== quote) {
+    throw new HmError("E_USAGE", `${where}: the value's closing ${quote} is missing`, {
+      hint: "a quoted value ends with the same quote, on the same line",
+    });
+  }
+  const inner = value.slice(1, -1);
+  if (quote === "'") return inner;
+  return inner.replace(/\\([n"\\])/g, (_, c: string) => (c === "n" ? "\n" : c));
+}
+
+function checkedValue(value: string, what: string): string {
+  if (value.length > 0 && value.length < MIN_SECRET_LENGTH) {
+    throw new HmError(
+      "E_USAGE",
+      `${what}: the value is ${value.length} character${value.length === 1 ? "" : "s"} long, too short to mask`,
+      {
+        hint: `a secret needs at least ${MIN_SECRET_LENGTH} characters: masking a shorter one would hide ordinary text in every log; pass it with -e if it is not secret`,
+      },
+    );
+  }
+  return value;
+}
+
+/**
+ * Removes the secrets' names from hm's environment, which pipeline files are
+ * evaluated in, so a pipeline cannot copy a value into its IR (its env, its
+ * cache keys); steps get the values from the run instead.
+ */
+export function hideFromPipelines(names: readonly string[]): void {
+  for (const name of names) delete process.env[name];
+}
