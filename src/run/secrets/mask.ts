@@ -25,6 +25,7 @@ export interface SecretMask {
 
 /** The strings that stand for `value` in printed text, longest first. */
 export function maskedForms(value: string): string[] {
+  if (value.length < MIN_SECRET_LENGTH) return [];
   const forms = new Set<string>([value]);
   for (const line of value.split(/\r?\n/)) forms.add(line);
   for (const form of [...forms]) {

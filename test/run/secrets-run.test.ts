@@ -1,0 +1,149 @@
+/**
+ * `hm run --secret` / `--secret-file` with the shell runner (a plugin
+ * runner): the values reach the steps, and hm shows and keeps them only as
+ * `***` (docs/design.md, "Secrets").
+ */
+import { afterAll, expect, test } from "bun:test";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
+import { runDirs, runHm, tempDir } from "../helpers/hm.ts";
+import { irJson } from "../helpers/ir.ts";
+import { makeProject } from "../helpers/project.ts";
+
+const scratch = tempDir("hm-secrets-run-");
+const projects: { cleanup: () => void }[] = [];
+afterAll(() => {
+  for (const project of projects) project.cleanup();
+  scratch.cleanup();
+});
+
+const TOKEN = "tok-4f9a1c77e2";
+const KEY_LINE_1 = "MIIEvQIBADANBgkqhkiG9w0BAQEF";
+const KEY_LINE_2 = "AASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj";
+
+/** Every file under `dir`, read as text (the state directory: KV database, run records, saved logs). */
+function filesUnder(dir: string): { path: string; text: string }[] {
+  const out: { path: string; text: string }[] = [];
+  const walk = (at: string) => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out.push({ path, text: readFileSync(path).toString("latin1") });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function project(files: Record<string, string>) {
+  const made = makeProject(files);
+  projects.push(made);
+  return made;
+}
+
+/** The step checks it got the real values, then prints them in every way a log might. */
+const LEAKY_STEP = [
+  `test "$TOKEN" = "${TOKEN}" && test "$KEY" = "$(printf '${KEY_LINE_1}\\n${KEY_LINE_2}')" && echo values-match`,
+  'echo "token=$TOKEN"',
+  // One line written in two pieces, so hm reads it in two chunks.
+  `printf 'split=${TOKEN.slice(0, 6)}'; sleep 0.2; printf '${TOKEN.slice(6)}-end\\n'`,
+  'printf "%s" "user:$TOKEN" | base64',
+  'echo "$KEY"',
+  'echo "to stderr $TOKEN" >&2',
+].join("\n");
+
+test("the values reach the step; its log, the JSON events, the plain output and the state directory show only ***", async () => {
+  const made = project({
+    ".hm/ci.ir.json": irJson([
+      // The pipeline's own TOKEN gives way to the secret; a label holding the value is masked too.
+      {
+        key: "leak",
+        label: `deploy ${TOKEN}`,
+        cmd: `${LEAKY_STEP}\nexit 3`,
+        env: { TOKEN: "from-pipeline" },
+      },
+    ]),
+  });
+  const secretFile = join(scratch.path, "secrets.env");
+  writeFileSync(secretFile, `# key\nKEY="${KEY_LINE_1}\\n${KEY_LINE_2}"\n`);
+  const dirs = runDirs(scratch.path);
+  const env = { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, TOKEN };
+  const args = ["run", "--runner", "shell", "--secret", "TOKEN", "--secret-file", secretFile];
+
+  const json = await runHm([...args, "--format", "json"], { cwd: made.root, env });
+  expect(json.exitCode).toBe(1);
+  const events = parseEventStream(json.stdout);
+  const base64 = Buffer.from(`user:${TOKEN}`).toString("base64");
+  expect(stepLines(events, "leak", "stdout")).toEqual([
+    "values-match",
+    "token=***",
+    "split=***-end",
+    // What is left of the base64 line depends on "user:" too.
+    expect.stringMatching(/^[A-Za-z0-9+/]{1,8}\*\*\*[A-Za-z0-9+/=]{0,4}$/),
+    "***",
+    "***",
+  ]);
+  expect(stepLines(events, "leak", "stderr")).toEqual(["to stderr ***"]);
+  const queued = events.find((e) => e.kind === "step_queued");
+  expect(queued?.kind === "step_queued" && queued.display_name).toBe("deploy ***");
+
+  const plain = await runHm([...args, "--logs"], { cwd: made.root, env });
+  expect(plain.exitCode).toBe(1);
+  expect(plain.stderr).toContain("[deploy ***] token=***");
+  expect(plain.stderr).toContain("--- deploy *** failed (exit 3) ---");
+
+  for (const output of [json.stdout, json.stderr, plain.stdout, plain.stderr]) {
+    for (const value of [TOKEN, KEY_LINE_1, KEY_LINE_2, base64.slice(8, -4)])
+      expect(output).not.toContain(value);
+  }
+  for (const file of filesUnder(dirs.state))
+    expect({ file: file.path, leaks: file.text.includes(TOKEN) }).toEqual({
+      file: file.path,
+      leaks: false,
+    });
+});
+
+test("pipeline files are evaluated without the secrets: a pipeline cannot copy one into its IR", async () => {
+  const made = project({
+    ".hm/ci.ts": [
+      'import { pipeline, sh } from "@harmont/hm";',
+      "const seen = String(process.env.TOKEN);",
+      'export default { slug: "ci", pipeline: pipeline([sh("echo seen=$SEEN; echo got=$TOKEN", { env: { SEEN: seen } })]) };',
+      "",
+    ].join("\n"),
+  });
+  const dirs = runDirs(scratch.path);
+  const r = await runHm(["run", "--runner", "shell", "--format", "json", "--secret", "TOKEN"], {
+    cwd: made.root,
+    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, TOKEN },
+  });
+  expect(r.exitCode).toBe(0);
+  const [key] = parseEventStream(r.stdout).flatMap((e) => (e.kind === "step_queued" ? [e.key] : []));
+  expect(stepLines(parseEventStream(r.stdout), key as string)).toEqual(["seen=undefined", "got=***"]);
+});
+
+test("a missing secret, a bad secrets-file line, a too-short value or a name also given with -e stop hm before anything runs (exit 2)", async () => {
+  const made = project({ ".hm/ci.ir.json": irJson([{ key: "a", cmd: "touch ran" }]) });
+  const bad = join(scratch.path, "bad.env");
+  writeFileSync(bad, "OK=value-ok\n\nnot-a-pair\n");
+  const cases: [string[], Record<string, string>, string][] = [
+    [["--secret", "NOPE"], {}, "--secret NOPE: NOPE is not set in hm's environment"],
+    [["--secret-file", bad], {}, `${bad}:3: expected NAME=value`],
+    [["--secret", "PIN"], { PIN: "12" }, "--secret PIN: the value is 2 characters long, too short to mask"],
+    [["--secret", "TOKEN", "-e", "TOKEN=x"], { TOKEN }, "TOKEN is given both with -e and as a secret"],
+  ];
+  for (const [flags, env, message] of cases) {
+    const dirs = runDirs(scratch.path);
+    const r = await runHm(["run", "--runner", "shell", ...flags], {
+      cwd: made.root,
+      env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, ...env },
+    });
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+      exitCode: 2,
+      stderr: expect.stringContaining(message),
+    });
+    expect(readdirSync(dirs.tmp)).toEqual([]);
+  }
+  expect(readdirSync(made.root)).not.toContain("ran");
+});
