@@ -4,11 +4,12 @@
  * `***` (docs/design.md, "Secrets").
  */
 import { afterAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
-import { runDirs, runHm, tempDir } from "../helpers/hm.ts";
+import { REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
+import { compilePlugin, fixturePath } from "../helpers/native.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-secrets-run-");
@@ -146,4 +147,63 @@ test("a missing secret, a bad secrets-file line, a too-short value or a name als
     expect(readdirSync(dirs.tmp)).toEqual([]);
   }
   expect(readdirSync(made.root)).not.toContain("ran");
+});
+
+/** A hook that appends each step_log line it receives to $HOOK_OUT: what any subscriber of the events sees. */
+const LINE_RECORDER = `#define _POSIX_C_SOURCE 200809L
+#define HM_PLUGIN_IMPLEMENTATION
+#include "hm_plugin.h"
+#include <stdio.h>
+#include <stdlib.h>
+static int on_event(hm_ctx *ctx, const hm_hook_event *in, hm_hook_outcome *out) {
+  FILE *f = fopen(getenv("HOOK_OUT"), "a");
+  (void)ctx; (void)out;
+  if (f == NULL) return 0;
+  fprintf(f, HM_STR_FMT "\\n", HM_STR_ARG(in->event.as.step_log.line));
+  fclose(f);
+  return 1;
+}
+static const hm_hook_kind kinds[] = {HM_HOOK_STEP_LOG};
+static const hm_capability caps[] = {{.kind = HM_CAP_LIFECYCLE_HOOK, .as.lifecycle_hook = {
+  .events = kinds, .event_count = 1, .phase = HM_HOOK_AFTER, .timeout_ms = 5000}}};
+static const hm_manifest manifest = {.name = "line-recorder", .version = "0.1.0", .description = "test hook",
+  .capabilities = caps, .capability_count = 1};
+static const hm_plugin_def plugin = {.manifest = &manifest, .on_hook_event = on_event};
+HM_PLUGIN(plugin);
+`;
+
+test("hook plugins get masked events; a plugin runner's raw text and its error messages are masked", async () => {
+  const plugins = join(scratch.path, `plugins-${crypto.randomUUID()}`);
+  compilePlugin(plugins, "line-recorder", LINE_RECORDER);
+  copyFileSync(fixturePath("noop-executor"), join(plugins, "noop-executor.so"));
+  copyFileSync(join(REPO_ROOT, "build", "plugins", "shell.so"), join(plugins, "shell.so"));
+  const made = project({
+    ".hm/ci.ir.json": irJson([
+      { key: "say", runner: "shell", cmd: 'echo "said $TOKEN"' },
+      // The noop runner writes NOOP_WRITE as raw text; a NOOP_EXIT that is not a number fails it, quoting it.
+      { key: "write", runner: "noop" },
+    ]),
+  });
+  const hookOut = join(scratch.path, `hook-${crypto.randomUUID()}.txt`);
+  const run = (args: string[], env: Record<string, string>) => {
+    const dirs = runDirs(scratch.path);
+    return runHm(["run", ...args], {
+      cwd: made.root,
+      env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, HM_PLUGIN_PATH: plugins, HOOK_OUT: hookOut, ...env },
+    });
+  };
+  for (const format of [["--format", "json"], ["--logs"]]) {
+    const r = await run([...format, "--secret", "TOKEN", "-e", `NOOP_WRITE=raw ${TOKEN} text`], { TOKEN });
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+      exitCode: 0,
+      stderr: expect.stringContaining("raw *** text"),
+    });
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  }
+  const failed = await run(["--secret", "NOOP_EXIT"], { NOOP_EXIT: `not-a-number-${TOKEN}` });
+  expect(failed.exitCode).toBe(6);
+  expect(failed.stderr).toContain("NOOP_EXIT must be an integer from -2147483648 to 2147483647, got '***'");
+  expect(failed.stdout + failed.stderr).not.toContain(TOKEN);
+  // The last run had no TOKEN.
+  expect(readFileSync(hookOut, "utf8")).toBe("said ***\nsaid ***\nsaid \n");
 });
