@@ -6,6 +6,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildBinaryOnce } from "../helpers/build-binary.ts";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
@@ -207,3 +208,19 @@ test("hook plugins get masked events; a plugin runner's raw text and its error m
   // The last run had no TOKEN.
   expect(readFileSync(hookOut, "utf8")).toBe("said ***\nsaid ***\nsaid \n");
 });
+
+test("the compiled binary passes and masks secrets the same way", async () => {
+  buildBinaryOnce();
+  const made = project({
+    ".hm/ci.ir.json": irJson([{ key: "a", cmd: `test "$TOKEN" = "${TOKEN}" && echo "ok $TOKEN"` }]),
+  });
+  const dirs = runDirs(scratch.path);
+  const r = await runHm(["run", "--runner", "shell", "--format", "json", "--secret", "TOKEN"], {
+    binary: true,
+    cwd: made.root,
+    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, TOKEN },
+  });
+  expect(r.exitCode).toBe(0);
+  expect(stepLines(parseEventStream(r.stdout), "a")).toEqual(["ok ***"]);
+  expect(r.stdout + r.stderr).not.toContain(TOKEN);
+}, 300_000);
