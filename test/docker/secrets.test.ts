@@ -40,7 +40,11 @@ const PIPELINE = irJson(
     },
     { key: "mid", cmd: 'echo "mid sees $TOKEN" && cat out.txt' },
     { key: "hold", cmd: 'echo waiting; until [ -f /tmp/go ]; do sleep 0.1; done; echo "hold sees $TOKEN"' },
-    { key: "other", cmd: 'echo "other sees $TOKEN"' },
+    {
+      key: "other",
+      // The value's first 6 characters, then the rest in a later write: one line, read in two chunks.
+      cmd: 'echo "other sees $TOKEN"; printf "split=%s" "$(echo "$TOKEN" | cut -c1-6)"; sleep 0.2; echo "$(echo "$TOKEN" | cut -c7-)-end"',
+    },
   ],
   [
     ["build", "mid", "builds_in"],
@@ -124,6 +128,7 @@ test.skipIf(!dockerReady)(
     for (const key of ["build", "mid", "hold", "other"])
       expect(stepLines(one.events, key)).toContain(`${key} sees ***`);
     // While `hold` waited: mid's snapshot, and the containers of hold and other (at least).
+    expect(stepLines(one.events, "other")).toContain("split=***-end");
     expect(one.during.snapshots).toBeGreaterThanOrEqual(1);
     expect(one.during.containers).toBeGreaterThanOrEqual(2);
     expect(one.during.text).toContain('"ExecIDs"');
