@@ -36,6 +36,7 @@ import { checkRunnerArgs } from "./runner-args.ts";
 import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
 import { schedule } from "./scheduler.ts";
 import { maskedError, secretMask } from "./secrets/mask.ts";
+import { refusePackedSecretFiles, type Secrets } from "./secrets/sources.ts";
 import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
 import { packWorkspace } from "./workspace/pack.ts";
 
@@ -53,7 +54,7 @@ interface RunBuildOptions {
   readonly logs: boolean;
   readonly extraEnv: Readonly<Record<string, string>>;
   /** `--secret`/`--secret-file`: in every step's env, masked in everything the run shows or keeps. */
-  readonly secrets?: Readonly<Record<string, string>>;
+  readonly secrets?: Secrets;
   /** `--allow-host-install`: toolchain steps may install software on this machine (shell runner). */
   readonly allowHostInstall: boolean;
   readonly log: Logger;
@@ -95,7 +96,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   report({ t: "run", run: runId, docker: builtins.length > 0 });
   const human = options.format === "human";
   const renderer = human ? humanRenderer(options.logs) : null;
-  const secrets = options.secrets ?? {};
+  const secrets = options.secrets?.values ?? {};
   const mask = secretMask(Object.values(secrets));
   const say = (line: string) =>
     renderer ? renderer.note(mask.text(line)) : process.stderr.write(`${mask.text(line)}\n`);
@@ -153,6 +154,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       output: archivePath,
       onWarning: (message) => log.warn(message),
     });
+    refusePackedSecretFiles(options.secrets?.files ?? [], options.project.root, packed.paths);
     if (human)
       say(
         `workspace: ${packed.files} ${packed.files === 1 ? "file" : "files"} packed in ${formatDuration(performance.now() - packStarted)} (${formatBytes(packed.bytes)} archive)`,

@@ -224,3 +224,35 @@ test("the compiled binary passes and masks secrets the same way", async () => {
   expect(stepLines(parseEventStream(r.stdout), "a")).toEqual(["ok ***"]);
   expect(r.stdout + r.stderr).not.toContain(TOKEN);
 }, 300_000);
+
+test("a secrets file the working tree would carry into the steps is refused; a gitignored one is used", async () => {
+  const made = project({
+    ".hm/ci.ir.json": irJson([{ key: "a", cmd: 'echo "key $API_KEY"; ls' }]),
+    ".gitignore": "*.secret\n",
+    "ci.env": `API_KEY=${TOKEN}\n`,
+    "ci.secret": `API_KEY=${TOKEN}\n`,
+  });
+  const run = async (file: string) => {
+    const dirs = runDirs(scratch.path);
+    const r = await runHm(["run", "--runner", "shell", "--format", "json", "--secret-file", file], {
+      cwd: made.root,
+      env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
+    });
+    return { ...r, dirs };
+  };
+  const refused = await run("ci.env");
+  expect({ exitCode: refused.exitCode, stderr: refused.stderr }).toEqual({
+    exitCode: 2,
+    stderr: expect.stringContaining(
+      `--secret-file ${join(made.root, "ci.env")} is part of the working tree hm packs for the steps`,
+    ),
+  });
+  expect(refused.stdout).toBe("");
+  expect(readdirSync(refused.dirs.tmp)).toEqual([]);
+  expect(readdirSync(join(refused.dirs.state, "runs"))).toEqual([]);
+
+  const used = await run("ci.secret");
+  expect(used.exitCode).toBe(0);
+  const [key] = parseEventStream(used.stdout).flatMap((e) => (e.kind === "step_queued" ? [e.key] : []));
+  expect(stepLines(parseEventStream(used.stdout), key as string)).toEqual(["key ***", "ci.env"]);
+});

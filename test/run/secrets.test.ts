@@ -102,7 +102,10 @@ function usageError(run: () => unknown): HmError {
 }
 
 test("--secret NAME takes the value from the environment; a missing one is named", () => {
-  expect(readSecrets([{ kind: "name", name: "TOKEN" }], { TOKEN: "abcdef" })).toEqual({ TOKEN: "abcdef" });
+  expect(readSecrets([{ kind: "name", name: "TOKEN" }], { TOKEN: "abcdef" })).toEqual({
+    values: { TOKEN: "abcdef" },
+    files: [],
+  });
   const error = usageError(() => readSecrets([{ kind: "name", name: "TOKEN" }], {}));
   expect(error.message).toBe("--secret TOKEN: TOKEN is not set in hm's environment");
   expect(usageError(() => readSecrets([{ kind: "name", name: "A=b" }], {})).message).toContain(
@@ -126,10 +129,13 @@ test("a secrets file: comments, blank lines, export, quotes and CRLF; a later so
     ].join("\n"),
   );
   expect(readSecrets([{ kind: "file", path }], {})).toEqual({
-    TOKEN: "abc=def",
-    USER_NAME: "it''s",
-    KEY: 'line-one\nline-two "q"',
-    EMPTY: "",
+    files: [path],
+    values: {
+      TOKEN: "abc=def",
+      USER_NAME: "it''s",
+      KEY: 'line-one\nline-two "q"',
+      EMPTY: "",
+    },
   });
   expect(
     readSecrets(
@@ -138,7 +144,7 @@ test("a secrets file: comments, blank lines, export, quotes and CRLF; a later so
         { kind: "name", name: "TOKEN" },
       ],
       { TOKEN: "from-env" },
-    ).TOKEN,
+    ).values.TOKEN,
   ).toBe("from-env");
 });
 
@@ -166,5 +172,5 @@ test("a value of 1 to 3 characters is refused: masking it would hide ordinary te
   expect(usageError(() => readSecrets([{ kind: "file", path }], {})).message).toBe(
     `${path}:2: X: the value is 2 characters long, too short to mask`,
   );
-  expect(readSecrets([{ kind: "name", name: "E" }], { E: "" })).toEqual({ E: "" });
+  expect(readSecrets([{ kind: "name", name: "E" }], { E: "" }).values).toEqual({ E: "" });
 });

@@ -64,8 +64,8 @@ export default defineHmCommand({
     const extraEnv = envPairs(rawArgs);
     const { readSecrets, hideFromPipelines } = await import("../../run/secrets/sources.ts");
     const secrets = readSecrets(secretSources(rawArgs), process.env);
-    checkNoPlainSecret(extraEnv, secrets);
-    hideFromPipelines(Object.keys(secrets));
+    checkNoPlainSecret(extraEnv, secrets.values);
+    hideFromPipelines(Object.keys(secrets.values));
     const project = findProject(process.cwd(), args.dir);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });

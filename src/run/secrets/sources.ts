@@ -5,7 +5,8 @@
  * before the run starts; a mistake names the flag, or the file and line,
  * and stops hm with exit 2.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import { HmError, messageOf } from "../../errors.ts";
 import { MIN_SECRET_LENGTH } from "./mask.ts";
 
@@ -15,12 +16,20 @@ export type SecretSource =
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Each source's values, in order (a later one wins for the same name). */
+export interface Secrets {
+  /** Each name's value (a later source wins for the same name). */
+  readonly values: Readonly<Record<string, string>>;
+  /** The absolute paths of the `--secret-file`s read. */
+  readonly files: readonly string[];
+}
+
+/** Each source's values, in order. */
 export function readSecrets(
   sources: readonly SecretSource[],
   environment: Readonly<Record<string, string | undefined>>,
-): Record<string, string> {
+): Secrets {
   const secrets: Record<string, string> = {};
+  const files: string[] = [];
   for (const source of sources) {
     if (source.kind === "name") {
       const { name } = source;
@@ -38,9 +47,44 @@ export function readSecrets(
       secrets[name] = checkedValue(value, `--secret ${name}`);
     } else {
       Object.assign(secrets, readSecretFile(source.path));
+      files.push(resolve(source.path));
     }
   }
-  return secrets;
+  return { values: secrets, files };
+}
+
+/**
+ * A secrets file inside the project that the workspace archive holds would be
+ * in every step's tree and in every image made from it: refused (exit 2).
+ */
+export function refusePackedSecretFiles(
+  files: readonly string[],
+  root: string,
+  packed: readonly string[],
+): void {
+  if (files.length === 0) return;
+  const inArchive = new Set(packed);
+  for (const file of files) {
+    for (const path of new Set([file, realpathOr(file)])) {
+      const inside = relative(realpathOr(root), path);
+      if (inside === "" || inside.startsWith("..") || isAbsolute(inside) || !inArchive.has(inside)) continue;
+      throw new HmError(
+        "E_USAGE",
+        `--secret-file ${file} is part of the working tree hm packs for the steps`,
+        {
+          hint: `add ${inside} to .gitignore (hm packs no ignored file), or keep it outside the project`,
+        },
+      );
+    }
+  }
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** A secrets file: `NAME=value` lines; blank lines and `#` comments are skipped. */
