@@ -56,7 +56,13 @@ export function secretMask(values: Iterable<string>): SecretMask {
   if (forms.length === 0) return { active: false, text: (text) => text, event: (event) => event };
   const pattern = new RegExp(forms.map(escapeRegExp).join("|"), "g");
   const text = (input: string) => (input === "" ? input : input.replace(pattern, MASK));
-  return { active: true, text, event: (event) => maskStrings(event, text) };
+  const event = (event: HmEvent): HmEvent => {
+    // Most events are log lines: one field to look at, and no copy when it shows nothing.
+    if (event.kind !== "step_log") return maskStrings(event, text);
+    const line = text(event.line);
+    return line === event.line ? event : { ...event, line };
+  };
+  return { active: true, text, event };
 }
 
 /** A copy of `value` with `text` applied to each string in it, at any depth. */
