@@ -104,7 +104,7 @@ test("the values reach the step; its log, the JSON events, the plain output and 
       file: file.path,
       leaks: false,
     });
-});
+}, 120_000);
 
 test("pipeline files are evaluated without the secrets: a pipeline cannot copy one into its IR", async () => {
   const made = project({
@@ -123,7 +123,7 @@ test("pipeline files are evaluated without the secrets: a pipeline cannot copy o
   expect(r.exitCode).toBe(0);
   const [key] = parseEventStream(r.stdout).flatMap((e) => (e.kind === "step_queued" ? [e.key] : []));
   expect(stepLines(parseEventStream(r.stdout), key as string)).toEqual(["seen=undefined", "got=***"]);
-});
+}, 120_000);
 
 test("a missing secret, a bad secrets-file line, a too-short value or a name also given with -e stop hm before anything runs (exit 2)", async () => {
   const made = project({ ".hm/ci.ir.json": irJson([{ key: "a", cmd: "touch ran" }]) });
@@ -148,7 +148,7 @@ test("a missing secret, a bad secrets-file line, a too-short value or a name als
     expect(readdirSync(dirs.tmp)).toEqual([]);
   }
   expect(readdirSync(made.root)).not.toContain("ran");
-});
+}, 120_000);
 
 /** A hook that appends each step_log line it receives to $HOOK_OUT: what any subscriber of the events sees. */
 const LINE_RECORDER = `#define _POSIX_C_SOURCE 200809L
@@ -207,7 +207,7 @@ test("hook plugins get masked events; a plugin runner's raw text and its error m
   expect(failed.stdout + failed.stderr).not.toContain(TOKEN);
   // The last run had no TOKEN.
   expect(readFileSync(hookOut, "utf8")).toBe("said ***\nsaid ***\nsaid \n");
-});
+}, 120_000);
 
 test("the compiled binary passes and masks secrets the same way", async () => {
   buildBinaryOnce();
@@ -255,4 +255,4 @@ test("a secrets file the working tree would carry into the steps is refused; a g
   expect(used.exitCode).toBe(0);
   const [key] = parseEventStream(used.stdout).flatMap((e) => (e.kind === "step_queued" ? [e.key] : []));
   expect(stepLines(parseEventStream(used.stdout), key as string)).toEqual(["key ***", "ci.env"]);
-});
+}, 120_000);
