@@ -62,14 +62,16 @@ export default defineHmCommand({
     const format = args.format ?? "human";
     const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
-    const { readSecrets, hideFromPipelines } = await import("../../run/secrets/sources.ts");
+    const { readSecrets } = await import("../../run/secrets/sources.ts");
     const secrets = readSecrets(secretSources(rawArgs), process.env);
     checkNoPlainSecret(extraEnv, secrets.values);
-    hideFromPipelines(Object.keys(secrets.values));
     const project = findProject(process.cwd(), args.dir);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
-    const pipeline = selectPipeline(await loadPipelines(project, { log: data.log }), args.pipeline);
+    const pipeline = selectPipeline(
+      await loadPipelines(project, { log: data.log, hiddenEnv: Object.keys(secrets.values) }),
+      args.pipeline,
+    );
     report({ t: "loaded" });
     const registry = pluginRegistry(data.log, args.dir);
     const { runBuild } = await import("../../run/run-build.ts");

@@ -139,12 +139,3 @@ function checkedValue(value: string, what: string): string {
   }
   return value;
 }
-
-/**
- * Removes the secrets' names from hm's environment, which pipeline files are
- * evaluated in, so a pipeline cannot copy a value into its IR (its env, its
- * cache keys); steps get the values from the run instead.
- */
-export function hideFromPipelines(names: readonly string[]): void {
-  for (const name of names) delete process.env[name];
-}
