@@ -32,6 +32,7 @@ export type ModuleOutcome =
  */
 export async function evaluateContained(
   files: Omit<EvalRequest, "limitSeconds">,
+  hiddenEnv: readonly string[] = [],
 ): Promise<Map<string, ModuleOutcome>> {
   const limitSeconds = evalTimeout();
   const request: EvalRequest = { ...files, limitSeconds };
@@ -42,6 +43,8 @@ export async function evaluateContained(
   let broken: string | null = null;
 
   const child = Bun.spawn(selfCommand(), {
+    // Without it, Bun.spawn passes the environment hm started with.
+    ...(hiddenEnv.length > 0 ? { env: withoutVariables(process.env, hiddenEnv) } : {}),
     stdin: "ignore",
     // What a pipeline file prints never reaches hm's stdout, which carries data.
     stdout: 2,
@@ -144,4 +147,12 @@ function evalTimeout(): number {
 function selfCommand(): string[] {
   if (import.meta.url.includes("/$bunfs/")) return [process.execPath, EVAL_VERB];
   return [process.execPath, fileURLToPath(new URL("../main.ts", import.meta.url)), EVAL_VERB];
+}
+
+/** hm's environment without `names` (hm run's secrets: a pipeline file cannot copy them into its IR). */
+function withoutVariables(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && !names.includes(name)) kept[name] = value;
+  return kept;
 }

@@ -33,6 +33,8 @@ import { createRunDirectory, forgetRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
 import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
 import { schedule } from "./scheduler.ts";
+import { maskedError, secretMask } from "./secrets/mask.ts";
+import { refusePackedSecretFiles, type Secrets } from "./secrets/sources.ts";
 import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
 import { packWorkspace } from "./workspace/pack.ts";
 import { reuseDirectory } from "./workspace/pack-reuse.ts";
@@ -50,6 +52,8 @@ interface RunBuildOptions {
   /** `--logs`: plain lines even on a terminal. */
   readonly logs: boolean;
   readonly extraEnv: Readonly<Record<string, string>>;
+  /** `--secret`/`--secret-file`: in every step's env, masked in everything the run shows or keeps. */
+  readonly secrets?: Secrets;
   /** `--allow-host-install`: toolchain steps may install software on this machine (shell runner). */
   readonly allowHostInstall: boolean;
   readonly log: Logger;
@@ -92,12 +96,19 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   const human = options.format === "human";
   const output = human ? openHumanOutput(options.logs) : null;
   const renderer = output?.renderer ?? null;
+  const secrets = options.secrets?.values ?? {};
+  const mask = secretMask(Object.values(secrets));
   // hm's own lines: part of the human output (stdout), on stderr beside JSON events.
-  const say = (line: string) => (renderer ? renderer.note(line) : process.stderr.write(`${line}\n`));
+  const say = (line: string) =>
+    renderer ? renderer.note(mask.text(line)) : process.stderr.write(`${mask.text(line)}\n`);
   const log = options.log;
-  // Diagnostics stay on stderr (src/run/render/human-output.ts), above a live view on the same terminal.
   const warn = (line: string) => log.warn(line);
-  if (output?.diagnosticsThroughView) routeLines(log, (line) => output.renderer.note(line));
+  // Diagnostics stay on stderr (src/run/render/human-output.ts), above a live view on the same
+  // terminal; with secrets, log records and plugin text are masked on the way.
+  const toStderr = (line: string) => process.stderr.write(`${mask.text(line)}\n`);
+  const afterView = mask.active ? toStderr : null;
+  if (output?.diagnosticsThroughView) routeLines(log, (line) => output.renderer.note(mask.text(line)));
+  else if (afterView !== null) routeLines(log, afterView);
   const pool = new WorkerPool(parallelismOf(options.parallelism));
   let hooks: HookDispatcher | null = null;
   const sessions = new Map<string, RunnerSession>();
@@ -150,6 +161,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       onWarning: (message) => log.warn(message),
       ...(process.env.HM_PACK_REUSE === "0" ? {} : { reuseDir: packReuseDirectory(options.project) }),
     });
+    refusePackedSecretFiles(options.secrets?.files ?? [], options.project.root, packed.paths);
     if (human)
       say(
         `workspace: ${packed.files} ${packed.files === 1 ? "file" : "files"} packed in ${formatDuration(performance.now() - packStarted)} (${formatBytes(packed.bytes)} archive${reuseNote(packed.reused)})`,
@@ -197,7 +209,10 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       defaultRunner: choices[0]?.runner ?? options.runnerFlag ?? DEFAULT_BUILTIN_RUNNER,
       executors,
       extraEnv: options.extraEnv,
-      emit: (event: HmEvent) => {
+      secretEnv: secrets,
+      emit: (raw: HmEvent) => {
+        // The one place events pass before anything shows or keeps them (`docs/design.md`, "Secrets").
+        const event = mask.event(raw);
         if (event.kind === "step_queued") nameStep(event.step_id, event.display_name);
         else if (event.kind === "step_start") runDir.recordStep(event.step_id);
         else if (event.kind === "step_end") forgetStep(event.step_id);
@@ -209,7 +224,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
         ? {
             gate: async (event: HmEvent) => {
               if (!SCHEDULER_GATED.has(event.kind) || !beforeKinds.has(event.kind)) return null;
-              const abort = await dispatcher.before(event);
+              const abort = await dispatcher.before(mask.event(event));
               return abort === null ? null : abortMessage(abort);
             },
           }
@@ -219,18 +234,21 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     // After the hooks: a build_end hook may still read the build scope (the shell runner does).
     forgetRuns(context.kvPath, [{ runId, stepIds: [...result.stepIds] }]);
     renderer?.close();
-    routeLines(log, null);
-    for (const error of result.errors) log.error(error);
+    routeLines(log, afterView);
+    for (const error of result.errors) log.error(mask.text(error));
     // A before hook of step_log, step_end or build_end may answer after the scheduler finished.
     const aborted = result.aborted ?? (hookAbort.signal.aborted ? String(hookAbort.signal.reason) : null);
-    if (aborted !== null) log.error(aborted);
+    if (aborted !== null) log.error(mask.text(aborted));
     if (signals.terminated) return signals.code;
     return aborted !== null && result.exitCode === ExitCode.ok ? ExitCode.buildFailed : result.exitCode;
   } catch (error) {
-    throw error instanceof HmError ? error : new HmError("E_INTERNAL", messageOf(error), { cause: error });
+    throw maskedError(
+      error instanceof HmError ? error : new HmError("E_INTERNAL", messageOf(error), { cause: error }),
+      mask,
+    );
   } finally {
     renderer?.close();
-    routeLines(log, null);
+    routeLines(log, afterView);
     signals.dispose();
     await Promise.all([pool.close(), hooks?.close(), finishSessions()]);
     bus?.dispose();

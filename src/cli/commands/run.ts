@@ -5,6 +5,7 @@ import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
+import { checkNoPlainSecret, secretSources } from "../secret-flags.ts";
 
 export default defineHmCommand({
   meta: { name: "run", description: "Run a pipeline on this machine, against the working tree" },
@@ -20,6 +21,16 @@ export default defineHmCommand({
       alias: "e",
       valueHint: "KEY=VALUE",
       description: "Set a variable in every step (repeatable)",
+    },
+    secret: {
+      type: "string",
+      valueHint: "NAME",
+      description: "Pass NAME from hm's environment to every step, masked as *** (repeatable)",
+    },
+    "secret-file": {
+      type: "string",
+      valueHint: "FILE",
+      description: "Pass the NAME=value lines of FILE as secrets (repeatable)",
     },
     parallelism: {
       type: "string",
@@ -51,10 +62,16 @@ export default defineHmCommand({
     const format = args.format ?? "human";
     const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
+    const { readSecrets } = await import("../../run/secrets/sources.ts");
+    const secrets = readSecrets(secretSources(rawArgs), process.env);
+    checkNoPlainSecret(extraEnv, secrets.values);
     const project = findProject(process.cwd(), args.dir);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
-    const pipeline = selectPipeline(await loadPipelines(project, { log: data.log }), args.pipeline);
+    const pipeline = selectPipeline(
+      await loadPipelines(project, { log: data.log, hiddenEnv: Object.keys(secrets.values) }),
+      args.pipeline,
+    );
     report({ t: "loaded" });
     const registry = pluginRegistry(data.log, args.dir);
     const { runBuild } = await import("../../run/run-build.ts");
@@ -68,6 +85,7 @@ export default defineHmCommand({
       format,
       logs: args.logs === true,
       extraEnv,
+      secrets,
       allowHostInstall: args["allow-host-install"] === true,
       log: data.log,
     });

@@ -14,6 +14,11 @@ export interface ScheduleOptions {
   readonly executors: readonly Executor[];
   /** `hm run -e KEY=VALUE`: on top of every step's env. */
   readonly extraEnv: Readonly<Record<string, string>>;
+  /**
+   * `hm run --secret`: on top of that in what a step runs with, but never in
+   * a cache request (`docs/design.md`, "Secrets").
+   */
+  readonly secretEnv?: Readonly<Record<string, string>>;
   readonly emit: (event: HmEvent) => void;
   /** The user's cancel (Ctrl-C, SIGTERM). */
   readonly signal?: AbortSignal;

@@ -15,6 +15,7 @@ export interface RunInputs {
   readonly runId: string;
   readonly archiveId: string;
   readonly extraEnv: Readonly<Record<string, string>>;
+  readonly secretEnv?: Readonly<Record<string, string>>;
 }
 
 export function executorInput(
@@ -28,7 +29,7 @@ export function executorInput(
   return {
     step: graph.commandStep(step),
     workspace_archive_id: run.archiveId,
-    env: graph.env(step, run.extraEnv),
+    env: { ...graph.env(step, run.extraEnv), ...run.secretEnv },
     workdir: "/workspace",
     run_id: run.runId,
     step_id: stepId,
