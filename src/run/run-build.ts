@@ -159,7 +159,10 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       pipelineDir: options.project.pipelineDir === null ? null : basename(options.project.pipelineDir),
       output: archivePath,
       onWarning: (message) => log.warn(message),
-      ...(process.env.HM_PACK_REUSE === "0" ? {} : { reuseDir: packReuseDirectory(options.project) }),
+      // Not with secret files: one inside the tree would be kept in the last archive (and is refused below).
+      ...(process.env.HM_PACK_REUSE === "0" || (options.secrets?.files.length ?? 0) > 0
+        ? {}
+        : { reuseDir: packReuseDirectory(options.project) }),
     });
     refusePackedSecretFiles(options.secrets?.files ?? [], options.project.root, packed.paths);
     if (human)

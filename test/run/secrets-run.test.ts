@@ -92,8 +92,8 @@ test("the values reach the step; its log, the JSON events, the plain output and 
 
   const plain = await runHm([...args, "--logs"], { cwd: made.root, env });
   expect(plain.exitCode).toBe(1);
-  expect(plain.stderr).toContain("[deploy ***] token=***");
-  expect(plain.stderr).toContain("--- deploy *** failed (exit 3) ---");
+  expect(plain.stdout).toContain("[deploy ***] token=***");
+  expect(plain.stdout).toContain("--- deploy *** failed (exit 3) ---");
 
   for (const output of [json.stdout, json.stderr, plain.stdout, plain.stderr]) {
     for (const value of [TOKEN, KEY_LINE_1, KEY_LINE_2, base64.slice(8, -4)])
@@ -179,11 +179,15 @@ test("hook plugins get masked events; a plugin runner's raw text and its error m
   copyFileSync(fixturePath("noop-executor"), join(plugins, "noop-executor.so"));
   copyFileSync(join(REPO_ROOT, "build", "plugins", "shell.so"), join(plugins, "shell.so"));
   const made = project({
-    ".hm/ci.ir.json": irJson([
-      { key: "say", runner: "shell", cmd: 'echo "said $TOKEN"' },
-      // The noop runner writes NOOP_WRITE as raw text; a NOOP_EXIT that is not a number fails it, quoting it.
-      { key: "write", runner: "noop" },
-    ]),
+    ".hm/ci.ir.json": irJson(
+      [
+        { key: "say", runner: "shell", cmd: 'echo "said $TOKEN"' },
+        // The noop runner writes NOOP_WRITE as raw text; a NOOP_EXIT that is not a number fails it, quoting it.
+        // It waits for `say`, so a failing run still logs (and records) `say`'s line first.
+        { key: "write", runner: "noop" },
+      ],
+      [["say", "write", "depends_on"]],
+    ),
   });
   const hookOut = join(scratch.path, `hook-${crypto.randomUUID()}.txt`);
   const run = (args: string[], env: Record<string, string>) => {
