@@ -22,7 +22,7 @@ import { handleStopSignals } from "../signals.ts";
 import { isTTY, paintFor } from "../term.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
-import type { HmEvent, HmEventKind } from "./events.ts";
+import type { HmEvent, HmEventKind, Selection } from "./events.ts";
 import { abortMessage, HookDispatcher } from "./hooks.ts";
 import { pluginExecutor } from "./plugin-executor.ts";
 import { alreadyConnected, reapLeftovers } from "./reap.ts";
@@ -31,6 +31,7 @@ import { jsonRenderer } from "./render/json-renderer.ts";
 import { type HumanRenderer, plainRenderer } from "./render/plain-renderer.ts";
 import { progressRenderer } from "./render/progress-renderer.ts";
 import { streamSink } from "./render/sink.ts";
+import { partOf } from "./render/summary.ts";
 import { createRunDirectory, forgetRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
 import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
@@ -53,6 +54,8 @@ interface RunBuildOptions {
   readonly extraEnv: Readonly<Record<string, string>>;
   /** `--allow-host-install`: toolchain steps may install software on this machine (shell runner). */
   readonly allowHostInstall: boolean;
+  /** `--only`: the pipeline's graph is already cut to this part (src/cli/only-steps.ts). */
+  readonly selection?: Selection;
   readonly log: Logger;
 }
 
@@ -133,7 +136,11 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   });
 
   try {
-    if (human) say(`${paintFor(2).cyan("▌")} ${paintFor(2).bold("hm run")} · ${options.pipeline.entry.slug}`);
+    if (human) {
+      const part =
+        options.selection === undefined ? "" : ` ${partOf(options.selection, graph.graph.nodes.length)}`;
+      say(`${paintFor(2).cyan("▌")} ${paintFor(2).bold("hm run")} · ${options.pipeline.entry.slug}${part}`);
+    }
     const ignored = ignoredOnHost(graph, choices);
     if (ignored !== null) say(ignored);
     const archiveId = crypto.randomUUID();
@@ -192,6 +199,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       defaultRunner: choices[0]?.runner ?? options.runnerFlag ?? DEFAULT_BUILTIN_RUNNER,
       executors,
       extraEnv: options.extraEnv,
+      ...(options.selection === undefined ? {} : { selection: options.selection }),
       emit: (event: HmEvent) => {
         if (event.kind === "step_queued") nameStep(event.step_id, event.display_name);
         else if (event.kind === "step_start") runDir.recordStep(event.step_id);

@@ -4,6 +4,7 @@ import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
+import { onlySteps } from "../only-steps.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
 
 export default defineHmCommand({
@@ -46,6 +47,19 @@ export default defineHmCommand({
       type: "boolean",
       description: "Let toolchain steps install software on this machine (shell runner)",
     },
+    only: {
+      type: "string",
+      valueHint: "STEP",
+      description: "Run only this step (key or label) and the steps it needs (repeatable)",
+    },
+    list: {
+      type: "boolean",
+      description: "Print the steps (key, name, runner, image, needs, cache); run nothing",
+    },
+    "dry-run": {
+      type: "boolean",
+      description: "Print what would run and which steps are cache hits; run nothing",
+    },
   },
   async run({ args, rawArgs, data }) {
     const format = args.format ?? "human";
@@ -54,13 +68,40 @@ export default defineHmCommand({
     const project = findProject(process.cwd(), args.dir);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
-    const pipeline = selectPipeline(await loadPipelines(project, { log: data.log }), args.pipeline);
+    const whole = selectPipeline(await loadPipelines(project, { log: data.log }), args.pipeline);
     report({ t: "loaded" });
+    const only = onlyNames(rawArgs);
+    const { pipeline, selection } =
+      only.length === 0 ? { pipeline: whole, selection: undefined } : onlySteps(whole, only);
     const registry = pluginRegistry(data.log, args.dir);
+    const write = (text: string) => void process.stdout.write(text);
+    if (args.list === true && args["dry-run"] === true)
+      throw new HmError("E_USAGE", "--list and --dry-run cannot go together", {
+        hint: "--list prints the steps; --dry-run also asks the cache what each would do",
+      });
+    if (args.list === true) {
+      const { listSteps } = await import("../../run/plan/list-steps.ts");
+      return listSteps({ pipeline, registry, runnerFlag: args.runner, format, selection, write });
+    }
+    if (args["dry-run"] === true) {
+      const { dryRun } = await import("../../run/plan/dry-run.ts");
+      return dryRun({
+        projectRoot: project.root,
+        pipeline,
+        registry,
+        runnerFlag: args.runner,
+        extraEnv,
+        allowHostInstall: args["allow-host-install"] === true,
+        format,
+        selection,
+        write,
+      });
+    }
     const { runBuild } = await import("../../run/run-build.ts");
     return runBuild({
       project,
       pipeline,
+      ...(selection === undefined ? {} : { selection }),
       registry,
       runnerFlag: args.runner,
       parallelism,
@@ -80,6 +121,23 @@ function parseParallelism(text: string | undefined): number | undefined {
     throw new HmError("E_USAGE", `--parallelism '${text}': expected a whole number (0 means 1)`);
   }
   return Math.max(1, Number(text));
+}
+
+/** Every `--only NAME` / `--only=NAME`, in order. */
+function onlyNames(rawArgs: readonly string[]): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const token = rawArgs[i] as string;
+    if (token === "--") break;
+    let name: string | undefined;
+    if (token === "--only") name = rawArgs[++i];
+    else if (token.startsWith("--only=")) name = token.slice("--only=".length);
+    else continue;
+    if (name === undefined || name === "")
+      throw new HmError("E_USAGE", "--only needs a step key or label", { hint: "hm run --list shows them" });
+    names.push(name);
+  }
+  return names;
 }
 
 /** Every `-e KEY=VALUE` / `--env KEY=VALUE` / `--env=KEY=VALUE`, in order (a later key wins). */
