@@ -39,11 +39,14 @@ const project = dockerProject({
       { key: k("pulled"), cmd: "true", image: ABSENT_IMAGE, cache: { policy: "forever", key: "p" } },
       { key: k("below"), cmd: "true", cache: { policy: "forever", key: "u" } },
       { key: k("plain"), cmd: "true", image: TEST_IMAGE },
+      { key: k("hosted"), cmd: "true", runner: "shell" },
+      { key: k("onshell"), cmd: "true", runner: "docker", cache: { policy: "forever", key: "s" } },
     ],
     [
       [k("base"), k("mid"), "builds_in"],
       [k("mid"), k("leaf"), "builds_in"],
       [k("pulled"), k("below"), "builds_in"],
+      [k("hosted"), k("onshell"), "builds_in"],
     ],
   ),
 });
@@ -116,13 +119,16 @@ describe.skipIf(!dockerReady)("hm run --dry-run (docker)", () => {
       reason: `depends on image '${ABSENT_IMAGE}', which the run pulls first`,
     });
     expect(plan.get(k("plain"))).toEqual({ kind: "uncached", reason: "no cache policy" });
+    expect(plan.get(k("hosted"))).toEqual({ kind: "uncached", reason: "runner 'shell' keeps no step cache" });
+    // A run cannot tell what a docker step starts from when its parent ran elsewhere: never cached.
+    expect(plan.get(k("onshell"))).toEqual({ kind: "uncached", reason: "its parent runs on another runner" });
     expect(text.exitCode).toBe(0);
     const row = (key: string) => text.stdout.split("\n").find((line) => line.startsWith(`${key} `));
     expect(row(k("base"))).toEndWith(` docker  hit ${baseTag}`);
     expect(row(k("below"))).toEndWith(
       ` docker  unknown (depends on image '${ABSENT_IMAGE}', which the run pulls first)`,
     );
-    expect(text.stdout).toEndWith("2 cache hits, 4 to run, 1 unknown until the run\n");
+    expect(text.stdout).toEndWith("2 cache hits, 6 to run, 1 unknown until the run\n");
 
     // Nothing in the engine changed: same entries, same workspace images, no re-tag (a real lookup re-tags a hit).
     expect(await projectCacheTags(project.root)).toEqual(before.tags);

@@ -236,3 +236,23 @@ test("--list --format json gives the same rows, cut by --only", async () => {
     ],
   });
 });
+
+test("--list names a few of many steps waited for; the JSON names them all", async () => {
+  const roots = ["a", "b", "c", "d", "e"];
+  const project = makeProject({
+    ".hm/ci.ir.json": irJson(
+      [...roots.map((key) => ({ key })), { key: "last" }],
+      roots.map((key) => [key, "last", "depends_on"] as [string, string, "depends_on"]),
+    ),
+  });
+  const dirs = runDirs(scratch.path);
+  const env = { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp };
+  const text = await runHm(["run", "--list"], { cwd: project.root, env });
+  const json = await runHm(["run", "--list", "--format", "json"], { cwd: project.root, env });
+  project.cleanup();
+  expect(text.stdout.split("\n").find((line) => line.startsWith("last "))).toBe(
+    "last  echo last  docker  -      -          a, b, c and 2 more  -",
+  );
+  const steps = (JSON.parse(json.stdout) as { steps: { key: string; after: string[] }[] }).steps;
+  expect(steps.find((s) => s.key === "last")?.after).toEqual(roots);
+});

@@ -9,7 +9,7 @@ import { DEFAULT_BUILTIN_RUNNER } from "../builtin-runners.ts";
 import type { Selection } from "../events.ts";
 import { partOf } from "../render/summary.ts";
 import { defaultRunnerName } from "../runners.ts";
-import { type StepRow, stepRows } from "./step-rows.ts";
+import { stepRows } from "./step-rows.ts";
 import { formatTable } from "./table.ts";
 
 export interface ListOptions {
@@ -44,8 +44,8 @@ export function listSteps(options: ListOptions): number {
         row.runner,
         row.image ?? "-",
         row.builds_in ?? "-",
-        row.after.length === 0 ? "-" : row.after.join(", "),
-        cacheCell(row),
+        afterCell(row.after),
+        row.cache?.policy ?? "-",
       ]),
     ),
   ];
@@ -59,7 +59,11 @@ export function planTitle(slug: string, steps: number, selection: Selection | un
   return `pipeline '${slug}': ${steps} ${steps === 1 ? "step" : "steps"}`;
 }
 
-function cacheCell(row: StepRow): string {
-  if (row.cache === null) return "-";
-  return row.cache.policy;
+/** Steps after a `wait()` wait for everything above it: the table names a few, the JSON all. */
+const AFTER_SHOWN = 3;
+
+function afterCell(after: readonly string[]): string {
+  if (after.length === 0) return "-";
+  if (after.length <= AFTER_SHOWN + 1) return after.join(", ");
+  return `${after.slice(0, AFTER_SHOWN).join(", ")} and ${after.length - AFTER_SHOWN} more`;
 }
