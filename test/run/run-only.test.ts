@@ -70,7 +70,7 @@ test("--only runs the step and the steps it needs, and nothing else; the events 
   expect(events.flatMap((e) => (e.kind === "step_queued" ? [e.key] : []))).toEqual(["deps", "unit"]);
   const end = events.at(-1);
   expect(end?.kind === "build_end" && end.selection).toEqual(selection);
-});
+}, 60_000);
 
 test("a whole run's events carry no selection", async () => {
   const r = await run(["--format", "json"]);
@@ -82,7 +82,7 @@ test("a whole run's events carry no selection", async () => {
   expect(end?.kind).toBe("build_end");
   expect(start !== undefined && "selection" in start).toBe(false);
   expect(end !== undefined && "selection" in end).toBe(false);
-});
+}, 60_000);
 
 test("--only takes a label, several times; a label shared by two steps picks both", async () => {
   const byLabel = await run(["--only", "unit tests", "--only=other", "--format", "json"]);
@@ -93,7 +93,7 @@ test("--only takes a label, several times; a label shared by two steps picks bot
   expect(shared.ran).toEqual(["deps", "lint", "types"]);
   const start = parseEventStream(shared.stdout)[0];
   expect(start?.kind === "build_start" && start.selection?.matched).toEqual(["types", "lint"]);
-});
+}, 60_000);
 
 test("an unknown name exits 2 with the nearest step and the valid keys, and runs nothing", async () => {
   const r = await run(["--only", "unti", "--format", "json"]);
@@ -110,7 +110,7 @@ test("an unknown name exits 2 with the nearest step and the valid keys, and runs
   expect(far.exitCode).toBe(2);
   expect(far.stderr).not.toContain("did you mean");
   expect((await run(["--only="])).exitCode).toBe(2);
-});
+}, 60_000);
 
 test("a selected step whose dependency fails is skipped, never run, and the build fails", async () => {
   const r = await run(["--only", "unit", "--logs"], { FAIL: "1" });
@@ -120,7 +120,7 @@ test("a selected step whose dependency fails is skipped, never run, and the buil
   expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(
     /^✗ Build failed in \S+ \(only 2 of 6 steps: --only unit\)$/,
   );
-});
+}, 60_000);
 
 test("the human output says, at the top and in the verdict, that only a part ran", async () => {
   const r = await run(["--only", "unit", "--logs"]);
@@ -129,7 +129,7 @@ test("the human output says, at the top and in the verdict, that only a part ran
   expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(
     /^✓ Build succeeded in \S+ \(only 2 of 6 steps: --only unit\)$/,
   );
-});
+}, 60_000);
 
 test("--dry-run runs nothing and says the shell runner keeps no cache", async () => {
   const r = await run(["--dry-run", "--only", "unit"]);
@@ -148,13 +148,13 @@ test("--dry-run runs nothing and says the shell runner keeps no cache", async ()
   // No run was made: no run record, no shell run directory.
   expect(existsSync(join(r.dirs.state, "runs")) ? readdirSync(join(r.dirs.state, "runs")) : []).toEqual([]);
   expect(readdirSync(r.dirs.tmp)).toEqual([]);
-});
+}, 60_000);
 
 test("--list and --dry-run together are a usage error", async () => {
   const r = await run(["--list", "--dry-run"]);
   expect(r.exitCode).toBe(2);
   expect(r.stderr).toContain("--list and --dry-run cannot go together");
-});
+}, 60_000);
 
 /** Every column filled somewhere: labels and none, runners named and default, images, builds_in, depends_on, cache policies. */
 const LISTED = irJson(
@@ -204,7 +204,7 @@ test("--list prints every step's key, name, runner, image, needs and cache polic
     "KEY    NAME        RUNNER  IMAGE      BUILDS IN  AFTER        CACHE",
   ]);
   expect(shell.stdout).toContain("lint   make lint   shell ");
-});
+}, 60_000);
 
 test("--list --format json gives the same rows, cut by --only", async () => {
   const r = await list(["--format", "json", "--only", "build"]);
@@ -235,7 +235,7 @@ test("--list --format json gives the same rows, cut by --only", async () => {
       },
     ],
   });
-});
+}, 60_000);
 
 test("--list names a few of many steps waited for; the JSON names them all", async () => {
   const roots = ["a", "b", "c", "d", "e"];
@@ -255,4 +255,4 @@ test("--list names a few of many steps waited for; the JSON names them all", asy
   );
   const steps = (JSON.parse(json.stdout) as { steps: { key: string; after: string[] }[] }).steps;
   expect(steps.find((s) => s.key === "last")?.after).toEqual(roots);
-});
+}, 60_000);
