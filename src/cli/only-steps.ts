@@ -14,19 +14,35 @@ import { didYouMean } from "./suggest.ts";
 /** How many step names an unknown `--only` lists before "… and N more". */
 const LISTED_NAMES = 20;
 
-/** The pipeline cut to the steps `names` match and their ancestors, and what to report about the cut. */
+/** Every `--only NAME` / `--only=NAME`, in order. */
+export function onlyNames(rawArgs: readonly string[]): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const token = rawArgs[i] as string;
+    if (token === "--") break;
+    let name: string | undefined;
+    if (token === "--only") name = rawArgs[++i];
+    else if (token.startsWith("--only=")) name = token.slice("--only=".length);
+    else continue;
+    if (name === undefined || name === "")
+      throw new HmError("E_USAGE", "--only needs a step key or label", { hint: "hm run --list shows them" });
+    names.push(name);
+  }
+  return names;
+}
+
+/** The pipeline cut to the steps `names` match and their ancestors, and what to report about the cut; without names, the whole pipeline. */
 export function onlySteps(
   pipeline: LoadedPipeline,
   names: readonly string[],
-): { pipeline: LoadedPipeline; selection: Selection } {
+): { pipeline: LoadedPipeline; selection: Selection | undefined } {
+  if (names.length === 0) return { pipeline, selection: undefined };
   const { graph } = pipeline;
   const chosen = new Set<number>();
   for (const name of names) for (const i of matching(graph, name, pipeline.entry.slug)) chosen.add(i);
-  const { graph: part } = subgraphOf(
-    graph,
-    [...chosen].sort((a, b) => a - b),
-  );
-  const matched = [...chosen].sort((a, b) => a - b).map((i) => graph.graph.nodes[i]?.step.key ?? "");
+  const indexes = [...chosen].sort((a, b) => a - b);
+  const { graph: part } = subgraphOf(graph, indexes);
+  const matched = indexes.map((i) => graph.graph.nodes[i]?.step.key ?? "");
   return {
     pipeline: { ...pipeline, graph: part },
     selection: { only: [...names], matched, pipeline_step_count: graph.graph.nodes.length },

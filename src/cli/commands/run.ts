@@ -4,7 +4,7 @@ import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
-import { onlySteps } from "../only-steps.ts";
+import { onlyNames, onlySteps } from "../only-steps.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
 
 export default defineHmCommand({
@@ -65,20 +65,19 @@ export default defineHmCommand({
     const format = args.format ?? "human";
     const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
+    const only = onlyNames(rawArgs);
+    if (args.list === true && args["dry-run"] === true)
+      throw new HmError("E_USAGE", "--list and --dry-run cannot go together", {
+        hint: "--list prints the steps; --dry-run also asks the cache what each would do",
+      });
     const project = findProject(process.cwd(), args.dir);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
     const whole = selectPipeline(await loadPipelines(project, { log: data.log }), args.pipeline);
     report({ t: "loaded" });
-    const only = onlyNames(rawArgs);
-    const { pipeline, selection } =
-      only.length === 0 ? { pipeline: whole, selection: undefined } : onlySteps(whole, only);
+    const { pipeline, selection } = onlySteps(whole, only);
     const registry = pluginRegistry(data.log, args.dir);
     const write = (text: string) => void process.stdout.write(text);
-    if (args.list === true && args["dry-run"] === true)
-      throw new HmError("E_USAGE", "--list and --dry-run cannot go together", {
-        hint: "--list prints the steps; --dry-run also asks the cache what each would do",
-      });
     if (args.list === true) {
       const { listSteps } = await import("../../run/plan/list-steps.ts");
       return listSteps({ pipeline, registry, runnerFlag: args.runner, format, selection, write });
@@ -121,23 +120,6 @@ function parseParallelism(text: string | undefined): number | undefined {
     throw new HmError("E_USAGE", `--parallelism '${text}': expected a whole number (0 means 1)`);
   }
   return Math.max(1, Number(text));
-}
-
-/** Every `--only NAME` / `--only=NAME`, in order. */
-function onlyNames(rawArgs: readonly string[]): string[] {
-  const names: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const token = rawArgs[i] as string;
-    if (token === "--") break;
-    let name: string | undefined;
-    if (token === "--only") name = rawArgs[++i];
-    else if (token.startsWith("--only=")) name = token.slice("--only=".length);
-    else continue;
-    if (name === undefined || name === "")
-      throw new HmError("E_USAGE", "--only needs a step key or label", { hint: "hm run --list shows them" });
-    names.push(name);
-  }
-  return names;
 }
 
 /** Every `-e KEY=VALUE` / `--env KEY=VALUE` / `--env=KEY=VALUE`, in order (a later key wins). */
