@@ -90,8 +90,8 @@ describe.skipIf(!hasTmux)("the progress view on a terminal", () => {
     const terminal = hmOnTerminal(project.root, ["--only", "Unit tests"]);
     expect(await terminal.waitFor("0/2 steps")).not.toContain("/3 steps");
     const done = await terminal.waitFor("hm exited 0");
-    expect(done).toContain("▌ hm run · ci (only 2 of 3 steps: --only Unit tests)");
-    expect(done).toMatch(/✓ Build succeeded in \S+ \(only 2 of 3 steps: --only Unit tests\)/);
+    expect(done).toContain("▌ hm run · ci (only 2 of 3 steps: --only 'Unit tests')");
+    expect(done).toMatch(/✓ Build succeeded in \S+ \(only 2 of 3 steps: --only 'Unit tests'\)/);
     expect(done).not.toContain("Deploy");
   }, 20_000);
 

@@ -200,7 +200,7 @@ test("--list prints every step's key, name, runner, image, needs and cache polic
   );
   const shell = await list(["--runner", "shell", "--only", "ship it"]);
   expect(shell.stdout.split("\n").slice(0, 2)).toEqual([
-    "pipeline 'ci' (only 4 of 4 steps: --only ship it)",
+    "pipeline 'ci' (only 4 of 4 steps: --only 'ship it')",
     "KEY    NAME        RUNNER  IMAGE      BUILDS IN  AFTER        CACHE",
   ]);
   expect(shell.stdout).toContain("lint   make lint   shell ");

@@ -41,7 +41,8 @@ export function buildSummary(state: BuildState, paint: Paint): string[] {
 
 /** `(only 2 of 5 steps: --only test)`: a green verdict must not read as the whole pipeline's. */
 export function partOf(selection: Selection, steps: number): string {
-  const asked = selection.only.map((name) => `--only ${name}`).join(" ");
+  // A label with spaces is quoted, as it was typed.
+  const asked = selection.only.map((name) => `--only ${/[\s'"]/.test(name) ? `'${name}'` : name}`).join(" ");
   return `(only ${steps} of ${selection.pipeline_step_count} steps: ${asked})`;
 }
 
