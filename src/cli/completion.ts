@@ -31,6 +31,8 @@ interface CompletionSources {
   root: AnyCommand;
   pluginCommands(): Record<string, AnyCommand>;
   pipelineSlugs(dir: string | undefined): Promise<string[]>;
+  /** The step keys of a pipeline (the only one when `slug` is undefined), each described by its name. */
+  stepKeys(dir: string | undefined, slug: string | undefined): Promise<Candidate[]>;
   runnerNames(dir: string | undefined): string[];
   pluginNames(dir: string | undefined): string[];
 }
@@ -42,7 +44,12 @@ const GLOBAL_ARGS = commandArgs({
   "no-color": { type: "boolean", description: "No colours" },
 });
 
-type Values = (dir: string | undefined, sources: CompletionSources) => Candidate[] | Promise<Candidate[]>;
+/** `positionals`: the command's positional words before the cursor (`hm run ci --only …`: `["ci"]`). */
+type Values = (
+  dir: string | undefined,
+  sources: CompletionSources,
+  positionals: readonly string[],
+) => Candidate[] | Promise<Candidate[]>;
 const plain = (values: readonly string[]): Candidate[] => values.map((value) => ({ value }));
 
 /**
@@ -60,6 +67,7 @@ const VALUES_OF: Readonly<Record<string, Values>> = {
   shell: () => plain(SHELLS),
   cacheDir: () => [{ value: DIRECTORIES }],
   source: () => [{ value: FILES }],
+  only: (dir, sources, positionals) => sources.stepKeys(dir, positionals[0]),
 };
 
 function optionNamed(args: CommandArgs, token: string): OptionInfo | undefined {
@@ -77,7 +85,7 @@ export async function complete(words: string[], sources: CompletionSources): Pro
   let depth = 0;
   let builtin = true;
   let dir: string | undefined;
-  let positionalCount = 0;
+  const positionals: string[] = [];
   let pendingValue: OptionInfo | undefined;
   for (const word of before) {
     const args = await argsOf(command);
@@ -95,18 +103,18 @@ export async function complete(words: string[], sources: CompletionSources): Pro
     const subs = await subCommandsOf(command);
     const plugin = depth === 0 && subs[word] === undefined ? sources.pluginCommands()[word] : undefined;
     const sub = subs[word] ?? plugin;
-    if (sub !== undefined && positionalCount === 0) {
+    if (sub !== undefined && positionals.length === 0) {
       command = await resolveValue(sub);
       depth++;
       if (plugin !== undefined) builtin = false;
-    } else positionalCount++;
+    } else positionals.push(word);
   }
 
   const matching = (c: Candidate) =>
     c.value.startsWith(current) || c.value === DIRECTORIES || c.value === FILES;
   const args = await argsOf(command);
   if (pendingValue !== undefined)
-    return (await valuesOf(pendingValue, builtin, dir, sources)).filter(matching);
+    return (await valuesOf(pendingValue, builtin, dir, sources, positionals)).filter(matching);
   if (current.startsWith("-")) {
     return [...args.options, ...GLOBAL_ARGS.options]
       .flatMap((o) =>
@@ -123,9 +131,9 @@ export async function complete(words: string[], sources: CompletionSources): Pro
     const listed = await visibleSubCommands(all);
     return listed.map((c) => ({ value: c.name, description: c.description })).filter(matching);
   }
-  const positional = args.positionals[positionalCount];
+  const positional = args.positionals[positionals.length];
   const values = builtin && positional !== undefined ? VALUES_OF[positional.name] : undefined;
-  return values === undefined ? [] : (await values(dir, sources)).filter(matching);
+  return values === undefined ? [] : (await values(dir, sources, positionals)).filter(matching);
 }
 
 async function valuesOf(
@@ -133,8 +141,9 @@ async function valuesOf(
   builtin: boolean,
   dir: string | undefined,
   sources: CompletionSources,
+  positionals: readonly string[],
 ): Promise<Candidate[]> {
   const values = builtin ? VALUES_OF[option.name] : undefined;
-  if (values !== undefined) return values(dir, sources);
+  if (values !== undefined) return values(dir, sources, positionals);
   return plain(option.choices ?? []);
 }

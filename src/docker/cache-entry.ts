@@ -12,6 +12,7 @@
  * whenever anything above it does.
  */
 import type { GraphStep } from "../protocol/ir.ts";
+import type { CacheRequest } from "../runner/contract.ts";
 
 export interface EntryInputs {
   readonly projectId: string;
@@ -59,4 +60,35 @@ function canonicalJson(value: unknown): unknown {
 /** Whether a step asks the cache for an entry at all (a policy other than `none`, with a key). */
 export function wantsCache(step: GraphStep): boolean {
   return step.cache !== undefined && step.cache.policy !== "none" && (step.cache.key ?? "") !== "";
+}
+
+/**
+ * The entry fingerprints of one run's steps, by key. A child's needs its
+ * parent's, so parents are asked first (the scheduler's order, or a
+ * forecast's topological walk); a step whose parent has none (it runs on
+ * another runner) has none either.
+ */
+export class EntryFingerprints {
+  private readonly byKey = new Map<string, string>();
+
+  constructor(
+    private readonly projectId: () => Promise<string>,
+    private readonly runner: string,
+  ) {}
+
+  /** `imageId`: a root step's image id (null when not known yet); ignored for a child. Null when the step cannot have an entry. */
+  async of(request: CacheRequest, imageId: string | null): Promise<string | null> {
+    const parentFingerprint = request.parentKey === null ? null : this.byKey.get(request.parentKey);
+    if (parentFingerprint === undefined) return null;
+    const fingerprint = entryFingerprint({
+      projectId: await this.projectId(),
+      step: request.step,
+      env: request.env,
+      runner: this.runner,
+      imageId: request.parentKey === null ? imageId : null,
+      parentFingerprint,
+    });
+    this.byKey.set(request.step.key, fingerprint);
+    return fingerprint;
+  }
 }

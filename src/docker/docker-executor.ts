@@ -35,7 +35,7 @@ import type {
   StepExecution,
   StepHints,
 } from "../runner/contract.ts";
-import { entryFingerprint, wantsCache } from "./cache-entry.ts";
+import { EntryFingerprints, wantsCache } from "./cache-entry.ts";
 import { type Engine, engineAddress } from "./engine.ts";
 import { ownerLabel, removeRunLeftovers } from "./gc.ts";
 import { evictStale, imageExists, imageIdOf, pull, splitTag, touch } from "./images.ts";
@@ -117,23 +117,8 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
   const knownStates = new Map<string, ImageState>();
   /** Each step's request, and its entry fingerprint once known (a root's needs its image's id). */
   const requests = new Map<string, CacheRequest>();
-  const fingerprints = new Map<string, string>();
-
-  /** The step's entry fingerprint, or null when it cannot have one (its parent ran on another runner). */
-  const fingerprintOf = async (request: CacheRequest, imageId: string | null): Promise<string | null> => {
-    const parentFingerprint = request.parentKey === null ? null : fingerprints.get(request.parentKey);
-    if (parentFingerprint === undefined) return null;
-    const fingerprint = entryFingerprint({
-      projectId: (await identity()).id,
-      step: request.step,
-      env: request.env,
-      runner: "docker",
-      imageId: request.parentKey === null ? imageId : null,
-      parentFingerprint,
-    });
-    fingerprints.set(request.step.key, fingerprint);
-    return fingerprint;
-  };
+  const fingerprints = new EntryFingerprints(async () => (await identity()).id, "docker");
+  const fingerprintOf = (request: CacheRequest, imageId: string | null) => fingerprints.of(request, imageId);
 
   const workspaceImageOf = (baseId: string): Promise<string> => {
     let made = workspaceImages.get(baseId);

@@ -5,6 +5,7 @@
  * images, commits that landed late, replaced cache entries) is its to reap.
  */
 import type { BuiltinRunner, Reaped } from "../runner/contract.ts";
+import { forecastCache } from "./cache-forecast.ts";
 import { dockerExecutor } from "./docker-executor.ts";
 import { connectEngine } from "./engine.ts";
 import { COMMIT_WAIT_MS, type EngineReap, reapEngine, reapOneRun } from "./gc.ts";
@@ -26,6 +27,7 @@ export const dockerRunner: BuiltinRunner = {
             : await reapEngine(engine, scope.live, waitMs);
         return counts(reaped);
       },
+      forecast: (projectRoot, requests) => forecastCache(engine, projectRoot, requests),
     };
   },
 };

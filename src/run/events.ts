@@ -9,12 +9,26 @@ import type { BuildEvent, StdStream } from "../protocol/index.ts";
 
 export type SkipReason = "dependency failed" | "cancelled";
 
+/**
+ * `hm run --only`: the names asked for, the keys of the steps they matched,
+ * and how many steps the whole pipeline has. On `build_start` and
+ * `build_end` of a run of part of a pipeline, so a reader of either knows
+ * that the other steps did not run (`docs/design.md`, "A part of the pipeline").
+ */
+export interface Selection {
+  readonly only: readonly string[];
+  readonly matched: readonly string[];
+  readonly pipeline_step_count: number;
+}
+
 export type HmEvent =
   | {
       kind: "build_start";
       run_id: string;
       plan: { step_count: number; chain_count: number; default_runner: string };
       started_at: number;
+      /** Only on a run of part of the pipeline. */
+      selection?: Selection;
     }
   | {
       kind: "step_queued";
@@ -38,7 +52,7 @@ export type HmEvent =
       ts: number;
     }
   | { kind: "step_skipped"; step_id: string; key: string; reason: SkipReason }
-  | { kind: "build_end"; exit_code: number; duration_ms: number };
+  | { kind: "build_end"; exit_code: number; duration_ms: number; selection?: Selection };
 
 export type HmEventKind = HmEvent["kind"];
 
@@ -47,7 +61,9 @@ export function toProtocolEvent(event: HmEvent): BuildEvent | null {
   switch (event.kind) {
     case "build_start":
       return {
-        ...event,
+        kind: "build_start",
+        run_id: event.run_id,
+        started_at: event.started_at,
         plan: {
           step_count: BigInt(event.plan.step_count),
           chain_count: BigInt(event.plan.chain_count),
@@ -66,7 +82,7 @@ export function toProtocolEvent(event: HmEvent): BuildEvent | null {
     case "chain_failed":
       return { ...event, chain_idx: BigInt(event.chain_idx) };
     case "build_end":
-      return { ...event, duration_ms: BigInt(event.duration_ms) };
+      return { kind: "build_end", exit_code: event.exit_code, duration_ms: BigInt(event.duration_ms) };
     case "step_skipped":
       return null;
     default:

@@ -21,7 +21,7 @@ import { runnerRunDirectory } from "../runner/run-directory.ts";
 import { handleStopSignals } from "../signals.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
-import type { HmEvent, HmEventKind } from "./events.ts";
+import type { HmEvent, HmEventKind, Selection } from "./events.ts";
 import { abortMessage, HookDispatcher } from "./hooks.ts";
 import { pluginExecutor } from "./plugin-executor.ts";
 import { alreadyConnected, reapLeftovers } from "./reap.ts";
@@ -29,6 +29,7 @@ import { formatBytes, formatDuration } from "./render/format.ts";
 import { openHumanOutput } from "./render/human-output.ts";
 import { jsonRenderer } from "./render/json-renderer.ts";
 import { streamSink } from "./render/sink.ts";
+import { partOf } from "./render/summary.ts";
 import { createRunDirectory, forgetRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
 import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
@@ -56,6 +57,8 @@ interface RunBuildOptions {
   readonly secrets?: Secrets;
   /** `--allow-host-install`: toolchain steps may install software on this machine (shell runner). */
   readonly allowHostInstall: boolean;
+  /** `--only`: the pipeline's graph is already cut to this part (src/cli/only-steps.ts). */
+  readonly selection?: Selection;
   readonly log: Logger;
 }
 
@@ -147,8 +150,11 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   });
 
   try {
-    if (output)
-      say(`${output.paint.cyan("▌")} ${output.paint.bold("hm run")} · ${options.pipeline.entry.slug}`);
+    if (output) {
+      const part =
+        options.selection === undefined ? "" : ` ${partOf(options.selection, graph.graph.nodes.length)}`;
+      say(`${output.paint.cyan("▌")} ${output.paint.bold("hm run")} · ${options.pipeline.entry.slug}${part}`);
+    }
     const ignored = ignoredOnHost(graph, choices);
     if (ignored !== null) say(ignored);
     const archiveId = crypto.randomUUID();
@@ -213,6 +219,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       executors,
       extraEnv: options.extraEnv,
       secretEnv: secrets,
+      ...(options.selection === undefined ? {} : { selection: options.selection }),
       emit: (raw: HmEvent) => {
         // The one place events pass before anything shows or keeps them (`docs/design.md`, "Secrets").
         const event = mask.event(raw);

@@ -21,7 +21,8 @@ export interface RunnerChoice {
   readonly provider: RunnerProvider;
 }
 
-function defaultRunnerName(registry: PluginRegistry, builtinDefault: string): string {
+/** The runner of steps that name none when `--runner` is not given. */
+export function defaultRunnerName(registry: PluginRegistry, builtinDefault: string): string {
   const plugin = registry.defaultRunner;
   if (plugin === undefined) return builtinDefault;
   const spec = plugin.manifest.capabilities.find((c) => c.kind === "step_executor" && c.default);

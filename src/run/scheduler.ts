@@ -37,7 +37,12 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   await run.finished;
   stopListeners.remove();
   const exitCode = run.build.exitCode(run.steps);
-  options.emit({ kind: "build_end", exit_code: exitCode, duration_ms: Date.now() - started });
+  options.emit({
+    kind: "build_end",
+    exit_code: exitCode,
+    duration_ms: Date.now() - started,
+    ...(options.selection === undefined ? {} : { selection: options.selection }),
+  });
   return {
     exitCode,
     errors: run.build.errors,

@@ -48,6 +48,20 @@ export interface Executor {
   cacheLookup?(request: CacheRequest): Promise<CacheDecision>;
 }
 
+/**
+ * What a runner's cache would answer for a step, found without changing
+ * anything (`hm run --dry-run`): a hit (the entry exists), a miss (the step
+ * would run, then be kept under `tag`), unknown (the answer depends on
+ * something the run settles first, such as an image still to be pulled), or
+ * uncached (the step never has an entry), each with why.
+ */
+export type CacheForecast =
+  | { readonly kind: "hit"; readonly tag: string }
+  /** `tag`: where the entry would be kept, when already known. */
+  | { readonly kind: "miss"; readonly tag: string | null; readonly reason: string }
+  | { readonly kind: "unknown"; readonly reason: string }
+  | { readonly kind: "uncached"; readonly reason: string };
+
 /** The run a runner is opened for: its id and the packed working tree every root step starts from. */
 export interface RunContext {
   readonly runId: string;
@@ -88,6 +102,12 @@ export interface ConnectedRunner {
    * still making); without it, what lands later is the next reap's.
    */
   reap(scope: ReapScope, waitForInFlight: boolean): Promise<readonly Reaped[]>;
+  /**
+   * What the runner's step cache would answer for each request (the steps
+   * it would run, parents before children), read-only: nothing is created,
+   * pulled, tagged or removed. A runner without it keeps no cache.
+   */
+  forecast?(projectRoot: string, requests: readonly CacheRequest[]): Promise<CacheForecast[]>;
 }
 
 /**

@@ -5,6 +5,10 @@ const uuid = v.pipe(v.string(), v.uuid());
 const rfc3339 = v.pipe(v.string(), v.isoTimestamp());
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const stream = v.picklist(["stdout", "stderr"]);
+/** `hm run --only`: on build_start and build_end of a run of part of the pipeline. */
+const selection = v.optional(
+  v.strictObject({ only: v.array(v.string()), matched: v.array(v.string()), pipeline_step_count: count }),
+);
 
 export const JsonEvent = v.variant("kind", [
   v.strictObject({
@@ -12,6 +16,7 @@ export const JsonEvent = v.variant("kind", [
     run_id: uuid,
     plan: v.strictObject({ step_count: count, chain_count: count, default_runner: v.string() }),
     started_at: rfc3339,
+    selection,
   }),
   v.strictObject({
     kind: v.literal("step_queued"),
@@ -55,6 +60,7 @@ export const JsonEvent = v.variant("kind", [
     kind: v.literal("build_end"),
     exit_code: v.pipe(v.number(), v.integer()),
     duration_ms: count,
+    selection,
   }),
 ]);
 export type JsonEvent = v.InferOutput<typeof JsonEvent>;

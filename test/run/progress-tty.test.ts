@@ -75,6 +75,26 @@ describe.skipIf(!hasTmux)("the progress view on a terminal", () => {
     expect(done).not.toContain("steps (");
   }, 20_000);
 
+  test("with --only, the view counts the part, and the first line and the verdict say only a part ran", async () => {
+    const project = makeProject({
+      ".hm/ci.ir.json": irJson(
+        [
+          { key: "install", env: { NOOP_SLEEP_MS: "1500" } },
+          { key: "test", label: "Unit tests" },
+          { key: "deploy", label: "Deploy" },
+        ],
+        [["install", "test", "builds_in"]],
+      ),
+    });
+    cleanups.push(project.cleanup);
+    const terminal = hmOnTerminal(project.root, ["--only", "Unit tests"]);
+    expect(await terminal.waitFor("0/2 steps")).not.toContain("/3 steps");
+    const done = await terminal.waitFor("hm exited 0");
+    expect(done).toContain("▌ hm run · ci (only 2 of 3 steps: --only 'Unit tests')");
+    expect(done).toMatch(/✓ Build succeeded in \S+ \(only 2 of 3 steps: --only 'Unit tests'\)/);
+    expect(done).not.toContain("Deploy");
+  }, 20_000);
+
   test("a failed step's log is replayed under its header; the verdict says failed", async () => {
     const project = makeProject({
       ".hm/ci.ir.json": irJson([{ key: "check", env: { NOOP_LOG_LINES: "3", NOOP_EXIT: "4" } }]),

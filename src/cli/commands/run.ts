@@ -4,6 +4,7 @@ import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
+import { onlyNames, onlySteps } from "../only-steps.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
 import { checkNoPlainSecret, secretSources } from "../secret-flags.ts";
 
@@ -57,27 +58,66 @@ export default defineHmCommand({
       type: "boolean",
       description: "Let toolchain steps install software on this machine (shell runner)",
     },
+    only: {
+      type: "string",
+      valueHint: "STEP",
+      description: "Run only this step (key or label) and the steps it needs (repeatable)",
+    },
+    list: {
+      type: "boolean",
+      description: "Print the steps (key, name, runner, image, needs, cache); run nothing",
+    },
+    "dry-run": {
+      type: "boolean",
+      description: "Print what would run and which steps are cache hits; run nothing",
+    },
   },
   async run({ args, rawArgs, data }) {
     const format = args.format ?? "human";
     const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
+    const only = onlyNames(rawArgs);
+    if (args.list === true && args["dry-run"] === true)
+      throw new HmError("E_USAGE", "--list and --dry-run cannot go together", {
+        hint: "--list prints the steps; --dry-run also asks the cache what each would do",
+      });
     const { readSecrets } = await import("../../run/secrets/sources.ts");
     const secrets = readSecrets(secretSources(rawArgs), process.env);
     checkNoPlainSecret(extraEnv, secrets.values);
     const project = findProject(process.cwd(), args.dir);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
-    const pipeline = selectPipeline(
+    const whole = selectPipeline(
       await loadPipelines(project, { log: data.log, hiddenEnv: Object.keys(secrets.values) }),
       args.pipeline,
     );
     report({ t: "loaded" });
+    const { pipeline, selection } = onlySteps(whole, only);
     const registry = pluginRegistry(data.log, args.dir);
+    const write = (text: string) => void process.stdout.write(text);
+    if (args.list === true) {
+      const { listSteps } = await import("../../run/plan/list-steps.ts");
+      return listSteps({ pipeline, registry, runnerFlag: args.runner, format, selection, write });
+    }
+    if (args["dry-run"] === true) {
+      const { dryRun } = await import("../../run/plan/dry-run.ts");
+      return dryRun({
+        projectRoot: project.root,
+        pipeline,
+        registry,
+        runnerFlag: args.runner,
+        extraEnv,
+        allowHostInstall: args["allow-host-install"] === true,
+        format,
+        selection,
+        write,
+      });
+    }
     const { runBuild } = await import("../../run/run-build.ts");
     return runBuild({
       project,
       pipeline,
+      ...(selection === undefined ? {} : { selection }),
       registry,
       runnerFlag: args.runner,
       parallelism,

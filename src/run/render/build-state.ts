@@ -4,7 +4,7 @@
  * draws it live; both it and the plain output end with its summary
  * (`summary.ts`).
  */
-import type { HmEvent, SkipReason } from "../events.ts";
+import type { HmEvent, Selection, SkipReason } from "../events.ts";
 import { oneLine } from "./format.ts";
 import { LogTail } from "./log-tail.ts";
 
@@ -57,6 +57,8 @@ export interface BuildState {
   /** Log lines kept per step for the summary. */
   readonly tailLines: number;
   buildStartedAt: number;
+  /** `hm run --only`: set by build_start, so the verdict can say only a part ran. */
+  selection: Selection | null;
   /** Set by build_end. */
   result: { exitCode: number; durationMs: number } | null;
 }
@@ -81,6 +83,7 @@ export function newBuildState(tailLines: number): BuildState {
     },
     tailLines,
     buildStartedAt: Date.now(),
+    selection: null,
     result: null,
   };
 }
@@ -102,6 +105,7 @@ export function applyEvent(state: BuildState, event: HmEvent, now: number): void
   switch (event.kind) {
     case "build_start":
       state.buildStartedAt = now;
+      state.selection = event.selection ?? null;
       return;
     case "step_queued": {
       // An empty command has an empty display name: the key is the only name it has.

@@ -4,6 +4,7 @@
  * and the verdict last, so the end of the output says what failed.
  */
 import type { Paint } from "../../term.ts";
+import type { Selection } from "../events.ts";
 import type { BuildState, StepView } from "./build-state.ts";
 import { formatDuration } from "./format.ts";
 
@@ -28,11 +29,21 @@ export function buildSummary(state: BuildState, paint: Paint): string[] {
   const result = state.result;
   if (result === null) return lines;
   const took = formatDuration(result.durationMs);
-  if (result.exitCode === 0) lines.push(paint.bold(paint.green(`✓ Build succeeded in ${took}`)));
-  else if (result.exitCode === 130) lines.push(paint.bold(paint.red(`✗ Build cancelled after ${took}`)));
-  else if (result.exitCode === 124) lines.push(paint.bold(paint.red(`✗ Build timed out after ${took}`)));
-  else lines.push(paint.bold(paint.red(`✗ Build failed in ${took}`)));
+  const part = state.selection === null ? "" : ` ${partOf(state.selection, state.steps.length)}`;
+  if (result.exitCode === 0) lines.push(paint.bold(paint.green(`✓ Build succeeded in ${took}${part}`)));
+  else if (result.exitCode === 130)
+    lines.push(paint.bold(paint.red(`✗ Build cancelled after ${took}${part}`)));
+  else if (result.exitCode === 124)
+    lines.push(paint.bold(paint.red(`✗ Build timed out after ${took}${part}`)));
+  else lines.push(paint.bold(paint.red(`✗ Build failed in ${took}${part}`)));
   return lines;
+}
+
+/** `(only 2 of 5 steps: --only test)`: a green verdict must not read as the whole pipeline's. */
+export function partOf(selection: Selection, steps: number): string {
+  // A label with spaces is quoted, as it was typed.
+  const asked = selection.only.map((name) => `--only ${/[\s'"]/.test(name) ? `'${name}'` : name}`).join(" ");
+  return `(only ${steps} of ${selection.pipeline_step_count} steps: ${asked})`;
 }
 
 function summaryCells(step: StepView, paint: Paint): [string, string] {

@@ -1,7 +1,7 @@
 /** What `schedule` is given and what it returns (see `../scheduler.ts`). */
 import type { GraphIR } from "../../protocol/ir.ts";
 import type { Executor } from "../../runner/contract.ts";
-import type { HmEvent } from "../events.ts";
+import type { HmEvent, Selection } from "../events.ts";
 
 export interface ScheduleOptions {
   readonly graph: GraphIR;
@@ -29,6 +29,8 @@ export interface ScheduleOptions {
    * the event is emitted (and the build or step begins): a message aborts the build.
    */
   readonly gate?: (event: HmEvent) => Promise<string | null>;
+  /** `hm run --only`: the graph is that part of the pipeline; build_start and build_end say so. */
+  readonly selection?: Selection;
   /** Aborts the build from outside (a `before` hook of a later event); the reason is the message. */
   readonly abortSignal?: AbortSignal;
 }
