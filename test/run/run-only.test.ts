@@ -116,8 +116,8 @@ test("a selected step whose dependency fails is skipped, never run, and the buil
   const r = await run(["--only", "unit", "--logs"], { FAIL: "1" });
   expect(r.exitCode).toBe(1);
   expect(r.ran).toEqual([]);
-  expect(r.stderr).toContain("skipped (dependency failed)");
-  expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(
+  expect(r.stdout).toContain("skipped (dependency failed)");
+  expect(r.stdout.trimEnd().split("\n").at(-1)).toMatch(
     /^✗ Build failed in \S+ \(only 2 of 6 steps: --only unit\)$/,
   );
 }, 60_000);
@@ -125,8 +125,8 @@ test("a selected step whose dependency fails is skipped, never run, and the buil
 test("the human output says, at the top and in the verdict, that only a part ran", async () => {
   const r = await run(["--only", "unit", "--logs"]);
   expect(r.exitCode).toBe(0);
-  expect(r.stderr.split("\n")[0]).toBe("▌ hm run · ci (only 2 of 6 steps: --only unit)");
-  expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(
+  expect(r.stdout.split("\n")[0]).toBe("▌ hm run · ci (only 2 of 6 steps: --only unit)");
+  expect(r.stdout.trimEnd().split("\n").at(-1)).toMatch(
     /^✓ Build succeeded in \S+ \(only 2 of 6 steps: --only unit\)$/,
   );
 }, 60_000);
