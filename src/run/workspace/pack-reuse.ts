@@ -66,7 +66,8 @@ const IndexHeader = v.object({
   format: v.literal(FORMAT),
   /** The project root, so that `hm gc` can tell a kept archive whose project is gone. */
   root: v.string(),
-  archive: v.object({ dev: v.number(), ino: v.number(), size: v.number() }),
+  /** The kept archive's file: a write into it (through a hard link) changes its size or mtime. */
+  archive: v.object({ dev: v.number(), ino: v.number(), size: v.number(), mtimeMs: v.number() }),
   paths: v.array(v.string()),
   kinds: v.string(),
   targets: v.array(v.string()),
@@ -147,12 +148,17 @@ function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-function consistent(index: IndexHeader, stats: { dev: number; ino: number; size: number }, binBytes: number) {
+function consistent(
+  index: IndexHeader,
+  stats: { dev: number; ino: number; size: number; mtimeMs: number },
+  binBytes: number,
+) {
   const n = index.paths.length;
   return (
     index.archive.dev === stats.dev &&
     index.archive.ino === stats.ino &&
     index.archive.size === stats.size &&
+    index.archive.mtimeMs === stats.mtimeMs &&
     index.kinds.length === n &&
     index.targets.length === n &&
     binBytes === n * NUMBERS.length * 8
@@ -281,7 +287,7 @@ export function keepLastArchive(
     const header: IndexHeader = {
       format: FORMAT,
       root,
-      archive: { dev: stats.dev, ino: stats.ino, size: stats.size },
+      archive: { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs },
       paths: entries.map((e) => e.path),
       kinds: entries.map((e) => e.kind).join(""),
       targets: entries.map((e) => e.target),
