@@ -32,6 +32,8 @@ interface LoadOptions {
   readonly log: Logger;
   /** Unix seconds used for ttl cache keys; defaults to `SOURCE_DATE_EPOCH`, else now. */
   readonly now?: number;
+  /** Seconds each pipeline file may take (`pipeline.eval_timeout`); `HM_EVAL_TIMEOUT` wins. */
+  readonly evalTimeout?: number | undefined;
 }
 
 export async function loadPipelines(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
@@ -56,7 +58,7 @@ export async function loadPipelines(project: Project, options: LoadOptions): Pro
   const modules = files.filter((f) => f.kind !== "ir").map((f) => f.path);
   const outcomes =
     modules.length > 0
-      ? await evaluateContained({ root: project.root, now, paths: modules })
+      ? await evaluateContained({ root: project.root, now, paths: modules }, options.evalTimeout)
       : new Map<string, ModuleOutcome>();
   const loaded: LoadedPipeline[] = [];
   const slugSource = new Map<string, string>();

@@ -6,6 +6,7 @@
  * Times are milliseconds since the epoch; durations are milliseconds.
  */
 import type { BuildEvent, StdStream } from "../protocol/index.ts";
+import type { BuildSource } from "./build-source.ts";
 
 export type SkipReason = "dependency failed" | "cancelled";
 
@@ -15,6 +16,8 @@ export type HmEvent =
       run_id: string;
       plan: { step_count: number; chain_count: number; default_runner: string };
       started_at: number;
+      /** hm's: the branch, commit and message (`hm run -b/-m`); not sent to hooks. */
+      source?: BuildSource;
     }
   | {
       kind: "step_queued";
@@ -47,7 +50,9 @@ export function toProtocolEvent(event: HmEvent): BuildEvent | null {
   switch (event.kind) {
     case "build_start":
       return {
-        ...event,
+        kind: event.kind,
+        run_id: event.run_id,
+        started_at: event.started_at,
         plan: {
           step_count: BigInt(event.plan.step_count),
           chain_count: BigInt(event.plan.chain_count),

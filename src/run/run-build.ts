@@ -20,6 +20,7 @@ import type { ConnectedRunner, Executor, RunnerSession } from "../runner/contrac
 import { runnerRunDirectory } from "../runner/run-directory.ts";
 import { handleStopSignals } from "../signals.ts";
 import { isTTY, paintFor } from "../term.ts";
+import type { BuildSource } from "./build-source.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
 import type { HmEvent, HmEventKind } from "./events.ts";
@@ -53,6 +54,8 @@ interface RunBuildOptions {
   readonly extraEnv: Readonly<Record<string, string>>;
   /** `--allow-host-install`: toolchain steps may install software on this machine (shell runner). */
   readonly allowHostInstall: boolean;
+  /** Branch, commit and message recorded in build_start (`-b`, `-m`). */
+  readonly source?: BuildSource;
   readonly log: Logger;
 }
 
@@ -192,6 +195,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       defaultRunner: choices[0]?.runner ?? options.runnerFlag ?? DEFAULT_BUILTIN_RUNNER,
       executors,
       extraEnv: options.extraEnv,
+      ...(options.source === undefined ? {} : { source: options.source }),
       emit: (event: HmEvent) => {
         if (event.kind === "step_queued") nameStep(event.step_id, event.display_name);
         else if (event.kind === "step_start") runDir.recordStep(event.step_id);

@@ -3,8 +3,11 @@ import { loadPipelines } from "../../pipeline/load.ts";
 import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
+import { buildSource } from "../../run/build-source.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
+import { commandConfig } from "../config/command-config.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
+import { referenceRunArgs, refuseCloud } from "../reference-run-flags.ts";
 
 export default defineHmCommand({
   meta: { name: "run", description: "Run a pipeline on this machine, against the working tree" },
@@ -18,8 +21,8 @@ export default defineHmCommand({
     env: {
       type: "string",
       alias: "e",
-      valueHint: "KEY=VALUE",
-      description: "Set a variable in every step (repeatable)",
+      valueHint: "KEY[=VALUE]",
+      description: "Set a variable in every step (repeatable); KEY alone passes this shell's value",
     },
     parallelism: {
       type: "string",
@@ -46,15 +49,24 @@ export default defineHmCommand({
       type: "boolean",
       description: "Let toolchain steps install software on this machine (shell runner)",
     },
+    ...referenceRunArgs,
   },
   async run({ args, rawArgs, data }) {
-    const format = args.format ?? "human";
-    const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
     const project = findProject(process.cwd(), args.dir);
+    // Flags win over the configuration (README, "Configuration").
+    const settings = commandConfig(project, data);
+    refuseCloud(args, rawArgs, settings);
+    const format = args.format ?? settings.config.preferences.format;
+    const parallelism =
+      parseParallelism(args.parallelism) ?? configuredParallelism(settings.config.run.parallelism);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
-    const pipeline = selectPipeline(await loadPipelines(project, { log: data.log }), args.pipeline);
+    const loaded = await loadPipelines(project, {
+      log: data.log,
+      evalTimeout: settings.config.pipeline.eval_timeout,
+    });
+    const pipeline = selectPipeline(loaded, args.pipeline);
     report({ t: "loaded" });
     const registry = pluginRegistry(data.log, args.dir);
     const { runBuild } = await import("../../run/run-build.ts");
@@ -62,13 +74,14 @@ export default defineHmCommand({
       project,
       pipeline,
       registry,
-      runnerFlag: args.runner,
+      runnerFlag: args.runner ?? settings.config.run.runner,
       parallelism,
       keepGoing: args["keep-going"] === true,
       format,
       logs: args.logs === true,
       extraEnv,
       allowHostInstall: args["allow-host-install"] === true,
+      source: buildSource(project.root, args.branch, args.message),
       log: data.log,
     });
   },
@@ -82,7 +95,16 @@ function parseParallelism(text: string | undefined): number | undefined {
   return Math.max(1, Number(text));
 }
 
-/** Every `-e KEY=VALUE` / `--env KEY=VALUE` / `--env=KEY=VALUE`, in order (a later key wins). */
+function configuredParallelism(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.max(1, value);
+}
+
+/**
+ * Every `-e KEY=VALUE` / `--env KEY=VALUE` / `--env=KEY=VALUE`, in order (a
+ * later key wins). `-e KEY` passes this process's value of KEY, as `docker
+ * run -e` does; an unset KEY is an error rather than a step that silently
+ * runs without it.
+ */
 function envPairs(rawArgs: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (let i = 0; i < rawArgs.length; i++) {
@@ -93,10 +115,24 @@ function envPairs(rawArgs: readonly string[]): Record<string, string> {
     else if (token.startsWith("--env=")) pair = token.slice("--env=".length);
     else continue;
     const eq = pair?.indexOf("=") ?? -1;
+    if (pair !== undefined && eq < 0 && pair !== "") {
+      env[pair] = hostValue(token, pair);
+      continue;
+    }
     if (pair === undefined || eq <= 0) {
       throw new HmError("E_USAGE", `${token} '${pair ?? ""}': expected KEY=VALUE`);
     }
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
+}
+
+function hostValue(token: string, name: string): string {
+  const value = process.env[name];
+  if (value === undefined) {
+    throw new HmError("E_USAGE", `${token} ${name}: ${name} is not set in this environment`, {
+      hint: `set it before hm run, or pass ${token} ${name}=VALUE (${token} ${name}= for an empty value)`,
+    });
+  }
+  return value;
 }

@@ -49,6 +49,7 @@ export class Dispatcher {
       run_id: options.runId,
       plan: { step_count: graph.size, chain_count: graph.chainCount, default_runner: options.defaultRunner },
       started_at: startedAt,
+      ...(options.source === undefined ? {} : { source: options.source }),
     };
     await this.gated(buildStart);
     options.emit(buildStart);
