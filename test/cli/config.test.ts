@@ -8,8 +8,9 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CONFIG_KEYS } from "../../src/cli/config/keys.ts";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
-import { runDirs, runHm, tempDir } from "../helpers/hm.ts";
+import { REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-config-");
@@ -223,3 +224,9 @@ export default { slug: "ci", pipeline: pipeline([sh("true")]) };
   });
   expect(env.exitCode).toBe(0);
 }, 30_000);
+
+test("the README's Configuration section documents every key", async () => {
+  const readme = await Bun.file(join(REPO_ROOT, "README.md")).text();
+  const section = readme.split("\n## Configuration\n")[1]?.split("\n## ")[0] ?? "";
+  for (const key of Object.keys(CONFIG_KEYS)) expect(section).toContain(`\`${key}\``);
+});

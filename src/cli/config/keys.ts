@@ -1,7 +1,7 @@
 /**
  * Every key hm reads from its configuration files (`docs/design.md`,
- * "Configuration"): the reference's keys, which a project written for it may
- * hold, and hm's own. Each key has one valibot schema; a file or variable
+ * "Configuration and the reference's flags"): the reference's keys, which a
+ * project written for it may hold, and hm's own. Each key has one valibot schema; a file or variable
  * that sets it is checked against it once, where it is read.
  */
 import * as v from "valibot";

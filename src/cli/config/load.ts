@@ -1,6 +1,6 @@
 /**
- * hm's layered configuration (`docs/design.md`, "Configuration"), lowest to
- * highest: defaults, `${XDG_CONFIG_HOME:-~/.config}/hm/config.toml`,
+ * hm's layered configuration (`docs/design.md`, "Configuration and the
+ * reference's flags"), lowest to highest: defaults, `${XDG_CONFIG_HOME:-~/.config}/hm/config.toml`,
  * `<project>/.hm/config.toml`, then `HM_*` variables, as the reference
  * layers them; command-line flags win over all of it (the commands apply
  * them). Every value is checked where it is read, and an error names the

@@ -1,7 +1,7 @@
 /**
  * One configuration file: read, parsed with Bun's TOML parser, and located.
- * Bun's parse error carries no usable line (docs/design.md,
- * "Configuration"), so the line is found by parsing growing prefixes of the
+ * Bun's parse error carries no usable line (`docs/design.md`,
+ * "Configuration and the reference's flags"), so the line is found by parsing growing prefixes of the
  * file: the first prefix that fails with the same message ends on the line
  * at fault.
  */
