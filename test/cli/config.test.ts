@@ -207,6 +207,13 @@ test("the reference's keys and variables are accepted without warnings", async (
   expect(r.exitCode).toBe(0);
   expect(r.stderr).not.toContain("unknown key");
   expect(r.stderr).toContain("[a] ran");
+
+  // They are read and checked, not skipped: a wrong value of one is named.
+  const wrong = await run(project('[preferences]\nauto_watch = "yes"\n'), ["--runner", "shell"]);
+  expect(wrong.exitCode).toBe(2);
+  expect(wrong.stderr).toContain(
+    `.hm/config.toml:2: 'preferences.auto_watch' must be true or false (got "yes")`,
+  );
 });
 
 test("[pipeline] eval_timeout limits each pipeline file; HM_EVAL_TIMEOUT wins over it", async () => {
