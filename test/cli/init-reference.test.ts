@@ -66,8 +66,16 @@ test("--github-actions writes a workflow that installs hm and runs hm run; an ex
   const path = join(root, ".github", "workflows", "hm.yml");
   const workflow = readFileSync(path, "utf8");
   expect(workflow).toContain("- run: hm run --logs");
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions' expression syntax, not a template
   expect(workflow).toContain("HM_URL: ${{ vars.HM_URL }}");
   expect(workflow).toContain("uses: actions/checkout@v4");
+  // Valid YAML, with the steps GitHub will run.
+  const parsed = Bun.YAML.parse(workflow) as { jobs: { hm: { steps: Array<Record<string, string>> } } };
+  expect(parsed.jobs.hm.steps.map((step) => step.uses ?? step.name ?? step.run)).toEqual([
+    "actions/checkout@v4",
+    "Install hm",
+    "hm run --logs",
+  ]);
   // The install step fails naming the variable when it is unset.
   const install = workflow.split("run: |\n")[1]?.split("\n      #")[0] ?? "";
   const script = install
