@@ -139,8 +139,5 @@ export function templateNamed(name: string): Template | undefined {
   return TEMPLATES.find((t) => t.name === name || t.aliases?.includes(name));
 }
 
-/** Every name `-t` takes: each template's, then the aliases. */
-export const TEMPLATE_NAMES: readonly string[] = [
-  ...TEMPLATES.map((t) => t.name),
-  ...TEMPLATES.flatMap((t) => t.aliases ?? []),
-];
+/** Every name `-t` takes: each template's, followed by its aliases. */
+export const TEMPLATE_NAMES: readonly string[] = TEMPLATES.flatMap((t) => [t.name, ...(t.aliases ?? [])]);
