@@ -46,6 +46,8 @@ interface RunBuildOptions {
   readonly pipeline: LoadedPipeline;
   readonly registry: PluginRegistry;
   readonly runnerFlag: string | undefined;
+  /** Where `runnerFlag` came from when not `--runner` (a configuration file and line, a variable). */
+  readonly runnerOrigin?: string | undefined;
   readonly parallelism: number | undefined;
   readonly keepGoing: boolean;
   readonly format: OutputFormat;
@@ -66,6 +68,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   const { graph } = options.pipeline;
   const choices = resolveRunners(graph, options.registry, {
     runnerFlag: options.runnerFlag,
+    runnerOrigin: options.runnerOrigin,
     builtins: BUILTIN_RUNNERS,
     builtinDefault: DEFAULT_BUILTIN_RUNNER,
   });

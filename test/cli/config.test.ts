@@ -80,7 +80,12 @@ test("the project file wins over the user file, HM_* over both, and a flag over 
 
   const envWins = await run(p, ["--format", "json"], { HM_RUN__RUNNER: "from-env" });
   expect(envWins.exitCode).toBe(7);
-  expect(envWins.stderr).toContain("runner 'from-env'");
+  expect(envWins.stderr).toContain("runner 'from-env' (set in HM_RUN__RUNNER), but no plugin provides it");
+
+  const fileNamed = await run(project('[run]\nrunner = "nosuch"\n'), []);
+  expect(fileNamed.exitCode).toBe(7);
+  expect(fileNamed.stderr).toContain("runner 'nosuch' (set in ");
+  expect(fileNamed.stderr).toContain(".hm/config.toml:2), but no plugin provides it");
 
   const flagWins = await run(p, ["--format", "json", "--runner", "shell"], { HM_RUN__RUNNER: "from-env" });
   expect(flagWins.exitCode).toBe(0);

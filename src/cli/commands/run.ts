@@ -75,6 +75,7 @@ export default defineHmCommand({
       pipeline,
       registry,
       runnerFlag: args.runner ?? settings.config.run.runner,
+      runnerOrigin: args.runner === undefined ? configuredIn(settings.origin.get("run.runner")) : undefined,
       parallelism,
       keepGoing: args["keep-going"] === true,
       format,
@@ -93,6 +94,10 @@ function parseParallelism(text: string | undefined): number | undefined {
     throw new HmError("E_USAGE", `--parallelism '${text}': expected a whole number (0 means 1)`);
   }
   return Math.max(1, Number(text));
+}
+
+function configuredIn(origin: string | undefined): string | undefined {
+  return origin === undefined ? undefined : `set in ${origin}`;
 }
 
 function configuredParallelism(value: number | undefined): number | undefined {
