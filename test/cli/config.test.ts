@@ -57,7 +57,7 @@ test("[run] runner in the user config is the default runner", async () => {
   expect(r.exitCode).toBe(0);
   expect(runners(r.stdout)).toEqual(["shell"]);
   expect(stepLines(parseEventStream(r.stdout), "a")).toEqual(["ran"]);
-});
+}, 60_000);
 
 test("without XDG_CONFIG_HOME the user config is ~/.config/hm/config.toml", async () => {
   const p = project();
@@ -70,7 +70,7 @@ test("without XDG_CONFIG_HOME the user config is ~/.config/hm/config.toml", asyn
   });
   expect(r.exitCode).toBe(0);
   expect(runners(r.stdout)).toEqual(["shell"]);
-});
+}, 60_000);
 
 test("the project file wins over the user file, HM_* over both, and a flag over everything", async () => {
   const p = project('[run]\nrunner = "shell"\n', '[run]\nrunner = "from-user"\n');
@@ -90,7 +90,7 @@ test("the project file wins over the user file, HM_* over both, and a flag over 
   const flagWins = await run(p, ["--format", "json", "--runner", "shell"], { HM_RUN__RUNNER: "from-env" });
   expect(flagWins.exitCode).toBe(0);
   expect(runners(flagWins.stdout)).toEqual(["shell"]);
-});
+}, 60_000);
 
 test('[preferences] format = "json" makes hm run print JSON lines; --format human wins over it', async () => {
   const p = project('[preferences]\nformat = "json"\n\n[run]\nrunner = "shell"\n');
@@ -102,7 +102,7 @@ test('[preferences] format = "json" makes hm run print JSON lines; --format huma
   expect(human.exitCode).toBe(0);
   expect(human.stdout).toBe("");
   expect(human.stderr).toContain("[a] ran");
-});
+}, 60_000);
 
 test("[run] parallelism = 1 runs independent steps one at a time", async () => {
   // Each step holds a lock directory while it runs: two at once make one fail.
@@ -121,7 +121,7 @@ export default { slug: "ci", pipeline: pipeline([${step("a")}, ${step("b")}]) };
   const two = await run(p, ["--logs", "--parallelism", "2"]);
   expect(two.exitCode).toBe(1);
   expect(two.stderr).toContain("overlap");
-}, 30_000);
+}, 60_000);
 
 test("an unknown key warns naming the file, line and key, with the nearest known key; the run goes on", async () => {
   const p = project('[run]\nrunner = "shell"\n\n[preferences]\nfromat = "json"\n');
@@ -133,7 +133,7 @@ test("an unknown key warns naming the file, line and key, with the nearest known
   const table = await run(project('[colud]\norg = "x"\n'), ["--runner", "shell", "--logs"]);
   expect(table.exitCode).toBe(0);
   expect(table.stderr).toContain(".hm/config.toml:1: unknown key 'colud' (did you mean 'cloud'?); ignored");
-});
+}, 60_000);
 
 test("a misspelt HM_<TABLE>__<KEY> variable warns naming it; hm's other HM_* variables do not", async () => {
   const p = project('[run]\nrunner = "shell"\n');
@@ -143,7 +143,7 @@ test("a misspelt HM_<TABLE>__<KEY> variable warns naming it; hm's other HM_* var
     "HM_RUN__RUNER: unknown key 'run.runer' (did you mean HM_RUN__RUNNER?); ignored",
   );
   expect(r.stderr).not.toContain("HM_SHELL_SIBLINGS");
-});
+}, 60_000);
 
 test("a TOML syntax error stops the command naming the file and line (exit 2), and nothing runs", async () => {
   const p = project('[run]\nrunner = "shell"\n\n[cloud\norg = "x"\n');
@@ -157,7 +157,7 @@ test("a TOML syntax error stops the command naming the file and line (exit 2), a
   const render = await runHm(["render", "-d", user.root], { env: { XDG_CONFIG_HOME: user.xdg } });
   expect(render.exitCode).toBe(2);
   expect(render.stderr).toContain(`${user.userFile}:1: not valid TOML`);
-});
+}, 60_000);
 
 test("a value of the wrong type names the file, line, key and what it must be (exit 2)", async () => {
   const p = project('[run]\nrunner = "shell"\nparallelism = "four"\n');
@@ -177,7 +177,7 @@ test("a value of the wrong type names the file, line, key and what it must be (e
   const table = await run(project('run = "shell"\n'), ["--logs"]);
   expect(table.exitCode).toBe(2);
   expect(table.stderr).toContain(".hm/config.toml:1: 'run' must be a table ([run])");
-});
+}, 60_000);
 
 test('backend = "cloud" stops hm run with exit 3 naming where it is set; --backend docker runs here', async () => {
   const p = project('backend = "cloud"\n\n[cloud]\norg = "acme"\n');
@@ -197,7 +197,7 @@ test('backend = "cloud" stops hm run with exit 3 naming where it is set; --backe
   expect(env.stderr).toContain('backend = "cloud" (set in HM_BACKEND)');
   const envDocker = await run(p, ["--runner", "shell", "--logs"], { HM_BACKEND: "docker" });
   expect(envDocker.exitCode).toBe(0);
-});
+}, 60_000);
 
 test("the reference's keys and variables are accepted without warnings", async () => {
   const p = project(
@@ -219,7 +219,7 @@ test("the reference's keys and variables are accepted without warnings", async (
   expect(wrong.stderr).toContain(
     `.hm/config.toml:2: 'preferences.auto_watch' must be true or false (got "yes")`,
   );
-});
+}, 60_000);
 
 test("[pipeline] eval_timeout limits each pipeline file; HM_EVAL_TIMEOUT wins over it", async () => {
   const looping = `import { pipeline, sh } from "@harmont/hm";
@@ -235,10 +235,10 @@ export default { slug: "ci", pipeline: pipeline([sh("true")]) };
     env: { XDG_CONFIG_HOME: p.xdg, HM_EVAL_TIMEOUT: "20" },
   });
   expect(env.exitCode).toBe(0);
-}, 30_000);
+}, 60_000);
 
 test("the README's Configuration section documents every key", async () => {
   const readme = await Bun.file(join(REPO_ROOT, "README.md")).text();
   const section = readme.split("\n## Configuration\n")[1]?.split("\n## ")[0] ?? "";
   for (const key of Object.keys(CONFIG_KEYS)) expect(section).toContain(`\`${key}\``);
-});
+}, 60_000);

@@ -27,7 +27,7 @@ test("-t js writes the JavaScript / TypeScript template, as the reference's js d
   expect(readFileSync(join(root, ".hm", "pipeline.ts"), "utf8")).toBe(
     templateNamed("node")?.source as string,
   );
-});
+}, 60_000);
 
 test("-t nextjs writes a pipeline that builds and lints through the package.json scripts", async () => {
   const root = emptyProject({ "package.json": '{"scripts":{"build":"next build","lint":"next lint"}}' });
@@ -40,13 +40,13 @@ test("-t nextjs writes a pipeline that builds and lints through the package.json
   expect(commands.some((c: string) => c.includes("run build"))).toBe(true);
   expect(commands.some((c: string) => c.includes("run lint"))).toBe(true);
   expect(commands.some((c: string) => c.includes("run test"))).toBe(false);
-});
+}, 60_000);
 
 test("__pycache__/ joins .hm/.gitignore", async () => {
   const root = emptyProject();
   await runHm(["init", "-t", "shell", "-d", root]);
   expect(readFileSync(join(root, ".hm", ".gitignore"), "utf8").split("\n")).toContain("__pycache__/");
-});
+}, 60_000);
 
 test("init hints at GitHub Actions, naming existing workflows when there are some", async () => {
   const plain = emptyProject();
@@ -57,7 +57,7 @@ test("init hints at GitHub Actions, naming existing workflows when there are som
   const withWorkflows = emptyProject({ ".github/workflows/ci.yaml": "on: push\n" });
   const w = await runHm(["init", "-t", "shell", "-d", withWorkflows]);
   expect(w.stderr).toContain(`found GitHub Actions workflows in ${withWorkflows}/.github/workflows/`);
-});
+}, 60_000);
 
 test("--github-actions writes a workflow that installs hm and runs hm run; an existing one is kept", async () => {
   const root = emptyProject();
@@ -91,4 +91,4 @@ test("--github-actions writes a workflow that installs hm and runs hm run; an ex
   expect(again.exitCode).toBe(0);
   expect(again.stderr).toContain("already exists — left as it is");
   expect(readFileSync(path, "utf8")).toBe("# mine\n");
-});
+}, 60_000);

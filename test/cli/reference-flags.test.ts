@@ -80,7 +80,7 @@ test("-b and -m are recorded in build_start; without -b the checkout's branch an
   expect(buildStart(outside.stdout).source).toEqual({ branch: "main", commit: null, message: "x" });
   // Steps get no variables from them, as with the reference.
   expect(stepLines(parseEventStream(outside.stdout), "a")).toEqual(["FOO=[]"]);
-});
+}, 60_000);
 
 test("-e KEY passes this shell's value of KEY; an unset KEY stops the run before anything runs (exit 2)", async () => {
   const p = project();
@@ -98,7 +98,7 @@ test("-e KEY passes this shell's value of KEY; an unset KEY stops the run before
     "-e HM_TEST_SURELY_UNSET: HM_TEST_SURELY_UNSET is not set in this environment",
   );
   expect(existsSync(fresh.marker)).toBe(false);
-});
+}, 60_000);
 
 test("--backend docker runs here; an unknown --backend is a usage error naming the choices", async () => {
   const p = project();
@@ -110,7 +110,7 @@ test("--backend docker runs here; an unknown --backend is a usage error naming t
   expect(other.exitCode).toBe(2);
   expect(other.stderr).toContain("unknown --backend 'vm'");
   expect(other.stderr).toContain("available: docker, cloud");
-});
+}, 60_000);
 
 for (const [flags, says] of [
   [["--backend", "cloud"], "--backend cloud: hm runs pipelines on this machine only"],
@@ -125,7 +125,7 @@ for (const [flags, says] of [
     expect(r.stderr).toContain(says);
     expect(r.stderr).not.toContain("unknown option");
     expect(existsSync(p.marker)).toBe(false);
-  });
+  }, 60_000);
 }
 
 test("hidden --api-url URL and --debug-trace PATH are accepted before or after the command", async () => {
@@ -151,10 +151,10 @@ test("hidden --api-url URL and --debug-trace PATH are accepted before or after t
   expect(emptyInFile.stderr).toContain("'cloud.api_url' must be a URL");
   const overridden = await runHm(["render", "-d", p.root, "--api-url", "https://x.test"]);
   expect(overridden.exitCode).toBe(2);
-});
+}, 60_000);
 
 test("hm version keeps its three lines", async () => {
   const r = await runHm(["version"]);
   expect(r.exitCode).toBe(0);
   expect(r.stdout.trimEnd().split("\n")).toHaveLength(3);
-});
+}, 60_000);

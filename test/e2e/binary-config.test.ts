@@ -37,4 +37,4 @@ test("dist/hm takes its runner and format from .hm/config.toml, warns on an unkn
     message: "from the binary",
   });
   expect(events.flatMap((e) => (e.kind === "step_start" ? [e.runner] : []))).toEqual(["shell"]);
-});
+}, 60_000);

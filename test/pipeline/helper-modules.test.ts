@@ -36,7 +36,7 @@ test("a top-level helper module is skipped and the pipeline that imports it rend
   expect(verbose.exitCode).toBe(0);
   expect(verbose.stderr).toContain(".hm/common.ts exports no pipeline definition: skipped");
   expect(JSON.parse(verbose.stdout).graph.nodes[0].step.label).toBe("lint");
-});
+}, 60_000);
 
 test("with no module exporting a pipeline it is still an error naming the files (exit 2)", async () => {
   const root = project({ ".hm/common.ts": HELPER, ".hm/more.ts": "export const x = 1;\n" });
@@ -44,7 +44,7 @@ test("with no module exporting a pipeline it is still an error naming the files 
   expect(r.exitCode).toBe(2);
   expect(r.stderr).toContain("✘ none of .hm/common.ts, .hm/more.ts exports a pipeline definition");
   expect(r.stderr).toContain("export default");
-});
+}, 60_000);
 
 test("a helper beside an .ir.json pipeline is skipped too", async () => {
   const ir = JSON.stringify({ version: "0", steps: [{ type: "command", key: "a", cmd: "true" }] });
@@ -52,4 +52,4 @@ test("a helper beside an .ir.json pipeline is skipped too", async () => {
   const r = await runHm(["pipelines", "-d", root]);
   expect(r.stderr).toBe("");
   expect(r.exitCode).toBe(0);
-});
+}, 60_000);

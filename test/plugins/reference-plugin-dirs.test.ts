@@ -42,7 +42,7 @@ test("a plugin in <project>/.harmont/plugins/ is loaded like one in .hm/plugins/
   const info = await hm(["plugin", "info", "harmont-fixture-noop"], root);
   expect(info.exitCode).toBe(0);
   expect(JSON.parse(info.stdout).name).toBe("harmont-fixture-noop");
-});
+}, 60_000);
 
 test(".hm/plugins/ shadows the same plugin in .harmont/plugins/", async () => {
   const root = projectWithPlugin([".harmont/plugins", ".hm/plugins"]);
@@ -51,7 +51,7 @@ test(".hm/plugins/ shadows the same plugin in .harmont/plugins/", async () => {
   expect(list.stdout).toContain(
     `harmont-fixture-noop (${join(root, ".harmont", "plugins", `noop.${LIBRARY_EXTENSION}`)}) shadowed by ${join(root, ".hm", "plugins", `noop.${LIBRARY_EXTENSION}`)}`,
   );
-});
+}, 60_000);
 
 test("hm plugin info docker describes the built-in runner in a manifest's shape", async () => {
   const info = await hm(["plugin", "info", "docker"]);
@@ -68,4 +68,4 @@ test("hm plugin info docker describes the built-in runner in a manifest's shape"
   const unknown = await hm(["plugin", "info", "nosuch"]);
   expect(unknown.exitCode).toBe(2);
   expect(unknown.stderr).toContain("no plugin named 'nosuch'");
-});
+}, 60_000);
