@@ -9,6 +9,8 @@ export const ExitCode = {
   ok: 0,
   buildFailed: 1,
   usage: 2,
+  /** Harmont Cloud was asked for (`backend = "cloud"`, `--cloud`, `--org`…): hm runs locally only. */
+  cloudOnly: 3,
   network: 4,
   pluginLoad: 5,
   pluginRuntime: 6,
@@ -31,6 +33,8 @@ type ErrorCode =
   | "E_WORKSPACE"
   | "E_DOCKER_UNREACHABLE"
   | "E_PROJECT"
+  | "E_CONFIG"
+  | "E_CLOUD_ONLY"
   | "E_INIT"
   | "E_PLUGIN_LOAD"
   | "E_PLUGIN_RUNTIME"
@@ -49,6 +53,8 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_WORKSPACE: ExitCode.buildFailed,
   E_DOCKER_UNREACHABLE: ExitCode.network,
   E_PROJECT: ExitCode.usage,
+  E_CONFIG: ExitCode.usage,
+  E_CLOUD_ONLY: ExitCode.cloudOnly,
   E_INIT: ExitCode.usage,
   E_PLUGIN_LOAD: ExitCode.pluginLoad,
   E_PLUGIN_RUNTIME: ExitCode.pluginRuntime,

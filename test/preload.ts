@@ -1,6 +1,7 @@
 /** Runs before any test file: builds the native fixtures and first-party plugins (only what changed). */
-import { plugin } from "bun";
+
 import { setDefaultTimeout } from "bun:test";
+import { plugin } from "bun";
 import { buildNative } from "../scripts/build-native.ts";
 
 /**

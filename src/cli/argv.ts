@@ -6,8 +6,8 @@
  * the command.
  */
 import { HmError } from "../errors.ts";
-import type { CommandArgs, OptionInfo } from "./command-args.ts";
 import { didYouMean, nearest } from "../suggest.ts";
+import type { CommandArgs, OptionInfo } from "./command-args.ts";
 
 /** Throws a usage error naming the first bad token. `command` is the full name, e.g. "hm render". */
 export function checkArgs(command: string, args: CommandArgs, tokens: readonly string[]): void {

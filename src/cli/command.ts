@@ -6,6 +6,8 @@ import type { Logger } from "../log.ts";
 export interface HmCommandData {
   /** The logger made for this invocation (`-v`); pass it to what logs. */
   readonly log: Logger;
+  /** The hidden global `--api-url URL` (the reference's; sets `cloud.api_url`). */
+  readonly apiUrl?: string;
 }
 
 type HmCommandContext<A extends ArgsDef> = CommandContext<A> & { data: HmCommandData };

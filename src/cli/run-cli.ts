@@ -6,6 +6,7 @@
 import { runCommand } from "citty";
 import { ExitCode, HmError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { didYouMean } from "../suggest.ts";
 import { disableColor } from "../term.ts";
 import { checkArgs } from "./argv.ts";
 import type { HmCommandData } from "./command.ts";
@@ -18,7 +19,7 @@ import {
   visibleSubCommands,
 } from "./command-args.ts";
 import { printError, writeStdout } from "./output.ts";
-import { didYouMean } from "../suggest.ts";
+import { takeReferenceGlobals } from "./reference-globals.ts";
 import { renderHelp } from "./usage.ts";
 
 interface Resolved {
@@ -81,12 +82,16 @@ interface CliOptions {
 /** Runs hm with `argv` (without the executable) and returns the exit code. */
 export async function runCli(root: AnyCommand, argv: string[], options: CliOptions): Promise<number> {
   const dashes = argv.indexOf("--");
-  const head = dashes < 0 ? argv : argv.slice(0, dashes);
+  const builtins = await subCommandsOf(root);
+  const references = takeReferenceGlobals(
+    dashes < 0 ? argv : argv.slice(0, dashes),
+    new Set(Object.keys(builtins)),
+  );
+  const head = references.tokens;
   const tail = dashes < 0 ? [] : argv.slice(dashes);
   const isGlobal = (t: string) => t === "-v" || t === "--verbose" || t === "--no-color";
   // hm's own flags may follow a built-in command; after a plugin verb they belong to the plugin.
   const wordAt = head.findIndex((t) => !t.startsWith("-"));
-  const builtins = await subCommandsOf(root);
   const pluginVerb = wordAt >= 0 && !((head[wordAt] as string) in builtins);
   const globalZone = pluginVerb ? head.slice(0, wordAt) : head;
   const verbose = globalZone.includes("-v") || globalZone.includes("--verbose");
@@ -95,6 +100,10 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
   if (globalZone.includes("--no-color")) disableColor();
 
   try {
+    if (references.error !== undefined) throw references.error;
+    if (references.debugTrace !== undefined) {
+      log.warn(`--debug-trace ${references.debugTrace}: hm writes no trace file (-v shows debug lines)`);
+    }
     if (globalZone.includes("--version") || globalZone.includes("-V")) {
       await writeStdout(`hm ${options.version}\n`);
       return ExitCode.ok;
@@ -146,7 +155,10 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       });
     }
     checkArgs(resolved.names.join(" "), await argsOf(leaf), resolved.rest);
-    const data: HmCommandData = { log };
+    const data: HmCommandData = {
+      log,
+      ...(references.apiUrl === undefined ? {} : { apiUrl: references.apiUrl }),
+    };
     const { result } = await runCommand(leaf, { rawArgs: resolved.rest, data });
     return typeof result === "number" ? result : ExitCode.ok;
   } catch (error) {

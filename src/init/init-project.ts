@@ -45,6 +45,8 @@ export function initProject(projectDir: string, template: Template | null, force
   write(".hm/types/hm-toolchains.d.ts", TOOLCHAIN_DECLARATIONS);
   write(".hm/tsconfig.json", editorTsconfig());
   ensureGitignored(join(hmDir, ".gitignore"), "node_modules/");
+  // Python's bytecode cache, left by `.hm/*.py` pipelines and their helpers.
+  ensureGitignored(join(hmDir, ".gitignore"), "__pycache__/");
   return { written, skippedTemplate };
 }
 

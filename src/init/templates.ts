@@ -8,6 +8,8 @@ export interface Template {
   readonly name: string;
   readonly label: string;
   readonly source: string;
+  /** Other names `-t` takes for it (the reference's template names). */
+  readonly aliases?: readonly string[];
 }
 
 /** A template on one toolchain: `setup` builds `project`, whose `leaves` are the pipeline's checks. */
@@ -40,11 +42,22 @@ export const TEMPLATES: readonly Template[] = [
   {
     name: "node",
     label: "JavaScript / TypeScript (Node.js)",
+    aliases: ["js"],
     source: toolchainTemplate(
       "js",
       'js.project({ path: "." })',
       '[project.run("build"), project.run("test"), project.run("lint")]',
       "\n// The package manager (npm, pnpm, yarn or bun) is detected from package.json and the lockfile.",
+    ),
+  },
+  {
+    name: "nextjs",
+    label: "Next.js",
+    source: toolchainTemplate(
+      "js",
+      'js.project({ path: "." })',
+      '[project.run("build"), project.run("lint")]',
+      '\n// next build and next lint, through the package.json scripts a Next.js app starts with;\n// add project.run("test") once the app has a test script.',
     ),
   },
   {
@@ -123,5 +136,8 @@ export default {
 ];
 
 export function templateNamed(name: string): Template | undefined {
-  return TEMPLATES.find((t) => t.name === name);
+  return TEMPLATES.find((t) => t.name === name || t.aliases?.includes(name));
 }
+
+/** Every name `-t` takes: each template's, followed by its aliases. */
+export const TEMPLATE_NAMES: readonly string[] = TEMPLATES.flatMap((t) => [t.name, ...(t.aliases ?? [])]);

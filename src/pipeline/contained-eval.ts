@@ -32,9 +32,10 @@ export type ModuleOutcome =
  */
 export async function evaluateContained(
   files: Omit<EvalRequest, "limitSeconds">,
-  hiddenEnv: readonly string[] = [],
+  options: { readonly hiddenEnv?: readonly string[]; readonly configuredLimit?: number | undefined } = {},
 ): Promise<Map<string, ModuleOutcome>> {
-  const limitSeconds = evalTimeout();
+  const hiddenEnv = options.hiddenEnv ?? [];
+  const limitSeconds = evalTimeout(options.configuredLimit);
   const request: EvalRequest = { ...files, limitSeconds };
   const outcomes = new Map<string, ModuleOutcome>();
   const shown = (path: string) => shownPath(path, request.root);
@@ -125,10 +126,10 @@ export async function evaluateContained(
   return outcomes;
 }
 
-/** `HM_EVAL_TIMEOUT` in seconds (fractions allowed), else the default. */
-function evalTimeout(): number {
+/** `HM_EVAL_TIMEOUT` in seconds (fractions allowed), else the configured limit (`pipeline.eval_timeout`), else the default. */
+function evalTimeout(configured: number | undefined): number {
   const raw = process.env[EVAL_TIMEOUT_VARIABLE];
-  if (raw === undefined || raw === "") return DEFAULT_EVAL_TIMEOUT;
+  if (raw === undefined || raw === "") return configured ?? DEFAULT_EVAL_TIMEOUT;
   const seconds = Number(raw);
   // At most a day: far beyond any real pipeline, and well inside what a timer can wait.
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400 || raw.trim() !== raw) {

@@ -14,6 +14,7 @@ import type { GraphIR } from "../protocol/ir.ts";
 import { evaluateContained, type ModuleOutcome } from "./contained-eval.ts";
 import { RenderedEntrySchema } from "./eval-protocol.ts";
 import { parseIR } from "./graph.ts";
+import { NO_DEFINITION_HINT } from "./module-exports.ts";
 import { listPipelineFiles, type Project } from "./project.ts";
 import type { EnvelopePipeline } from "./sdk/envelope.ts";
 import { shownPath } from "./source-location.ts";
@@ -34,6 +35,8 @@ interface LoadOptions {
   readonly now?: number;
   /** Variables the pipeline files must not see (`hm run --secret`): left out of their environment. */
   readonly hiddenEnv?: readonly string[];
+  /** Seconds each pipeline file may take (`pipeline.eval_timeout`); `HM_EVAL_TIMEOUT` wins. */
+  readonly evalTimeout?: number | undefined;
 }
 
 export async function loadPipelines(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
@@ -58,9 +61,13 @@ export async function loadPipelines(project: Project, options: LoadOptions): Pro
   const modules = files.filter((f) => f.kind !== "ir").map((f) => f.path);
   const outcomes =
     modules.length > 0
-      ? await evaluateContained({ root: project.root, now, paths: modules }, options.hiddenEnv)
+      ? await evaluateContained(
+          { root: project.root, now, paths: modules },
+          { hiddenEnv: options.hiddenEnv ?? [], configuredLimit: options.evalTimeout },
+        )
       : new Map<string, ModuleOutcome>();
   const loaded: LoadedPipeline[] = [];
+  const helpers: string[] = [];
   const slugSource = new Map<string, string>();
   for (const file of files) {
     const source = shown(file.path);
@@ -75,11 +82,24 @@ export async function loadPipelines(project: Project, options: LoadOptions): Pro
     if (outcome === undefined) throw new HmError("E_INTERNAL", `${source} was not evaluated`);
     for (const warning of outcome.warnings) options.log.warn(warning);
     if (!outcome.ok) throw outcome.error;
+    if (outcome.entries.length === 0) {
+      helpers.push(source);
+      options.log.debug(
+        `${source} exports no pipeline definition: skipped (a helper the pipeline files import)`,
+      );
+    }
     for (const rendered of outcome.entries) {
       const pipeline = checkedEntry(rendered, source);
       claimSlug(slugSource, pipeline.entry.slug, source);
       loaded.push(pipeline);
     }
+  }
+  if (loaded.length === 0 && helpers.length > 0) {
+    const what =
+      helpers.length === 1
+        ? `${helpers[0]} exports no pipeline definition`
+        : `none of ${helpers.join(", ")} exports a pipeline definition`;
+    throw new HmError("E_PIPELINE_RENDER", what, { hint: NO_DEFINITION_HINT });
   }
   return loaded;
 }

@@ -20,7 +20,15 @@ interface ModuleDefinitions {
   readonly warnings: string[];
 }
 
-/** The definitions `mod` exports; `source` is the file as the user sees it. */
+/** What to do when no pipeline file exports a definition. */
+export const NO_DEFINITION_HINT = `export default ${DEFINITION_SHAPE} (or export const pipelines = [...]) from a file in .hm/`;
+
+/**
+ * The definitions `mod` exports; `source` is the file as the user sees it.
+ * A module with neither export defines none: it is a helper the pipeline
+ * files import, skipped as the reference skips it (load.ts says so with -v,
+ * and stops when no file defines any).
+ */
 export function moduleDefinitions(mod: Record<string, unknown>, source: string): ModuleDefinitions {
   const [exportName, exported] =
     mod.default !== undefined
@@ -28,13 +36,7 @@ export function moduleDefinitions(mod: Record<string, unknown>, source: string):
       : mod.pipelines !== undefined
         ? ["export const pipelines", mod.pipelines]
         : [null, undefined];
-  if (exportName === null) {
-    throw new HmError("E_PIPELINE_RENDER", `${source} exports no pipeline definition`, {
-      hint:
-        `export default ${DEFINITION_SHAPE} (or export const pipelines = [...]); ` +
-        "shared helpers belong in a subdirectory such as .hm/lib/",
-    });
-  }
+  if (exportName === null) return { definitions: [], warnings: [] };
   if (Array.isArray(exported) && exported.length === 0) {
     throw new HmError("E_PIPELINE_RENDER", `${source}: ${exportName} is an empty list of pipelines`, {
       hint: `put at least one ${DEFINITION_SHAPE} in it`,

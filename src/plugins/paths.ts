@@ -33,6 +33,11 @@ export function projectPluginDir(projectRoot: string): string {
   return join(projectRoot, ".hm", "plugins");
 }
 
+/** The reference's `<project>/.harmont/plugins/`, read like `.hm/plugins/` (which shadows it). */
+export function legacyProjectPluginDir(projectRoot: string): string {
+  return join(projectRoot, ".harmont", "plugins");
+}
+
 export function envPluginDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.HM_PLUGIN_PATH ?? "").split(delimiter).filter((d) => d !== "");
 }

@@ -9,14 +9,20 @@
  * this is listed as broken with its path and reason; the others still work.
  */
 import { existsSync, readdirSync, type Stats, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { type PluginManifest, validateManifest } from "../protocol/index.ts";
 import { HM_PLUGIN_API_VERSION } from "../version.ts";
 import type { ManifestCache, Recorded } from "./manifest-cache.ts";
 import { type ProbeVerdict, probeManifests } from "./manifest-probe.ts";
 import { decodeManifestBytes } from "./manifest-reader.ts";
 import { LibraryError } from "./native-library.ts";
-import { envPluginDirs, LIBRARY_EXTENSION, projectPluginDir, userPluginDir } from "./paths.ts";
+import {
+  envPluginDirs,
+  LIBRARY_EXTENSION,
+  legacyProjectPluginDir,
+  projectPluginDir,
+  userPluginDir,
+} from "./paths.ts";
 
 type PluginSource = "bundled" | "user" | "project" | "path";
 
@@ -116,7 +122,12 @@ export function pluginDirectories(
   const dirs: PluginDir[] = [];
   if (bundled !== null) dirs.push({ ...bundled, source: "bundled" });
   dirs.push({ dir: userPluginDir(env), source: "user" });
-  if (projectRoot !== null) dirs.push({ dir: projectPluginDir(projectRoot), source: "project" });
+  if (projectRoot !== null) {
+    const legacy = legacyProjectPluginDir(projectRoot);
+    // A project at $HOME: its .harmont/plugins is the user directory, already listed.
+    if (resolve(legacy) !== resolve(userPluginDir(env))) dirs.push({ dir: legacy, source: "project" });
+    dirs.push({ dir: projectPluginDir(projectRoot), source: "project" });
+  }
   for (const dir of envPluginDirs(env)) dirs.push({ dir, source: "path" });
   return dirs;
 }

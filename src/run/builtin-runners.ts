@@ -9,11 +9,18 @@ import type { BuiltinRunner } from "../runner/contract.ts";
 
 export interface RegisteredRunner {
   readonly name: string;
+  /** What `hm plugin info <name>` says it does. */
+  readonly description: string;
   load(): Promise<BuiltinRunner>;
 }
 
 export const BUILTIN_RUNNERS: readonly RegisteredRunner[] = [
-  { name: "docker", load: () => import("../docker/runner.ts").then((m) => m.dockerRunner) },
+  {
+    name: "docker",
+    description:
+      "Built into hm: runs each step with sh -c in a container of its image (default ubuntu:24.04) on the Docker engine at DOCKER_HOST, else /var/run/docker.sock; caches steps as images",
+    load: () => import("../docker/runner.ts").then((m) => m.dockerRunner),
+  },
 ];
 
 /** The names of the built-in runners; a plugin claiming one conflicts. */

@@ -6,6 +6,7 @@
  * Times are milliseconds since the epoch; durations are milliseconds.
  */
 import type { BuildEvent, StdStream } from "../protocol/index.ts";
+import type { BuildSource } from "./build-source.ts";
 
 export type SkipReason = "dependency failed" | "cancelled";
 
@@ -29,6 +30,8 @@ export type HmEvent =
       started_at: number;
       /** Only on a run of part of the pipeline. */
       selection?: Selection;
+      /** hm's: the branch, commit and message (`hm run -b/-m`); not sent to hooks. */
+      source?: BuildSource;
     }
   | {
       kind: "step_queued";
@@ -61,7 +64,7 @@ export function toProtocolEvent(event: HmEvent): BuildEvent | null {
   switch (event.kind) {
     case "build_start":
       return {
-        kind: "build_start",
+        kind: event.kind,
         run_id: event.run_id,
         started_at: event.started_at,
         plan: {

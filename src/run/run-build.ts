@@ -19,6 +19,7 @@ import { forgetStep, nameStep, report } from "../report-channel/writer.ts";
 import type { ConnectedRunner, Executor, RunnerSession } from "../runner/contract.ts";
 import { runnerRunDirectory } from "../runner/run-directory.ts";
 import { handleStopSignals } from "../signals.ts";
+import type { BuildSource } from "./build-source.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
 import type { HmEvent, HmEventKind, Selection } from "./events.ts";
@@ -47,6 +48,8 @@ interface RunBuildOptions {
   readonly pipeline: LoadedPipeline;
   readonly registry: PluginRegistry;
   readonly runnerFlag: string | undefined;
+  /** Where `runnerFlag` came from when not `--runner` (a configuration file and line, a variable). */
+  readonly runnerOrigin?: string | undefined;
   readonly parallelism: number | undefined;
   readonly keepGoing: boolean;
   readonly format: OutputFormat;
@@ -59,6 +62,8 @@ interface RunBuildOptions {
   readonly allowHostInstall: boolean;
   /** `--only`: the pipeline's graph is already cut to this part (src/cli/only-steps.ts). */
   readonly selection?: Selection;
+  /** Branch, commit and message recorded in build_start (`-b`, `-m`). */
+  readonly source?: BuildSource;
   readonly log: Logger;
 }
 
@@ -69,6 +74,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   const { graph } = options.pipeline;
   const choices = resolveRunners(graph, options.registry, {
     runnerFlag: options.runnerFlag,
+    runnerOrigin: options.runnerOrigin,
     builtins: BUILTIN_RUNNERS,
     builtinDefault: DEFAULT_BUILTIN_RUNNER,
   });
@@ -220,6 +226,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       extraEnv: options.extraEnv,
       secretEnv: secrets,
       ...(options.selection === undefined ? {} : { selection: options.selection }),
+      ...(options.source === undefined ? {} : { source: options.source }),
       emit: (raw: HmEvent) => {
         // The one place events pass before anything shows or keeps them (`docs/design.md`, "Secrets").
         const event = mask.event(raw);

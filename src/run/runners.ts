@@ -43,6 +43,8 @@ export function resolveRunners(
   registry: PluginRegistry,
   options: {
     runnerFlag: string | undefined;
+    /** Where `runnerFlag` came from, for messages: `--runner` unless the configuration set it. */
+    runnerOrigin?: string | undefined;
     builtins: readonly RegisteredRunner[];
     builtinDefault: string;
   },
@@ -65,7 +67,7 @@ export function resolveRunners(
     const asked =
       step.runner !== undefined
         ? `step '${step.key}' requested runner '${name}'`
-        : `runner '${name}' (--runner)`;
+        : `runner '${name}' (${options.runnerOrigin ?? "--runner"})`;
     const builtinNames = options.builtins.map((b) => b.name);
     // A plugin whose manifest could not be read claims nothing we know of: it may be the provider.
     const unread = registry.broken.filter((b) => b.claims.length === 0);

@@ -85,7 +85,7 @@ describe("hm CLI", () => {
     const result = await runHm(["init", "-t", "cobol"]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      "✘ unknown --template 'cobol'\n→ available: bun, node, rust, go, python, cmake, zig, elixir, shell\n",
+      "✘ unknown --template 'cobol'\n→ available: bun, node, js, nextjs, rust, go, python, cmake, zig, elixir, shell\n",
     );
   });
 

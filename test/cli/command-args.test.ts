@@ -38,7 +38,7 @@ test("a bad enum value names the option, the value and the choices, whichever sp
     const result = await runHm(["init", ...given, "-d", "/nonexistent"]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      "✘ unknown --template 'cobol'\n→ available: bun, node, rust, go, python, cmake, zig, elixir, shell\n",
+      "✘ unknown --template 'cobol'\n→ available: bun, node, js, nextjs, rust, go, python, cmake, zig, elixir, shell\n",
     );
   }
 });

@@ -34,9 +34,10 @@ test("hm init --help: flags start in one column, descriptions in another, choice
   expect(result.exitCode).toBe(0);
   const options = result.stdout.trimEnd().split("OPTIONS\n\n")[1]?.split("\n\n")[0]?.split("\n") ?? [];
   expect(options).toEqual([
-    "  -t, --template=<TEMPLATE>    Project template (default: picked from the project's files); one of: bun, node, rust, go, python, cmake, zig, elixir, shell",
+    "  -t, --template=<TEMPLATE>    Project template (default: picked from the project's files); one of: bun, node, js, nextjs, rust, go, python, cmake, zig, elixir, shell",
     "  -d, --dir=<DIR>              Project directory, created if missing (default: .)",
     "      --force                  Overwrite an existing .hm/pipeline.ts",
+    "      --github-actions         Also write .github/workflows/hm.yml, a workflow that runs hm run in CI",
   ]);
 });
 

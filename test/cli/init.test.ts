@@ -86,11 +86,13 @@ describe("hm init", () => {
     expect(readFileSync(join(root, ".hm", "other.ts"), "utf8")).toBe("// also mine\n");
   });
 
-  test("node_modules/ is added to .hm/.gitignore once", async () => {
+  test("node_modules/ and __pycache__/ are added to .hm/.gitignore once", async () => {
     const root = emptyProject({ ".hm/.gitignore": "secrets" });
     await runHm(["init", "-t", "shell", "-d", root]);
     await runHm(["init", "-t", "shell", "-d", root, "--force"]);
-    expect(readFileSync(join(root, ".hm", ".gitignore"), "utf8")).toBe("secrets\nnode_modules/\n");
+    expect(readFileSync(join(root, ".hm", ".gitignore"), "utf8")).toBe(
+      "secrets\nnode_modules/\n__pycache__/\n",
+    );
   });
 
   test("the declarations name exactly what the SDK modules export", () => {

@@ -51,7 +51,9 @@ test("a misspelt pipeline slug gets the nearest one suggested, for render and ru
     runHm(["render", "deploy", "-d", several.root]),
   ]);
   expect(render.exitCode).toBe(2);
-  expect(render.stderr).toBe("✘ pipeline 'betta' not found: did you mean 'beta'?\n→ available: alpha, beta\n");
+  expect(render.stderr).toBe(
+    "✘ pipeline 'betta' not found: did you mean 'beta'?\n→ available: alpha, beta\n",
+  );
   expect(run.exitCode).toBe(2);
   expect(run.stderr).toContain("✘ pipeline 'aplha' not found: did you mean 'alpha'?\n");
   expect(far.stderr).toBe("✘ pipeline 'deploy' not found\n→ available: alpha, beta\n");

@@ -17,6 +17,9 @@ export const JsonEvent = v.variant("kind", [
     plan: v.strictObject({ step_count: count, chain_count: count, default_runner: v.string() }),
     started_at: rfc3339,
     selection,
+    source: v.optional(
+      v.strictObject({ branch: v.string(), commit: v.nullable(v.string()), message: v.nullable(v.string()) }),
+    ),
   }),
   v.strictObject({
     kind: v.literal("step_queued"),

@@ -359,8 +359,11 @@ HM_PLUGIN(plugin);
     ]).toEqual([2, true, true]);
     const par = await hmRun(project.root, ["--parallelism", "-3"], noop);
     expect(par.exitCode).toBe(2);
-    const env = await hmRun(project.root, ["-e", "NOEQUALS"], noop);
-    expect([env.exitCode, env.stderr.includes("-e 'NOEQUALS': expected KEY=VALUE")]).toEqual([2, true]);
+    const env = await hmRun(project.root, ["-e", "=VALUE"], noop);
+    expect([env.exitCode, env.stderr.includes("-e '=VALUE': expected KEY=VALUE")]).toEqual([2, true]);
+    // KEY alone passes this shell's value; an unset one is named (test/cli/reference-flags.test.ts).
+    const unset = await hmRun(project.root, ["-e", "HM_TEST_NOEQUALS_UNSET"], noop);
+    expect([unset.exitCode, unset.stderr.includes("HM_TEST_NOEQUALS_UNSET is not set")]).toEqual([2, true]);
     project.cleanup();
   });
 });

@@ -2,9 +2,10 @@ import { mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ExitCode, HmError } from "../../errors.ts";
 import { type DetectedTemplate, detectTemplate } from "../../init/detect-template.ts";
+import { hasGithubWorkflows, WORKFLOW_FILE, writeGithubWorkflow } from "../../init/github-actions.ts";
 import { hasPipeline, initProject } from "../../init/init-project.ts";
 import { hmCommand, shownPath, shownPipelineFile } from "../../init/next-steps.ts";
-import { TEMPLATES, type Template, templateNamed } from "../../init/templates.ts";
+import { TEMPLATE_NAMES, TEMPLATES, type Template, templateNamed } from "../../init/templates.ts";
 import type { Logger } from "../../log.ts";
 import { isTTY } from "../../term.ts";
 import { defineHmCommand } from "../command.ts";
@@ -17,7 +18,7 @@ export default defineHmCommand({
     template: {
       type: "enum",
       alias: "t",
-      options: names,
+      options: [...TEMPLATE_NAMES],
       valueHint: "TEMPLATE",
       description: "Project template (default: picked from the project's files)",
     },
@@ -28,6 +29,10 @@ export default defineHmCommand({
       description: "Project directory, created if missing (default: .)",
     },
     force: { type: "boolean", description: "Overwrite an existing .hm/pipeline.ts" },
+    "github-actions": {
+      type: "boolean",
+      description: `Also write ${WORKFLOW_FILE}, a workflow that runs hm run in CI`,
+    },
   },
   async run({ args, data: { log } }) {
     const dirArg = args.dir;
@@ -57,6 +62,7 @@ export default defineHmCommand({
       log.success(`created ${pipelineFile} (TypeScript pipeline, template: ${template.label})`);
     }
     log.debug(`wrote ${result.written.join(", ")}`);
+    githubActions(dir, dirArg, args["github-actions"] === true, log);
     const run = hmCommand("run", dirArg);
     log.info(
       result.skippedTemplate
@@ -119,4 +125,23 @@ async function pickTemplate(
     cancel: "null",
   });
   return typeof choice === "string" ? (templateNamed(choice) ?? null) : null;
+}
+
+/** The reference's GitHub Actions hint, or the workflow itself with --github-actions. */
+function githubActions(dir: string, dirArg: string | undefined, write: boolean, log: Logger): void {
+  const shown = shownPath(dirArg, WORKFLOW_FILE);
+  if (write) {
+    if (writeGithubWorkflow(dir)) {
+      log.success(
+        `created ${shown}: it runs hm run in GitHub Actions (set the repository variable HM_URL, see the file)`,
+      );
+    } else log.warn(`${shown} already exists — left as it is (remove it to have hm init write it)`);
+    return;
+  }
+  const add = `${hmCommand("init --github-actions", dirArg)} writes ${shown}, a workflow that runs hm run in CI`;
+  log.info(
+    hasGithubWorkflows(dir)
+      ? `found GitHub Actions workflows in ${shownPath(dirArg, ".github/workflows")}/: hm run runs your checks here; ${add}`
+      : `to run this pipeline in GitHub Actions too: ${add}`,
+  );
 }

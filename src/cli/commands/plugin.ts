@@ -2,8 +2,9 @@ import { HmError } from "../../errors.ts";
 import { installPlugin, removePlugin } from "../../plugins/install.ts";
 import { userPluginDir } from "../../plugins/paths.ts";
 import { type PluginEntry, type PluginRegistry, projectPluginDirFor } from "../../plugins/registry.ts";
-import { BUILTIN_RUNNER_NAMES } from "../../run/builtin-runners.ts";
+import { BUILTIN_RUNNER_NAMES, BUILTIN_RUNNERS } from "../../run/builtin-runners.ts";
 import { HM_VERSION } from "../../version.ts";
+import { builtinRunnerInfo } from "../builtin-runner-info.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { writeStdout } from "../output.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
@@ -68,7 +69,14 @@ const info = defineHmCommand({
   meta: { name: "info", description: "Print a plugin's manifest as JSON" },
   args: { name: { type: "positional", description: "Plugin name", required: true }, ...dirArg },
   async run({ args, data }) {
-    const plugin = pluginRegistry(data.log, args.dir).named(args.name);
+    const registry = pluginRegistry(data.log, args.dir);
+    const plugin = registry.named(args.name);
+    const builtin = BUILTIN_RUNNERS.find((r) => r.name === args.name);
+    if (plugin === undefined && builtin !== undefined) {
+      const info = builtinRunnerInfo(builtin, registry.defaultRunner === undefined);
+      await writeStdout(`${JSON.stringify(info, null, 2)}\n`);
+      return 0;
+    }
     if (plugin === undefined) {
       throw new HmError("E_PLUGIN_NOT_FOUND", `no plugin named '${args.name}' is installed`, {
         hint: "hm plugin list shows what is installed",

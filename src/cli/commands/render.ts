@@ -2,6 +2,7 @@ import { loadPipelines } from "../../pipeline/load.ts";
 import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
+import { commandConfig } from "../config/command-config.ts";
 import { writeStdout } from "../output.ts";
 
 export default defineHmCommand({
@@ -12,7 +13,11 @@ export default defineHmCommand({
   },
   async run({ args, data }) {
     const project = findProject(process.cwd(), args.dir);
-    const pipelines = await loadPipelines(project, { log: data.log });
+    const { config } = commandConfig(project, data);
+    const pipelines = await loadPipelines(project, {
+      log: data.log,
+      evalTimeout: config.pipeline.eval_timeout,
+    });
     const match = selectPipeline(pipelines, args.slug);
     await writeStdout(`${JSON.stringify(match.entry.definition)}\n`);
     return 0;

@@ -3,9 +3,12 @@ import { loadPipelines } from "../../pipeline/load.ts";
 import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
+import { buildSource } from "../../run/build-source.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
+import { commandConfig } from "../config/command-config.ts";
 import { onlyNames, onlySteps } from "../only-steps.ts";
 import { pluginRegistry } from "../plugin-registry.ts";
+import { referenceRunArgs, refuseCloud } from "../reference-run-flags.ts";
 import { checkNoPlainSecret, secretSources } from "../secret-flags.ts";
 
 export default defineHmCommand({
@@ -20,8 +23,8 @@ export default defineHmCommand({
     env: {
       type: "string",
       alias: "e",
-      valueHint: "KEY=VALUE",
-      description: "Set a variable in every step (repeatable)",
+      valueHint: "KEY[=VALUE]",
+      description: "Set a variable in every step (repeatable); KEY alone passes this shell's value",
     },
     secret: {
       type: "string",
@@ -71,10 +74,9 @@ export default defineHmCommand({
       type: "boolean",
       description: "Print what would run and which steps are cache hits; run nothing",
     },
+    ...referenceRunArgs,
   },
   async run({ args, rawArgs, data }) {
-    const format = args.format ?? "human";
-    const parallelism = parseParallelism(args.parallelism);
     const extraEnv = envPairs(rawArgs);
     const only = onlyNames(rawArgs);
     if (args.list === true && args["dry-run"] === true)
@@ -85,10 +87,20 @@ export default defineHmCommand({
     const secrets = readSecrets(secretSources(rawArgs), process.env);
     checkNoPlainSecret(extraEnv, secrets.values);
     const project = findProject(process.cwd(), args.dir);
+    // Flags win over the configuration (README, "Configuration").
+    const settings = commandConfig(project, data);
+    refuseCloud(args, rawArgs, settings);
+    const format = args.format ?? settings.config.preferences.format;
+    const parallelism =
+      parseParallelism(args.parallelism) ?? configuredParallelism(settings.config.run.parallelism);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
     const whole = selectPipeline(
-      await loadPipelines(project, { log: data.log, hiddenEnv: Object.keys(secrets.values) }),
+      await loadPipelines(project, {
+        log: data.log,
+        hiddenEnv: Object.keys(secrets.values),
+        evalTimeout: settings.config.pipeline.eval_timeout,
+      }),
       args.pipeline,
     );
     report({ t: "loaded" });
@@ -119,7 +131,8 @@ export default defineHmCommand({
       pipeline,
       ...(selection === undefined ? {} : { selection }),
       registry,
-      runnerFlag: args.runner,
+      runnerFlag: args.runner ?? settings.config.run.runner,
+      runnerOrigin: args.runner === undefined ? configuredIn(settings.origin.get("run.runner")) : undefined,
       parallelism,
       keepGoing: args["keep-going"] === true,
       format,
@@ -127,6 +140,7 @@ export default defineHmCommand({
       extraEnv,
       secrets,
       allowHostInstall: args["allow-host-install"] === true,
+      source: buildSource(project.root, args.branch, args.message),
       log: data.log,
     });
   },
@@ -140,7 +154,20 @@ function parseParallelism(text: string | undefined): number | undefined {
   return Math.max(1, Number(text));
 }
 
-/** Every `-e KEY=VALUE` / `--env KEY=VALUE` / `--env=KEY=VALUE`, in order (a later key wins). */
+function configuredIn(origin: string | undefined): string | undefined {
+  return origin === undefined ? undefined : `set in ${origin}`;
+}
+
+function configuredParallelism(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.max(1, value);
+}
+
+/**
+ * Every `-e KEY=VALUE` / `--env KEY=VALUE` / `--env=KEY=VALUE`, in order (a
+ * later key wins). `-e KEY` passes this process's value of KEY, as `docker
+ * run -e` does; an unset KEY is an error rather than a step that silently
+ * runs without it.
+ */
 function envPairs(rawArgs: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (let i = 0; i < rawArgs.length; i++) {
@@ -151,10 +178,24 @@ function envPairs(rawArgs: readonly string[]): Record<string, string> {
     else if (token.startsWith("--env=")) pair = token.slice("--env=".length);
     else continue;
     const eq = pair?.indexOf("=") ?? -1;
+    if (pair !== undefined && eq < 0 && pair !== "") {
+      env[pair] = hostValue(token, pair);
+      continue;
+    }
     if (pair === undefined || eq <= 0) {
       throw new HmError("E_USAGE", `${token} '${pair ?? ""}': expected KEY=VALUE`);
     }
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
+}
+
+function hostValue(token: string, name: string): string {
+  const value = process.env[name];
+  if (value === undefined) {
+    throw new HmError("E_USAGE", `${token} ${name}: ${name} is not set in this environment`, {
+      hint: `set it before hm run, or pass ${token} ${name}=VALUE (${token} ${name}= for an empty value)`,
+    });
+  }
+  return value;
 }

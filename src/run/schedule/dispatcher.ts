@@ -50,6 +50,7 @@ export class Dispatcher {
       plan: { step_count: graph.size, chain_count: graph.chainCount, default_runner: options.defaultRunner },
       started_at: startedAt,
       ...(options.selection === undefined ? {} : { selection: options.selection }),
+      ...(options.source === undefined ? {} : { source: options.source }),
     };
     await this.gated(buildStart);
     options.emit(buildStart);

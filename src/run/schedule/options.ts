@@ -1,6 +1,7 @@
 /** What `schedule` is given and what it returns (see `../scheduler.ts`). */
 import type { GraphIR } from "../../protocol/ir.ts";
 import type { Executor } from "../../runner/contract.ts";
+import type { BuildSource } from "../build-source.ts";
 import type { HmEvent, Selection } from "../events.ts";
 
 export interface ScheduleOptions {
@@ -20,6 +21,8 @@ export interface ScheduleOptions {
    */
   readonly secretEnv?: Readonly<Record<string, string>>;
   readonly emit: (event: HmEvent) => void;
+  /** Recorded in build_start (`hm run -b/-m`). */
+  readonly source?: BuildSource;
   /** The user's cancel (Ctrl-C, SIGTERM). */
   readonly signal?: AbortSignal;
   /** How long a stopped step may take to return before it is abandoned. */
