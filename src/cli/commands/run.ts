@@ -106,10 +106,11 @@ export default defineHmCommand({
     report({ t: "loaded" });
     const { pipeline, selection } = onlySteps(whole, only);
     const registry = pluginRegistry(data.log, args.dir);
+    const runnerFlag = args.runner ?? settings.config.run.runner;
     const write = (text: string) => void process.stdout.write(text);
     if (args.list === true) {
       const { listSteps } = await import("../../run/plan/list-steps.ts");
-      return listSteps({ pipeline, registry, runnerFlag: args.runner, format, selection, write });
+      return listSteps({ pipeline, registry, runnerFlag, format, selection, write });
     }
     if (args["dry-run"] === true) {
       const { dryRun } = await import("../../run/plan/dry-run.ts");
@@ -117,7 +118,7 @@ export default defineHmCommand({
         projectRoot: project.root,
         pipeline,
         registry,
-        runnerFlag: args.runner,
+        runnerFlag,
         extraEnv,
         allowHostInstall: args["allow-host-install"] === true,
         format,
@@ -131,7 +132,7 @@ export default defineHmCommand({
       pipeline,
       ...(selection === undefined ? {} : { selection }),
       registry,
-      runnerFlag: args.runner ?? settings.config.run.runner,
+      runnerFlag,
       runnerOrigin: args.runner === undefined ? configuredIn(settings.origin.get("run.runner")) : undefined,
       parallelism,
       keepGoing: args["keep-going"] === true,
