@@ -16,7 +16,7 @@ import { shownPath } from "./source-location.ts";
 
 /** The verb `hm` answers as the pipeline evaluator (registered in src/cli/internal-verbs.ts). */
 export const EVAL_VERB = "__pipelines";
-const EVAL_TIMEOUT_VARIABLE = "HM_EVAL_TIMEOUT";
+export const EVAL_TIMEOUT_VARIABLE = "HM_EVAL_TIMEOUT";
 /** Seconds each pipeline file may take; real pipelines render in well under one. */
 const DEFAULT_EVAL_TIMEOUT = 30;
 
@@ -123,7 +123,7 @@ export async function evaluateContained(
 }
 
 /** `HM_EVAL_TIMEOUT` in seconds (fractions allowed), else the default. */
-function evalTimeout(): number {
+export function evalTimeout(): number {
   const raw = process.env[EVAL_TIMEOUT_VARIABLE];
   if (raw === undefined || raw === "") return DEFAULT_EVAL_TIMEOUT;
   const seconds = Number(raw);

@@ -1,0 +1,171 @@
+/**
+ * Python pipeline files (`.hm/*.py`), evaluated by the system python3 with
+ * hm's embedded SDK (sdk-files.ts) under the containment TypeScript files get
+ * (`docs/design.md`, "Python pipelines"): a process of its own, the same time
+ * limit per file, and an exit or a crash named as the file's failure.
+ * Every file is evaluated in one process, in order, then every declared
+ * pipeline rendered, as the reference evaluates them: targets are shared
+ * across files and memoised across the pipelines of one render.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import * as v from "valibot";
+import { HmError } from "../../errors.ts";
+import { EVAL_TIMEOUT_VARIABLE, evalTimeout } from "../contained-eval.ts";
+import { shownPath } from "../source-location.ts";
+import { type PythonMessage, PythonMessageSchema } from "./protocol.ts";
+import { PYTHON_FILES } from "./sdk-files.ts";
+
+const MINIMUM_PYTHON = "3.10";
+
+interface PythonRequest {
+  readonly root: string;
+  /** Unix seconds for ttl cache keys. */
+  readonly now: number;
+  /** Absolute paths of the `.py` files, sorted by name. */
+  readonly paths: readonly string[];
+}
+
+/** The rendered envelope entries of each file, by path; throws an HmError naming the file (and line) that failed. */
+export async function evaluatePython(request: PythonRequest): Promise<Map<string, unknown[]>> {
+  const shown = (path: string) => shownPath(path, request.root);
+  const python = Bun.which("python3");
+  if (python === null) {
+    throw new HmError(
+      "E_PIPELINE_RENDER",
+      `${request.paths.map(shown).join(", ")}: Python pipelines need python3 (${MINIMUM_PYTHON} or newer), and there is none on PATH`,
+      {
+        hint: "install Python 3 (e.g. apt-get install python3, brew install python), or write the pipeline in TypeScript",
+      },
+    );
+  }
+  const limitSeconds = evalTimeout();
+  const sdkDir = writeSdk();
+  try {
+    return await run(python, sdkDir, request, limitSeconds);
+  } finally {
+    rmSync(sdkDir, { recursive: true, force: true });
+  }
+}
+
+/** A fresh directory only this user can write, holding the evaluator and the SDK. */
+function writeSdk(): string {
+  const dir = mkdtempSync(join(tmpdir(), "hm-python-"));
+  chmodSync(dir, 0o700);
+  for (const [relative, text] of Object.entries(PYTHON_FILES)) {
+    const path = join(dir, relative);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+  return dir;
+}
+
+async function run(
+  python: string,
+  sdkDir: string,
+  request: PythonRequest,
+  limitSeconds: number,
+): Promise<Map<string, unknown[]>> {
+  const shown = (path: string) => shownPath(path, request.root);
+  const entries = new Map<string, unknown[]>(request.paths.map((path) => [path, []]));
+  let current = request.paths[0];
+  let failure: HmError | null = null;
+  let done = false;
+  let unreadable = false;
+
+  const child = Bun.spawn(
+    [python, "-B", join(sdkDir, "evaluate.py"), JSON.stringify({ ...request, limitSeconds })],
+    { cwd: request.root, stdin: "ignore", stdout: "pipe", stderr: "inherit" },
+  );
+  let timedOut = false;
+  const onTimeout = () => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  };
+  let timer = setTimeout(onTimeout, limitSeconds * 1000);
+
+  const take = (message: PythonMessage): void => {
+    switch (message.type) {
+      case "file":
+        current = message.path;
+        clearTimeout(timer);
+        timer = setTimeout(onTimeout, limitSeconds * 1000);
+        return;
+      case "entry":
+        entries.get(message.path)?.push(message.entry);
+        return;
+      case "failed":
+        failure = new HmError(
+          "E_PIPELINE_RENDER",
+          message.message,
+          message.hint ? { hint: message.hint } : undefined,
+        );
+        return;
+      case "python_too_old":
+        failure = new HmError(
+          "E_PIPELINE_RENDER",
+          `Python pipelines need python3 ${MINIMUM_PYTHON} or newer; ${python} is ${message.version}`,
+          { hint: `install Python ${MINIMUM_PYTHON} or newer as python3 on PATH` },
+        );
+        return;
+      case "done":
+        done = true;
+        return;
+    }
+  };
+
+  let buffered = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline = buffered.indexOf("\n");
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf("\n");
+      const parsed = v.safeParse(PythonMessageSchema, parseJson(line));
+      if (!parsed.success) {
+        unreadable = true;
+        child.kill("SIGKILL");
+        break;
+      }
+      take(parsed.output);
+    }
+  }
+  const exitCode = await child.exited;
+  clearTimeout(timer);
+  if (failure !== null) throw failure;
+  if (done && !unreadable && exitCode === 0) return entries;
+
+  const file = current === undefined ? "the Python pipeline files" : shown(current);
+  const contained = (message: string, hint: string) => new HmError("E_PIPELINE_RENDER", message, { hint });
+  if (timedOut) {
+    throw contained(
+      `${file}: still evaluating after ${limitSeconds} s (an endless loop, or a call that never returns?)`,
+      `make the file finish, or allow it longer with ${EVAL_TIMEOUT_VARIABLE}=<seconds>`,
+    );
+  }
+  if (unreadable) {
+    throw contained(
+      `${file}: its evaluation sent hm a message it does not understand`,
+      "report this as a bug of hm",
+    );
+  }
+  const ended =
+    child.signalCode !== null
+      ? `was killed by ${child.signalCode} (a crash in native code it loaded?)`
+      : `ended with exit code ${exitCode} (did it call os._exit()?)`;
+  throw contained(
+    `${file}: its evaluation ${ended} before the file finished`,
+    "a pipeline file only declares its pipelines; it must not end the process",
+  );
+}
+
+function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The Python SDK and its evaluator, as text inside hm (the compiled binary
+ * too): python-eval.ts writes them to a private temporary directory for each
+ * evaluation. Every file under sdk/ must be listed here
+ * (test/pipeline/python/sdk-files.test.ts checks).
+ */
+import file0 from "./evaluate.py" with { type: "text" };
+import file1 from "./sdk/harmont/__init__.py" with { type: "text" };
+import file2 from "./sdk/harmont/_decorator.py" with { type: "text" };
+import file3 from "./sdk/harmont/_deps.py" with { type: "text" };
+import file4 from "./sdk/harmont/_duration.py" with { type: "text" };
+import file5 from "./sdk/harmont/_envelope.py" with { type: "text" };
+import file6 from "./sdk/harmont/_keys.py" with { type: "text" };
+import file7 from "./sdk/harmont/_missing.py" with { type: "text" };
+import file8 from "./sdk/harmont/_pipeline.py" with { type: "text" };
+import file9 from "./sdk/harmont/_registry.py" with { type: "text" };
+import file10 from "./sdk/harmont/_step.py" with { type: "text" };
+import file11 from "./sdk/harmont/_target.py" with { type: "text" };
+import file12 from "./sdk/harmont/_toolchain.py" with { type: "text" };
+import file13 from "./sdk/harmont/_typing.py" with { type: "text" };
+import file14 from "./sdk/harmont/_unwrap.py" with { type: "text" };
+import file15 from "./sdk/harmont/cache.py" with { type: "text" };
+import file16 from "./sdk/harmont/json_emit.py" with { type: "text" };
+import file17 from "./sdk/harmont/keygen.py" with { type: "text" };
+import file18 from "./sdk/harmont/triggers.py" with { type: "text" };
+import file19 from "./sdk/harmont/types.py" with { type: "text" };
+import file20 from "./sdk/hm/__init__.py" with { type: "text" };
+
+/** Relative path → content. `evaluate.py` is the entry point; `harmont/` and `hm/` are the SDK. */
+export const PYTHON_FILES: Readonly<Record<string, string>> = {
+  "evaluate.py": file0,
+  "harmont/__init__.py": file1,
+  "harmont/_decorator.py": file2,
+  "harmont/_deps.py": file3,
+  "harmont/_duration.py": file4,
+  "harmont/_envelope.py": file5,
+  "harmont/_keys.py": file6,
+  "harmont/_missing.py": file7,
+  "harmont/_pipeline.py": file8,
+  "harmont/_registry.py": file9,
+  "harmont/_step.py": file10,
+  "harmont/_target.py": file11,
+  "harmont/_toolchain.py": file12,
+  "harmont/_typing.py": file13,
+  "harmont/_unwrap.py": file14,
+  "harmont/cache.py": file15,
+  "harmont/json_emit.py": file16,
+  "harmont/keygen.py": file17,
+  "harmont/triggers.py": file18,
+  "harmont/types.py": file19,
+  "hm/__init__.py": file20,
+};
