@@ -18,6 +18,8 @@ import { type PythonMessage, PythonMessageSchema } from "./protocol.ts";
 import { PYTHON_FILES } from "./sdk-files.ts";
 
 const MINIMUM_PYTHON = "3.10";
+/** Seconds python3 may take to start and load the SDK, before the first file's limit starts. */
+const START_UP_SECONDS = 15;
 
 interface PythonRequest {
   readonly root: string;
@@ -69,7 +71,7 @@ async function run(
 ): Promise<Map<string, unknown[]>> {
   const shown = (path: string) => shownPath(path, request.root);
   const entries = new Map<string, unknown[]>(request.paths.map((path) => [path, []]));
-  let current = request.paths[0];
+  let current: string | undefined;
   let failure: HmError | null = null;
   let done = false;
   let unreadable = false;
@@ -83,7 +85,7 @@ async function run(
     timedOut = true;
     child.kill("SIGKILL");
   };
-  let timer = setTimeout(onTimeout, limitSeconds * 1000);
+  let timer = setTimeout(onTimeout, Math.max(limitSeconds, START_UP_SECONDS) * 1000);
 
   const take = (message: PythonMessage): void => {
     switch (message.type) {
@@ -138,8 +140,17 @@ async function run(
   if (failure !== null) throw failure;
   if (done && !unreadable && exitCode === 0) return entries;
 
-  const file = current === undefined ? "the Python pipeline files" : shown(current);
   const contained = (message: string, hint: string) => new HmError("E_PIPELINE_RENDER", message, { hint });
+  if (current === undefined) {
+    const how = timedOut
+      ? `did not start within ${Math.max(limitSeconds, START_UP_SECONDS)} s`
+      : `ended (exit code ${exitCode}) before evaluating`;
+    throw contained(
+      `${python} ${how} ${request.paths.map(shown).join(", ")}`,
+      `check that \`${python} --version\` works, and that no PYTHON* variable points it at another installation`,
+    );
+  }
+  const file = shown(current);
   if (timedOut) {
     throw contained(
       `${file}: still evaluating after ${limitSeconds} s (an endless loop, or a call that never returns?)`,
