@@ -116,6 +116,9 @@ def main():
             say(failure(error, root, sdk, shown(path, root), "pipeline '%s': " % registration.slug))
             return
         say({"type": "entry", "path": path, "entry": entry})
+    from harmont._install_marks import lowered_pairs
+
+    say({"type": "installers", "pairs": lowered_pairs()})
     del harmont
 
 

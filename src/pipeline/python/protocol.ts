@@ -13,6 +13,8 @@ export const PythonMessageSchema = v.variant("type", [
   /** Evaluation stopped; `message` already names the file and line. */
   v.object({ type: v.literal("failed"), message: v.string(), hint: v.optional(v.string()) }),
   v.object({ type: v.literal("python_too_old"), version: v.string() }),
+  /** The [key, command] pairs of toolchain install steps (src/pipeline/sdk/host-installers.ts). */
+  v.object({ type: v.literal("installers"), pairs: v.array(v.tuple([v.string(), v.string()])) }),
   /** The evaluator finished (after a failure too). */
   v.object({ type: v.literal("done") }),
 ]);

@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import * as v from "valibot";
 import { HmError } from "../../errors.ts";
 import { EVAL_TIMEOUT_VARIABLE, evalTimeout } from "../contained-eval.ts";
+import { adoptLowerings } from "../sdk/host-installers.ts";
 import { shownPath } from "../source-location.ts";
 import { type PythonMessage, PythonMessageSchema } from "./protocol.ts";
 import { PYTHON_FILES } from "./sdk-files.ts";
@@ -75,6 +76,7 @@ async function run(
   let failure: HmError | null = null;
   let done = false;
   let unreadable = false;
+  let installers: [string, string][] = [];
 
   const child = Bun.spawn(
     [python, "-B", join(sdkDir, "evaluate.py"), JSON.stringify({ ...request, limitSeconds })],
@@ -111,6 +113,9 @@ async function run(
           { hint: `install Python ${MINIMUM_PYTHON} or newer as python3 on PATH` },
         );
         return;
+      case "installers":
+        installers = message.pairs;
+        return;
       case "done":
         done = true;
         return;
@@ -138,7 +143,10 @@ async function run(
   const exitCode = await child.exited;
   clearTimeout(timer);
   if (failure !== null) throw failure;
-  if (done && !unreadable && exitCode === 0) return entries;
+  if (done && !unreadable && exitCode === 0) {
+    adoptLowerings(installers);
+    return entries;
+  }
 
   const contained = (message: string, hint: string) => new HmError("E_PIPELINE_RENDER", message, { hint });
   if (current === undefined) {

@@ -16,9 +16,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from . import _decorator
+from . import _decorator, py
 from ._duration import parse_duration
 from ._envelope import dump_registry_json
+from ._go import GoToolchain, go
+from ._python import PythonToolchain, python
 from ._missing import MissingToolchain
 from ._pipeline import pipeline as _lower
 from ._pipeline import pipeline_to_json
@@ -91,9 +93,6 @@ def compose(*policies: CachePolicy) -> CacheCompose:
 rust = MissingToolchain("rust")
 js = MissingToolchain("js")
 ts = MissingToolchain("ts")
-go = MissingToolchain("go")
-python = MissingToolchain("python")
-py = MissingToolchain("py")
 cmake = MissingToolchain("cmake")
 zig = MissingToolchain("zig")
 elixir = MissingToolchain("elixir")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._duration import parse_duration
+from ._install_marks import record_lowered
 from ._keys import resolve_keys
 from ._step import Step
 from .cache import policy_to_dict
@@ -91,6 +92,7 @@ def _lower_to_graph(leaves: list[Step], *, env: dict[str, str] | None = None) ->
         merged.update(env or {})
         merged.update(step.env or {})
         nodes.append({"step": _step_fields(step, keys[id(step)]), "env": merged})
+        record_lowered(step, keys[id(step)])
         parent = _emitted_parent(step)
         if parent is not None:
             # Edges name nodes by key: the first node holding the parent's key.
