@@ -20,6 +20,7 @@ from . import _decorator, py
 from ._duration import parse_duration
 from ._envelope import dump_registry_json
 from ._go import GoToolchain, go
+from ._js import JsProject, js, ts
 from ._python import PythonToolchain, python
 from ._missing import MissingToolchain
 from ._pipeline import pipeline as _lower
@@ -91,8 +92,6 @@ def compose(*policies: CachePolicy) -> CacheCompose:
 
 
 rust = MissingToolchain("rust")
-js = MissingToolchain("js")
-ts = MissingToolchain("ts")
 cmake = MissingToolchain("cmake")
 zig = MissingToolchain("zig")
 elixir = MissingToolchain("elixir")
