@@ -22,6 +22,7 @@ from ._envelope import dump_registry_json
 from ._go import GoToolchain, go
 from ._js import JsProject, js, ts
 from ._python import PythonToolchain, python
+from ._rust import RustProject, RustToolchain, rust
 from ._missing import MissingToolchain
 from ._pipeline import pipeline as _lower
 from ._pipeline import pipeline_to_json
@@ -91,7 +92,6 @@ def compose(*policies: CachePolicy) -> CacheCompose:
     return CacheCompose(policies=tuple(policies))
 
 
-rust = MissingToolchain("rust")
 cmake = MissingToolchain("cmake")
 zig = MissingToolchain("zig")
 elixir = MissingToolchain("elixir")
