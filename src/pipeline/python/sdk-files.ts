@@ -26,14 +26,15 @@ import file18 from "./sdk/harmont/_target.py" with { type: "text" };
 import file19 from "./sdk/harmont/_toolchain.py" with { type: "text" };
 import file20 from "./sdk/harmont/_typing.py" with { type: "text" };
 import file21 from "./sdk/harmont/_unwrap.py" with { type: "text" };
-import file22 from "./sdk/harmont/cache.py" with { type: "text" };
-import file23 from "./sdk/harmont/json_emit.py" with { type: "text" };
-import file24 from "./sdk/harmont/keygen.py" with { type: "text" };
-import file25 from "./sdk/harmont/py/__init__.py" with { type: "text" };
-import file26 from "./sdk/harmont/py/uv.py" with { type: "text" };
-import file27 from "./sdk/harmont/triggers.py" with { type: "text" };
-import file28 from "./sdk/harmont/types.py" with { type: "text" };
-import file29 from "./sdk/hm/__init__.py" with { type: "text" };
+import file22 from "./sdk/harmont/_zig.py" with { type: "text" };
+import file23 from "./sdk/harmont/cache.py" with { type: "text" };
+import file24 from "./sdk/harmont/json_emit.py" with { type: "text" };
+import file25 from "./sdk/harmont/keygen.py" with { type: "text" };
+import file26 from "./sdk/harmont/py/__init__.py" with { type: "text" };
+import file27 from "./sdk/harmont/py/uv.py" with { type: "text" };
+import file28 from "./sdk/harmont/triggers.py" with { type: "text" };
+import file29 from "./sdk/harmont/types.py" with { type: "text" };
+import file30 from "./sdk/hm/__init__.py" with { type: "text" };
 
 /** Relative path → content. `evaluate.py` is the entry point; `harmont/` and `hm/` are the SDK. */
 export const PYTHON_FILES: Readonly<Record<string, string>> = {
@@ -59,12 +60,13 @@ export const PYTHON_FILES: Readonly<Record<string, string>> = {
   "harmont/_toolchain.py": file19,
   "harmont/_typing.py": file20,
   "harmont/_unwrap.py": file21,
-  "harmont/cache.py": file22,
-  "harmont/json_emit.py": file23,
-  "harmont/keygen.py": file24,
-  "harmont/py/__init__.py": file25,
-  "harmont/py/uv.py": file26,
-  "harmont/triggers.py": file27,
-  "harmont/types.py": file28,
-  "hm/__init__.py": file29,
+  "harmont/_zig.py": file22,
+  "harmont/cache.py": file23,
+  "harmont/json_emit.py": file24,
+  "harmont/keygen.py": file25,
+  "harmont/py/__init__.py": file26,
+  "harmont/py/uv.py": file27,
+  "harmont/triggers.py": file28,
+  "harmont/types.py": file29,
+  "hm/__init__.py": file30,
 };

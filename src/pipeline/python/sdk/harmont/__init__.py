@@ -23,6 +23,7 @@ from ._go import GoToolchain, go
 from ._js import JsProject, js, ts
 from ._python import PythonToolchain, python
 from ._rust import RustProject, RustToolchain, rust
+from ._zig import ZigProject, ZigToolchain, zig
 from ._missing import MissingToolchain
 from ._pipeline import pipeline as _lower
 from ._pipeline import pipeline_to_json
@@ -93,7 +94,6 @@ def compose(*policies: CachePolicy) -> CacheCompose:
 
 
 cmake = MissingToolchain("cmake")
-zig = MissingToolchain("zig")
 elixir = MissingToolchain("elixir")
 
 __all__ = [
