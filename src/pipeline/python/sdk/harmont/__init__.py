@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from . import _decorator, py
 from ._duration import parse_duration
+from ._elixir import ElixirProject, elixir
 from ._envelope import dump_registry_json
 from ._go import GoToolchain, go
 from ._js import JsProject, js, ts
@@ -94,7 +95,6 @@ def compose(*policies: CachePolicy) -> CacheCompose:
 
 
 cmake = MissingToolchain("cmake")
-elixir = MissingToolchain("elixir")
 
 __all__ = [
     "BaseImage",
