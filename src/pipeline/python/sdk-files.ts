@@ -7,17 +7,17 @@
 import file0 from "./evaluate.py" with { type: "text" };
 import file1 from "./sdk/harmont/__init__.py" with { type: "text" };
 import file2 from "./sdk/harmont/_cargo.py" with { type: "text" };
-import file3 from "./sdk/harmont/_decorator.py" with { type: "text" };
-import file4 from "./sdk/harmont/_deps.py" with { type: "text" };
-import file5 from "./sdk/harmont/_detect.py" with { type: "text" };
-import file6 from "./sdk/harmont/_duration.py" with { type: "text" };
-import file7 from "./sdk/harmont/_elixir.py" with { type: "text" };
-import file8 from "./sdk/harmont/_envelope.py" with { type: "text" };
-import file9 from "./sdk/harmont/_go.py" with { type: "text" };
-import file10 from "./sdk/harmont/_install_marks.py" with { type: "text" };
-import file11 from "./sdk/harmont/_js.py" with { type: "text" };
-import file12 from "./sdk/harmont/_keys.py" with { type: "text" };
-import file13 from "./sdk/harmont/_missing.py" with { type: "text" };
+import file3 from "./sdk/harmont/_cmake.py" with { type: "text" };
+import file4 from "./sdk/harmont/_decorator.py" with { type: "text" };
+import file5 from "./sdk/harmont/_deps.py" with { type: "text" };
+import file6 from "./sdk/harmont/_detect.py" with { type: "text" };
+import file7 from "./sdk/harmont/_duration.py" with { type: "text" };
+import file8 from "./sdk/harmont/_elixir.py" with { type: "text" };
+import file9 from "./sdk/harmont/_envelope.py" with { type: "text" };
+import file10 from "./sdk/harmont/_go.py" with { type: "text" };
+import file11 from "./sdk/harmont/_install_marks.py" with { type: "text" };
+import file12 from "./sdk/harmont/_js.py" with { type: "text" };
+import file13 from "./sdk/harmont/_keys.py" with { type: "text" };
 import file14 from "./sdk/harmont/_pipeline.py" with { type: "text" };
 import file15 from "./sdk/harmont/_python.py" with { type: "text" };
 import file16 from "./sdk/harmont/_registry.py" with { type: "text" };
@@ -42,17 +42,17 @@ export const PYTHON_FILES: Readonly<Record<string, string>> = {
   "evaluate.py": file0,
   "harmont/__init__.py": file1,
   "harmont/_cargo.py": file2,
-  "harmont/_decorator.py": file3,
-  "harmont/_deps.py": file4,
-  "harmont/_detect.py": file5,
-  "harmont/_duration.py": file6,
-  "harmont/_elixir.py": file7,
-  "harmont/_envelope.py": file8,
-  "harmont/_go.py": file9,
-  "harmont/_install_marks.py": file10,
-  "harmont/_js.py": file11,
-  "harmont/_keys.py": file12,
-  "harmont/_missing.py": file13,
+  "harmont/_cmake.py": file3,
+  "harmont/_decorator.py": file4,
+  "harmont/_deps.py": file5,
+  "harmont/_detect.py": file6,
+  "harmont/_duration.py": file7,
+  "harmont/_elixir.py": file8,
+  "harmont/_envelope.py": file9,
+  "harmont/_go.py": file10,
+  "harmont/_install_marks.py": file11,
+  "harmont/_js.py": file12,
+  "harmont/_keys.py": file13,
   "harmont/_pipeline.py": file14,
   "harmont/_python.py": file15,
   "harmont/_registry.py": file16,

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from . import _decorator, py
 from ._duration import parse_duration
+from ._cmake import CMakeProject, CMakeToolchain, cmake
 from ._elixir import ElixirProject, elixir
 from ._envelope import dump_registry_json
 from ._go import GoToolchain, go
@@ -25,7 +26,6 @@ from ._js import JsProject, js, ts
 from ._python import PythonToolchain, python
 from ._rust import RustProject, RustToolchain, rust
 from ._zig import ZigProject, ZigToolchain, zig
-from ._missing import MissingToolchain
 from ._pipeline import pipeline as _lower
 from ._pipeline import pipeline_to_json
 from ._step import Step, scratch, wait
@@ -94,7 +94,6 @@ def compose(*policies: CachePolicy) -> CacheCompose:
     return CacheCompose(policies=tuple(policies))
 
 
-cmake = MissingToolchain("cmake")
 
 __all__ = [
     "BaseImage",
