@@ -178,3 +178,23 @@ test("hm run: a Python pipeline runs on the shell runner, chains see their paren
   expect(logs("after")).toEqual(["clean"]);
   expect(() => readFileSync(join(root, "out.txt"))).toThrow();
 }, 60_000);
+
+test("hm run: install steps a Python toolchain made stop a shell run before anything starts, as TypeScript's do", async () => {
+  const scratch = tempDir("hm-python-host-");
+  cleanups.push(scratch.cleanup);
+  const root = project({
+    ".hm/ci.py": `${HEADER}@hm.pipeline("ci")\ndef ci():\n    web = hm.js.project(runtime="bun")\n    return [web.run("test"), hm.sh("echo mine", label="mine")]\n`,
+  });
+  const dirs = runDirs(scratch.path);
+  const result = await runHm(
+    ["run", "--runner", "shell", "--format", "json", "-d", root, "-e", "PATH=/nonexistent"],
+    {
+      env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
+    },
+  );
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr).toContain(
+    "✘ 2 steps install software on this machine with the shell runner: :bun: apt-base (apt-base), :bun: install (install)",
+  );
+  expect(parseEventStream(result.stdout)).toEqual([]);
+}, 60_000);

@@ -5,9 +5,8 @@
  * the same envelope through `hm pipelines`.
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
 import { REPO_ROOT, runHm } from "../../helpers/hm.ts";
 import { withoutDeliberateDifferences } from "../../helpers/parity.ts";
 
