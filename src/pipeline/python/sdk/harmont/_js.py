@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ._detect import detect
 from ._install_marks import installs_software
 from ._step import Step
-from ._toolchain import advance_install, fetch_then_run, make_install_chain
+from ._toolchain import advance_install, bun_install_cmd, deno_install_cmd, make_install_chain, node_install_cmd
 from .cache import CacheForever, CacheOnChange
 
 # lockfile, install command, script runner
@@ -26,27 +26,6 @@ _MANAGERS = {
 }
 _NODE_VERSION = re.compile(r"[0-9]+(\.x)?")
 _SEMVER = re.compile(r"[0-9]+\.[0-9]+(\.[0-9]+)?")
-
-
-def node_install_cmd(version: str) -> str:
-    major = version[:-2] if version.endswith(".x") else version
-    setup = fetch_then_run(
-        f"https://deb.nodesource.com/setup_{major}.x", "/tmp/nodesource-setup.sh", "bash /tmp/nodesource-setup.sh"
-    )
-    return f"{setup} && apt-get install -y nodejs"
-
-
-def bun_install_cmd(version: str | None = None) -> str:
-    pin = "" if version is None else f' "bun-v{version}"'
-    return fetch_then_run(
-        "https://bun.sh/install", "/tmp/bun-install.sh", f"BUN_INSTALL=/usr/local bash /tmp/bun-install.sh{pin}"
-    )
-
-
-def deno_install_cmd(version: str | None = None) -> str:
-    pin = "" if version is None else f' "v{version}"'
-    install = fetch_then_run("https://deno.land/install.sh", "/tmp/deno-install.sh", f"sh /tmp/deno-install.sh{pin}")
-    return f"{install} && ln -sf $HOME/.deno/bin/deno /usr/local/bin/deno"
 
 
 def _bootstrap(pm: str, runtime: str, version: str | None) -> str | None:

@@ -82,3 +82,25 @@ def labelled(installed, cmd: str, label: str, options: dict):
     if options.get("label") is None:
         options = {**options, "label": label}
     return installed.sh(cmd, **options)
+
+
+# Runtime installs more than one toolchain uses (js, and the bun a node project may use as its manager).
+def node_install_cmd(version: str) -> str:
+    major = version[:-2] if version.endswith(".x") else version
+    setup = fetch_then_run(
+        f"https://deb.nodesource.com/setup_{major}.x", "/tmp/nodesource-setup.sh", "bash /tmp/nodesource-setup.sh"
+    )
+    return f"{setup} && apt-get install -y nodejs"
+
+
+def bun_install_cmd(version: str | None = None) -> str:
+    pin = "" if version is None else f' "bun-v{version}"'
+    return fetch_then_run(
+        "https://bun.sh/install", "/tmp/bun-install.sh", f"BUN_INSTALL=/usr/local bash /tmp/bun-install.sh{pin}"
+    )
+
+
+def deno_install_cmd(version: str | None = None) -> str:
+    pin = "" if version is None else f' "v{version}"'
+    install = fetch_then_run("https://deno.land/install.sh", "/tmp/deno-install.sh", f"sh /tmp/deno-install.sh{pin}")
+    return f"{install} && ln -sf $HOME/.deno/bin/deno /usr/local/bin/deno"
