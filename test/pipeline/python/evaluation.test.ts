@@ -115,6 +115,16 @@ describe("containment", () => {
     expect(result.stderr).toContain("install Python 3");
   });
 
+  test("a python3 older than 3.10: exit 2 naming the version found and the one needed", async () => {
+    // sitecustomize runs before the evaluator: this python3 reports itself as 3.9.18.
+    const site = project({ "sitecustomize.py": "import sys\nsys.version_info = (3, 9, 18, 'final', 0)\n" });
+    const root = project({ ".hm/ci.py": ONE });
+    const result = await pipelines(root, { PYTHONPATH: site });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("Python pipelines need python3 3.10 or newer;");
+    expect(result.stderr).toContain("is 3.9.18");
+  });
+
   test("the SDK comes with hm: a project's own harmont module does not replace it, and nothing is written to the project", async () => {
     const root = project({ ".hm/ci.py": ONE, "harmont/__init__.py": "raise SystemExit('shadowed')\n" });
     const result = await pipelines(root);
