@@ -1,3 +1,4 @@
+# -*- coding: utf-8 -*-
 """hm's evaluator of Python pipeline files (started by src/pipeline/python/python-eval.ts).
 
 argv[1] is the request, JSON: {"root", "now", "paths", "limitSeconds"}. The
@@ -9,6 +10,12 @@ version check, so a too-old python3 is named instead of failing to parse.
 import json
 import os
 import sys
+
+if sys.version_info < (3, 10):
+    version = "%d.%d.%d" % tuple(sys.version_info[:3])
+    for message in ({"type": "python_too_old", "version": version}, {"type": "done"}):
+        os.write(1, (json.dumps(message) + "\n").encode("utf-8"))
+    sys.exit(0)
 
 answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
 os.dup2(2, 1)
@@ -71,9 +78,6 @@ def failure(error, root, sdk, source, context=""):
 
 
 def main():
-    if sys.version_info < (3, 10):
-        say({"type": "python_too_old", "version": "%d.%d.%d" % sys.version_info[:3]})
-        return
     import importlib.util
     import resource
 
