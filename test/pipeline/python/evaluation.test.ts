@@ -136,14 +136,29 @@ describe("containment", () => {
 });
 
 describe("language and modules", () => {
-  test("import hm is the same SDK as import harmont", async () => {
+  test("import hm is the same SDK as import harmont, its submodules too", async () => {
     const root = project({
-      ".hm/ci.py":
-        'import hm\nimport harmont\n\nassert hm is harmont\n\n@hm.pipeline("ci")\ndef ci():\n    return hm.sh("echo hi")\n',
+      ".hm/ci.py": [
+        "import hm",
+        "import harmont",
+        "from hm.py.uv import UvProject",
+        "from harmont.py.uv import UvProject as Same",
+        "",
+        "assert hm is harmont and UvProject is Same",
+        "",
+        '@hm.pipeline("ci")',
+        "def ci():",
+        '    return [hm.py.uv(path="."), hm.sh("echo hi")]',
+        "",
+      ].join("\n"),
     });
     const result = await pipelines(root);
     expect(result.stderr).toBe("");
-    expect(JSON.parse(result.stdout).pipelines[0].slug).toBe("ci");
+    const [ci] = JSON.parse(result.stdout).pipelines;
+    // The project stands for its default action (test) because it is recognised as a UvProject.
+    expect(ci.definition.graph.nodes.map((n: { step: { label?: string } }) => n.step.label)).toContain(
+      ":python: test",
+    );
   });
 
   test("with both languages, TypeScript is used and hm says so", async () => {
