@@ -88,8 +88,9 @@ def main():
     # Only fires when hm is gone and cannot kill us at its time limit.
     cpu = int(2 * request["limitSeconds"] * (len(paths) + 1) + 5)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    # The project's own modules are importable, as with `python3 -c` in its root; the SDK wins.
-    sys.path.insert(1, "")
+    # The SDK first, whatever PYTHONSAFEPATH or PYTHONPATH say (an installed harmont never replaces it),
+    # then the project's own modules, as with `python3 -c` in its root.
+    sys.path[:0] = [sdk, ""]
 
     import harmont
     from harmont import _registry

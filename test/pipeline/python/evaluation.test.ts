@@ -125,9 +125,10 @@ describe("containment", () => {
     expect(result.stderr).toContain("is 3.9.18");
   });
 
-  test("the SDK comes with hm: a project's own harmont module does not replace it, and nothing is written to the project", async () => {
+  test("the SDK comes with hm: neither a project's own harmont module nor one on PYTHONPATH replaces it, and nothing is written to the project", async () => {
     const root = project({ ".hm/ci.py": ONE, "harmont/__init__.py": "raise SystemExit('shadowed')\n" });
-    const result = await pipelines(root);
+    const installed = project({ "harmont/__init__.py": "raise SystemExit('installed elsewhere')\n" });
+    const result = await pipelines(root, { PYTHONPATH: installed, PYTHONSAFEPATH: "1" });
     expect(result.stderr).toBe("");
     expect(JSON.parse(result.stdout).pipelines.map((p: { slug: string }) => p.slug)).toEqual(["ci"]);
     const listed = Bun.spawnSync(["find", root, "-name", "__pycache__"]).stdout.toString();
