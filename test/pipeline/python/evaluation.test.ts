@@ -37,7 +37,7 @@ describe("errors name the file and line", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(".hm/ci.py:4: SyntaxError");
     expect(result.stdout).toBe("");
-  });
+  }, 60_000);
 
   test("an exception while the file loads, and one raised by the SDK inside a pipeline function", async () => {
     const loading = project({ ".hm/a.py": `${HEADER}x = 1\nraise RuntimeError("no config here")\n` });
@@ -52,7 +52,7 @@ describe("errors name the file and line", () => {
     const sdk = await pipelines(rendering);
     expect(sdk.exitCode).toBe(2);
     expect(sdk.stderr).toContain(".hm/c.py:6: pipeline 'web': ValueError: cwd must be a non-empty path");
-  });
+  }, 60_000);
 
   test("the line in a project module a pipeline file imports, with the file being evaluated", async () => {
     const root = project({
@@ -62,7 +62,7 @@ describe("errors name the file and line", () => {
     const result = await pipelines(root);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("shared/__init__.py:2 (while evaluating .hm/ci.py): KeyError: 'nope'");
-  });
+  }, 60_000);
 
   test("a pipeline that is not a chain of steps", async () => {
     const root = project({ ".hm/ci.py": `${HEADER}@hm.pipeline("ci")\ndef ci():\n    return 42\n` });
@@ -71,7 +71,7 @@ describe("errors name the file and line", () => {
     expect(result.stderr).toContain(
       ".hm/ci.py: pipeline 'ci': TypeError: pipeline 'ci': invalid return value",
     );
-  });
+  }, 60_000);
 });
 
 describe("containment", () => {
@@ -113,7 +113,7 @@ describe("containment", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(".hm/ci.py: Python pipelines need python3 (3.10 or newer)");
     expect(result.stderr).toContain("install Python 3");
-  });
+  }, 60_000);
 
   test("a python3 older than 3.10: exit 2 naming the version found and the one needed", async () => {
     // sitecustomize runs before the evaluator: this python3 reports itself as 3.9.18.
@@ -123,7 +123,7 @@ describe("containment", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("Python pipelines need python3 3.10 or newer;");
     expect(result.stderr).toContain("is 3.9.18");
-  });
+  }, 60_000);
 
   test("the SDK comes with hm: neither a project's own harmont module nor one on PYTHONPATH replaces it, and nothing is written to the project", async () => {
     const root = project({ ".hm/ci.py": ONE, "harmont/__init__.py": "raise SystemExit('shadowed')\n" });
@@ -133,7 +133,7 @@ describe("containment", () => {
     expect(JSON.parse(result.stdout).pipelines.map((p: { slug: string }) => p.slug)).toEqual(["ci"]);
     const listed = Bun.spawnSync(["find", root, "-name", "__pycache__"]).stdout.toString();
     expect(listed).toBe("");
-  });
+  }, 60_000);
 });
 
 describe("language and modules", () => {
@@ -160,7 +160,7 @@ describe("language and modules", () => {
     expect(ci.definition.graph.nodes.map((n: { step: { label?: string } }) => n.step.label)).toContain(
       ":python: test",
     );
-  });
+  }, 60_000);
 
   test("with both languages, TypeScript is used and hm says so", async () => {
     const root = project({
@@ -174,7 +174,7 @@ describe("language and modules", () => {
       "using the TypeScript pipelines (.hm/ci.ts); ignoring the Python ones (.hm/ci.py)",
     );
     expect(JSON.parse(result.stdout).pipelines.map((p: { slug: string }) => p.slug)).toEqual(["from-ts"]);
-  });
+  }, 60_000);
 
   test("a rendered pipeline goes through hm's IR checks", async () => {
     const root = project({
@@ -183,7 +183,7 @@ describe("language and modules", () => {
     const result = await pipelines(root);
     expect(result.exitCode).toBe(7);
     expect(result.stderr).toContain(".hm/ci.py: pipeline 'ci': two steps share the key 'same'");
-  });
+  }, 60_000);
 });
 
 test("hm run: a Python pipeline runs on the shell runner, chains see their parent's files, wait orders steps", async () => {

@@ -53,7 +53,7 @@ describe.each(cases)("%s", (name) => {
     });
     expect(rendered.stderr.toString()).toBe("");
     expect(rendered.stdout.toString()).toBe(expected(name));
-  });
+  }, 60_000);
 
   test("hm pipelines prints the same envelope", async () => {
     const result = await runHm(["pipelines", "-d", join(CORPUS, name)], {
@@ -62,5 +62,5 @@ describe.each(cases)("%s", (name) => {
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(JSON.parse(expected(name)));
-  });
+  }, 60_000);
 });
