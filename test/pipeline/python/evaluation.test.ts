@@ -5,7 +5,7 @@
  * python3 says what to install, and a Python pipeline runs end to end.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEventStream, stepLines } from "../../helpers/event-schema.ts";
@@ -135,6 +135,26 @@ describe("containment", () => {
     expect(listed).toBe("");
   }, 60_000);
 });
+
+test("the SDK is written once to hm's cache directory, whole, and nothing is left in the temporary directory", async () => {
+  const tmp = tempDir("hm-python-tmp-");
+  const cache = tempDir("hm-python-cache-");
+  cleanups.push(tmp.cleanup, cache.cleanup);
+  const root = project({ ".hm/ci.py": ONE });
+  const env = { TMPDIR: tmp.path, HM_CACHE_DIR: cache.path };
+  for (let run = 0; run < 2; run++) {
+    const result = await pipelines(root, env);
+    expect(result.exitCode).toBe(0);
+  }
+  expect(readdirSync(tmp.path)).toEqual([]);
+  const written = readdirSync(join(cache.path, "python-sdk"));
+  expect(written).toHaveLength(1);
+  expect(readdirSync(join(cache.path, "python-sdk", written[0] as string)).sort()).toEqual([
+    "evaluate.py",
+    "harmont",
+    "hm",
+  ]);
+}, 60_000);
 
 describe("language and modules", () => {
   test("import hm is the same SDK as import harmont, its submodules too", async () => {
