@@ -1,7 +1,7 @@
 /**
  * The Python SDK and its evaluator, as text inside hm (the compiled binary
- * too): python-eval.ts writes them to a private temporary directory for each
- * evaluation. Every file under sdk/ must be listed here
+ * too): sdk-directory.ts writes them to hm's cache directory for python3.
+ * Every file under sdk/ must be listed here
  * (test/pipeline/python/sdk-files.test.ts checks).
  */
 import file0 from "./evaluate.py" with { type: "text" };
