@@ -16,7 +16,7 @@ import { shownPath } from "./source-location.ts";
 
 /** The verb `hm` answers as the pipeline evaluator (registered in src/cli/internal-verbs.ts). */
 export const EVAL_VERB = "__pipelines";
-const EVAL_TIMEOUT_VARIABLE = "HM_EVAL_TIMEOUT";
+export const EVAL_TIMEOUT_VARIABLE = "HM_EVAL_TIMEOUT";
 /** Seconds each pipeline file may take; real pipelines render in well under one. */
 const DEFAULT_EVAL_TIMEOUT = 30;
 
@@ -127,7 +127,7 @@ export async function evaluateContained(
 }
 
 /** `HM_EVAL_TIMEOUT` in seconds (fractions allowed), else the configured limit (`pipeline.eval_timeout`), else the default. */
-function evalTimeout(configured: number | undefined): number {
+export function evalTimeout(configured?: number): number {
   const raw = process.env[EVAL_TIMEOUT_VARIABLE];
   if (raw === undefined || raw === "") return configured ?? DEFAULT_EVAL_TIMEOUT;
   const seconds = Number(raw);
@@ -151,7 +151,7 @@ function selfCommand(): string[] {
 }
 
 /** hm's environment without `names` (hm run's secrets: a pipeline file cannot copy them into its IR). */
-function withoutVariables(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+export function withoutVariables(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(env))
     if (value !== undefined && !names.includes(name)) kept[name] = value;

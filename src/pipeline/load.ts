@@ -7,6 +7,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as v from "valibot";
 import { HmError, messageOf } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -15,7 +16,8 @@ import { evaluateContained, type ModuleOutcome } from "./contained-eval.ts";
 import { RenderedEntrySchema } from "./eval-protocol.ts";
 import { parseIR } from "./graph.ts";
 import { NO_DEFINITION_HINT } from "./module-exports.ts";
-import { listPipelineFiles, type Project } from "./project.ts";
+import { listPipelineFiles, type PipelineFile, type Project } from "./project.ts";
+import { evaluatePython } from "./python/python-eval.ts";
 import type { EnvelopePipeline } from "./sdk/envelope.ts";
 import { shownPath } from "./source-location.ts";
 
@@ -29,7 +31,7 @@ export interface LoadedPipeline {
 }
 
 interface LoadOptions {
-  /** Where warnings go (Python files ignored, the SDK's warnings). */
+  /** Where warnings go (the language chosen when both exist, the SDK's warnings). */
   readonly log: Logger;
   /** Unix seconds used for ttl cache keys; defaults to `SOURCE_DATE_EPOCH`, else now. */
   readonly now?: number;
@@ -41,23 +43,25 @@ interface LoadOptions {
 
 export async function loadPipelines(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
   if (project.pipelineDir === null) return [];
-  const { files, python } = listPipelineFiles(project.pipelineDir);
+  const listed = listPipelineFiles(project.pipelineDir);
   const shown = (path: string) => shownPath(path, project.root);
-  if (python.length > 0) {
-    const names = python.map((p) => shown(`${project.pipelineDir}/${p}`)).join(", ");
-    if (files.length === 0) {
-      throw new HmError(
-        "E_PIPELINE_RENDER",
-        `only TypeScript pipelines are supported; found Python: ${names}`,
-        {
-          hint: "rewrite the pipeline in TypeScript (hm init -t <template> shows the shape)",
-        },
-      );
-    }
-    options.log.warn(`ignoring Python pipeline files (only TypeScript is supported): ${names}`);
-  }
-
   const now = options.now ?? renderTime();
+  const python = listed.python.map((name) => join(project.pipelineDir as string, name));
+  const typescript = listed.files.filter((f) => f.kind !== "ir");
+  if (python.length > 0 && typescript.length > 0) {
+    // One language per project (docs/design.md, "Python pipelines"): TypeScript, as the reference's `hm run`.
+    options.log.warn(
+      `using the TypeScript pipelines (${typescript.map((f) => shown(f.path)).join(", ")}); ignoring the Python ones (${python.map(shown).join(", ")})`,
+    );
+  } else if (python.length > 0) {
+    const irFiles = listed.files.filter((f) => f.kind === "ir");
+    return loadPython(project.root, python, irFiles, now, shown, {
+      hiddenEnv: options.hiddenEnv ?? [],
+      configuredLimit: options.evalTimeout,
+    });
+  }
+  const files = listed.files;
+
   const modules = files.filter((f) => f.kind !== "ir").map((f) => f.path);
   const outcomes =
     modules.length > 0
@@ -72,10 +76,8 @@ export async function loadPipelines(project: Project, options: LoadOptions): Pro
   for (const file of files) {
     const source = shown(file.path);
     if (file.kind === "ir") {
-      const graph = irFileGraph(file.path, source, file.slug);
       claimSlug(slugSource, file.slug, source);
-      const entry = { slug: file.slug, name: file.slug, allow_manual: true, triggers: [], definition: graph };
-      loaded.push({ entry: entry as unknown as EnvelopePipeline, graph, source });
+      loaded.push(irPipeline(file.path, source, file.slug));
       continue;
     }
     const outcome = outcomes.get(file.path);
@@ -100,6 +102,35 @@ export async function loadPipelines(project: Project, options: LoadOptions): Pro
         ? `${helpers[0]} exports no pipeline definition`
         : `none of ${helpers.join(", ")} exports a pipeline definition`;
     throw new HmError("E_PIPELINE_RENDER", what, { hint: NO_DEFINITION_HINT });
+  }
+  return loaded;
+}
+
+/** A project whose pipelines are Python files (plus any `.ir.json`): one evaluation of them all. */
+async function loadPython(
+  root: string,
+  python: string[],
+  irFiles: PipelineFile[],
+  now: number,
+  shown: (path: string) => string,
+  containment: Parameters<typeof evaluatePython>[1],
+): Promise<LoadedPipeline[]> {
+  const rendered = await evaluatePython({ root, now, paths: python }, containment);
+  const loaded: LoadedPipeline[] = [];
+  const slugSource = new Map<string, string>();
+  for (const file of irFiles) {
+    if (file.kind !== "ir") continue;
+    const source = shown(file.path);
+    claimSlug(slugSource, file.slug, source);
+    loaded.push(irPipeline(file.path, source, file.slug));
+  }
+  for (const [path, entries] of rendered) {
+    const source = shown(path);
+    for (const entry of entries) {
+      const pipeline = checkedEntry(entry, source);
+      claimSlug(slugSource, pipeline.entry.slug, source);
+      loaded.push(pipeline);
+    }
   }
   return loaded;
 }
@@ -140,6 +171,12 @@ function checkedEntry(rendered: unknown, source: string): LoadedPipeline {
   } catch (error) {
     throw new HmError("E_PIPELINE_INVALID", `${source}: pipeline '${entry.slug}': ${messageOf(error)}`);
   }
+}
+
+function irPipeline(path: string, source: string, slug: string): LoadedPipeline {
+  const graph = irFileGraph(path, source, slug);
+  const entry = { slug, name: slug, allow_manual: true, triggers: [], definition: graph };
+  return { entry: entry as unknown as EnvelopePipeline, graph, source };
 }
 
 /** An `*.ir.json` file: IR written by hand or by another tool, in either encoding. */

@@ -57,7 +57,7 @@ function isFile(path: string): boolean {
   }
 }
 
-type PipelineFile =
+export type PipelineFile =
   | { kind: "module"; path: string; name: string }
   | { kind: "ir"; path: string; name: string; slug: string };
 
@@ -66,7 +66,7 @@ const IR_FILE = /\.ir\.json$/;
 
 /**
  * Pipeline files at the top level of the pipeline directory, sorted by name.
- * `*.py` files are reported: hm evaluates TypeScript only.
+ * `*.py` files are listed apart: they are evaluated by python3 (python/python-eval.ts).
  */
 export function listPipelineFiles(pipelineDir: string): { files: PipelineFile[]; python: string[] } {
   const files: PipelineFile[] = [];

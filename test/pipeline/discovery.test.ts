@@ -93,17 +93,15 @@ describe("discovery", () => {
     expect(ir.graph.nodes[0].step.image).toBe("alpine");
   });
 
-  test("a Python-only project is refused; Python beside TypeScript is a warning", async () => {
+  test("a Python-only project is evaluated by python3; Python beside TypeScript is a warning", async () => {
     const py = project({ ".hm/pipeline.py": "import harmont\n" });
-    const refused = await runHm(["pipelines", "-d", py]);
-    expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain(
-      "only TypeScript pipelines are supported; found Python: .hm/pipeline.py",
-    );
+    const evaluated = await runHm(["pipelines", "-d", py]);
+    expect(evaluated.exitCode).toBe(0);
+    expect(evaluated.stdout).toBe('{"schema_version":"1","pipelines":[]}\n');
     const mixed = project({ ".hm/pipeline.py": "", ".hm/ci.ts": one("ci") });
     const warned = await runHm(["pipelines", "-d", mixed]);
     expect(warned.exitCode).toBe(0);
-    expect(warned.stderr).toContain("ignoring Python pipeline files");
+    expect(warned.stderr).toContain("ignoring the Python ones (.hm/pipeline.py)");
   });
 
   test("~/.harmont (hm's own directory) is never taken for a project's pipelines", async () => {
