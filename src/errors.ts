@@ -36,6 +36,7 @@ type ErrorCode =
   | "E_PLUGIN_RUNTIME"
   | "E_PLUGIN_NOT_FOUND"
   | "E_PLUGIN_SOURCE"
+  | "E_RUN_NOT_FOUND"
   | "E_INTERNAL";
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
@@ -54,6 +55,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_PLUGIN_RUNTIME: ExitCode.pluginRuntime,
   E_PLUGIN_NOT_FOUND: ExitCode.usage,
   E_PLUGIN_SOURCE: ExitCode.usage,
+  E_RUN_NOT_FOUND: ExitCode.usage,
   E_INTERNAL: ExitCode.buildFailed,
 };
 

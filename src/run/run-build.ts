@@ -23,6 +23,9 @@ import { isTTY, paintFor } from "../term.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
 import type { HmEvent, HmEventKind } from "./events.ts";
+import { historyLimitsFromEnv } from "./history/limits.ts";
+import { logsCommand } from "./history/logs-command.ts";
+import { type RunHistory, recordRun } from "./history/recorder.ts";
 import { abortMessage, HookDispatcher } from "./hooks.ts";
 import { pluginExecutor } from "./plugin-executor.ts";
 import { alreadyConnected, reapLeftovers } from "./reap.ts";
@@ -31,6 +34,7 @@ import { jsonRenderer } from "./render/json-renderer.ts";
 import { type HumanRenderer, plainRenderer } from "./render/plain-renderer.ts";
 import { progressRenderer } from "./render/progress-renderer.ts";
 import { streamSink } from "./render/sink.ts";
+import type { SummaryOptions } from "./render/summary.ts";
 import { createRunDirectory, forgetRuns } from "./run-records.ts";
 import { checkRunnerArgs } from "./runner-args.ts";
 import { builtinsUsed, pluginRunnersUsed, resolveRunners } from "./runners.ts";
@@ -83,6 +87,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     kvPath: kvDatabasePath(),
   });
   await checkRunnerArgs(graph, choices);
+  const historyLimits = historyLimitsFromEnv();
 
   const runId = crypto.randomUUID();
   const runDir = createRunDirectory(
@@ -91,7 +96,11 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   );
   report({ t: "run", run: runId, docker: builtins.length > 0 });
   const human = options.format === "human";
-  const renderer = human ? humanRenderer(options.logs) : null;
+  // Set once the bus exists; the summary names the saved log only while its recording is whole.
+  let history: RunHistory | null = null;
+  const fullLogCommand = (step: { readonly name: string }) =>
+    history?.intact ? logsCommand(runId, step.name) : null;
+  const renderer = human ? humanRenderer(options.logs, fullLogCommand) : null;
   const say = (line: string) => (renderer ? renderer.note(line) : process.stderr.write(`${line}\n`));
   const log = options.log;
   if (renderer) routeLines(log, (line) => renderer.note(line));
@@ -171,6 +180,14 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       onConsumerError: (consumer, message) => say(`${consumer} stopped: ${message}`),
     });
     bus.subscribe(renderer ?? jsonRenderer(streamSink(process.stdout)));
+    history = recordRun({
+      runId,
+      pipeline: options.pipeline.entry.slug,
+      projectRoot: options.project.root,
+      limits: historyLimits,
+      onError: (message) => log.warn(message),
+    });
+    if (history !== null) bus.subscribe(history);
     for (const consumer of hooks.afterConsumers()) bus.subscribe(consumer);
 
     const run = { runId, archivePath, archivePaths: packed.paths, projectRoot: options.project.root };
@@ -227,7 +244,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     renderer?.close();
     routeLines(log, null);
     signals.dispose();
-    await Promise.all([pool.close(), hooks?.close(), finishSessions()]);
+    await Promise.all([pool.close(), hooks?.close(), finishSessions(), history?.close()]);
     bus?.dispose();
     runDir.remove();
   }
@@ -238,13 +255,16 @@ function parallelismOf(requested: number | undefined): number {
   return Math.max(1, requested);
 }
 
-function humanRenderer(logs: boolean): HumanRenderer {
+function humanRenderer(logs: boolean, fullLogCommand: SummaryOptions["fullLogCommand"]): HumanRenderer {
   const paint = paintFor(2);
   const sink = streamSink(process.stderr);
   const ci = process.env.CI !== undefined && process.env.CI !== "";
-  if (logs || ci || !isTTY(2)) return plainRenderer(sink, paint);
-  return progressRenderer(sink, paint, () => ({
-    columns: process.stderr.columns || 80,
-    rows: process.stderr.rows || 24,
-  }));
+  if (logs || ci || !isTTY(2)) return plainRenderer(sink, paint, { fullLogCommand });
+  return progressRenderer(
+    sink,
+    paint,
+    () => ({ columns: process.stderr.columns || 80, rows: process.stderr.rows || 24 }),
+    undefined,
+    { fullLogCommand },
+  );
 }

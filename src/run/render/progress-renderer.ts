@@ -13,7 +13,7 @@ import { applyEvent, type BuildState, doneCount, newBuildState, type StepView } 
 import { formatDuration } from "./format.ts";
 import type { HumanRenderer } from "./plain-renderer.ts";
 import type { TextSink } from "./sink.ts";
-import { buildSummary } from "./summary.ts";
+import { buildSummary, type SummaryOptions } from "./summary.ts";
 
 /**
  * Log lines kept per step for the summary. Nothing of the log was on screen
@@ -140,6 +140,7 @@ export function progressRenderer(
   paint: Paint,
   size: () => TerminalSize,
   intervalMs = 80,
+  summary: SummaryOptions = {},
 ): HumanRenderer {
   const state = newBuildState(PROGRESS_TAIL_LINES);
   let drawn = 0;
@@ -175,7 +176,7 @@ export function progressRenderer(
       dirty = true;
       if (event.kind === "build_end") {
         close();
-        return sink.write(`${buildSummary(state, paint).join("\n")}\n`);
+        return sink.write(`${buildSummary(state, paint, summary).join("\n")}\n`);
       }
     },
     note(line) {

@@ -1,0 +1,54 @@
+/**
+ * Reads a file a line at a time as it grows: each call returns the complete
+ * lines appended since the last, in batches (a saved log may be gigabytes),
+ * and keeps a line still being written for the next call. A file that does
+ * not exist yet reads as empty.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+const CHUNK = 1 << 20;
+const NEWLINE = 0x0a;
+
+export class LineReader {
+  private offset = 0;
+  private rest: Buffer = Buffer.alloc(0);
+  private readonly decoder = new TextDecoder();
+
+  constructor(readonly path: string) {}
+
+  *batches(): Generator<string[]> {
+    let fd: number;
+    try {
+      fd = openSync(this.path, "r");
+    } catch {
+      return;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      while (this.offset < size) {
+        const chunk = Buffer.alloc(Math.min(CHUNK, size - this.offset));
+        const read = readSync(fd, chunk, 0, chunk.length, this.offset);
+        if (read === 0) break;
+        this.offset += read;
+        const bytes =
+          this.rest.length > 0
+            ? Buffer.concat([this.rest, chunk.subarray(0, read)])
+            : chunk.subarray(0, read);
+        const end = bytes.lastIndexOf(NEWLINE);
+        if (end < 0) {
+          this.rest = Buffer.from(bytes);
+          continue;
+        }
+        this.rest = Buffer.from(bytes.subarray(end + 1));
+        yield this.decoder.decode(bytes.subarray(0, end)).split("\n");
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** What follows the last newline: a line cut short when its writer was killed. */
+  unterminated(): string {
+    return this.decoder.decode(this.rest);
+  }
+}
