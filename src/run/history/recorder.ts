@@ -185,8 +185,10 @@ class Recorder implements RunHistory {
         this.held = 0;
         // The outline last: a reader that sees a step end there finds all of the step's lines written.
         for (const [id, step] of this.steps) {
-          if (step.log !== null) await (step.ended ? step.log.close() : step.log.flush());
-          if (step.ended) this.steps.delete(id);
+          // Read before the await: lines that arrive meanwhile belong to the next pass unless the step had ended.
+          const ended = step.ended;
+          if (step.log !== null) await (ended ? step.log.close() : step.log.flush());
+          if (ended) this.steps.delete(id);
         }
         await this.events.flush();
         await this.outline.flush();

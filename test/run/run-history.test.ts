@@ -1,0 +1,294 @@
+/**
+ * Run history on real runs of hm (shell runner): every run's logs are saved as
+ * it goes, `hm runs` lists them, `hm logs` prints, filters and follows them,
+ * a killed run keeps what it had and is never listed as passed, retention
+ * keeps the newest runs and never a live run's, and two runs of one project
+ * at once keep their own records.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEventStream } from "../helpers/event-schema.ts";
+import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
+import { irJson, type TestStep } from "../helpers/ir.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
+
+const scratch = tempDir("hm-history-");
+afterAll(() => scratch.cleanup());
+const makeProject = projectsRemovedAfterAll();
+
+interface Setup {
+  root: string;
+  env: Record<string, string>;
+}
+
+function setup(steps: TestStep[], extraEnv: Record<string, string> = {}): Setup {
+  const project = makeProject({ ".hm/ci.ir.json": irJson(steps) });
+  const dirs = runDirs(scratch.path);
+  return { root: project.root, env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, ...extraEnv } };
+}
+
+const hm = (s: Setup, args: string[], env: Record<string, string> = {}) =>
+  runHm(args, { cwd: s.root, env: { ...s.env, ...env } });
+const run = (s: Setup, args: string[] = [], env: Record<string, string> = {}) =>
+  hm(s, ["run", "--runner", "shell", ...args], env);
+
+interface ListedRun {
+  run_id: string;
+  pipeline: string;
+  started_at: string;
+  duration_ms: number;
+  result: string;
+  exit_code: number | null;
+  failed_steps: { key: string; name: string }[];
+  unfinished_steps: { key: string; name: string }[];
+  dir: string;
+}
+
+async function listRuns(s: Setup): Promise<ListedRun[]> {
+  const r = await hm(s, ["runs", "--format", "json"]);
+  expect(r.exitCode).toBe(0);
+  return JSON.parse(r.stdout) as ListedRun[];
+}
+
+/** Starts `hm run` as a process of its own (to be followed, or killed). */
+function spawnRun(s: Setup, args: string[] = []) {
+  return Bun.spawn(
+    [process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--runner", "shell", ...args],
+    {
+      cwd: s.root,
+      env: { ...baseEnv(), ...s.env },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | null | undefined | Promise<T | null | undefined>,
+): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await probe();
+    if (value !== null && value !== undefined) return value;
+    await Bun.sleep(50);
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
+
+const seq = (from: number, to: number, text: string) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `${text} ${from + i}`);
+
+describe("a failed step whose log the summary cuts", () => {
+  const s = setup([
+    {
+      key: "build",
+      label: "build it",
+      cmd: 'i=0; while [ "$i" -lt 5000 ]; do i=$((i + 1)); echo "unit $i"; done; echo "broken" >&2; exit 3',
+    },
+  ]);
+  let stderr = "";
+  let command: string[] = [];
+
+  test("the summary ends the failed step's section with the command that prints all of it", async () => {
+    const r = await run(s, ["--logs"]);
+    expect(r.exitCode).toBe(1);
+    stderr = r.stderr;
+    const lines = r.stderr.trimEnd().split("\n");
+    const at = lines.indexOf("--- build it failed (exit 3) ---");
+    expect(lines[at + 1]).toBe("… 4981 earlier lines not shown");
+    expect(lines[at + 21]).toBe("broken");
+    const full = lines[at + 22] ?? "";
+    expect(full).toMatch(/^full log: hm logs [0-9a-f]{8} 'build it'$/);
+    command = ["logs", /hm logs (\S+)/.exec(full)?.[1] ?? "", "build it"];
+  });
+
+  test("that command prints every line the step printed, in order, and nothing else", async () => {
+    expect(stderr).not.toBe("");
+    const r = await hm(s, command);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(`${[...seq(1, 5000, "unit"), "broken"].join("\n")}\n`);
+    // By key too, and as the latest run's step when the run is left out.
+    expect((await hm(s, ["logs", command[1] as string, "build"])).stdout).toBe(r.stdout);
+    expect((await hm(s, ["logs", "build it"])).stdout).toBe(r.stdout);
+  });
+
+  test("hm runs lists it as failed, naming the step; hm logs replays the whole run", async () => {
+    const [listed, ...others] = await listRuns(s);
+    expect(others).toEqual([]);
+    expect(listed?.run_id.startsWith(command[1] as string)).toBe(true);
+    expect(listed).toMatchObject({ pipeline: "ci", result: "failed", exit_code: 1, unfinished_steps: [] });
+    expect(listed?.failed_steps).toEqual([{ key: "build", name: "build it" }]);
+    const table = await hm(s, ["runs"]);
+    expect(table.stdout.split("\n")[0]).toMatch(/^RUN +PIPELINE +STARTED +DURATION +RESULT +FAILED STEPS$/);
+    expect(table.stdout.split("\n")[1]).toMatch(
+      new RegExp(`^${command[1]} +ci +\\S+ \\S+ +\\S+ +failed +build it$`),
+    );
+    const all = await hm(s, ["logs"]);
+    expect(all.exitCode).toBe(0);
+    const replayed = all.stdout.split("\n");
+    expect(replayed).toContain("[build it] unit 1");
+    expect(replayed).toContain("[build it] unit 5000");
+    expect(replayed).toContain("[build it] broken");
+    expect(replayed.filter((l) => l.startsWith("[build it] unit ")).length).toBe(5000);
+    expect(all.stdout.trimEnd()).toMatch(/✗ Build failed in \S+$/);
+  });
+
+  test("the saved files are private: 0700 directories, 0600 files", () => {
+    const dir = join(s.env.HM_STATE_DIR as string, "history");
+    const walk = (path: string): string[] =>
+      statSync(path).isDirectory()
+        ? [path, ...readdirSync(path).flatMap((n) => walk(join(path, n)))]
+        : [path];
+    const paths = walk(dir);
+    expect(paths.length).toBeGreaterThan(5);
+    for (const path of paths)
+      expect([path, statSync(path).mode & 0o777]).toEqual([
+        path,
+        statSync(path).isDirectory() ? 0o700 : 0o600,
+      ]);
+  });
+});
+
+test("hm logs --format json gives back the event stream hm run --format json printed, byte for byte", async () => {
+  const s = setup([
+    { key: "a", cmd: "echo one; echo two >&2" },
+    { key: "b", label: "bee", cmd: "printf 'no newline at the end'" },
+  ]);
+  const r = await run(s, ["--format", "json"]);
+  expect(r.exitCode).toBe(0);
+  const events = parseEventStream(r.stdout);
+  expect(events.length).toBeGreaterThan(8);
+  const saved = await hm(s, ["logs", "--format", "json"]);
+  expect(saved.exitCode).toBe(0);
+  expect(saved.stdout).toBe(r.stdout);
+  // One step: only its events.
+  const b = await hm(s, ["logs", "bee", "--format", "json"]);
+  const bId = events.find((e) => e.kind === "step_queued" && e.key === "b");
+  const stepId = bId !== undefined && "step_id" in bId ? bId.step_id : "";
+  const own = parseEventStream(r.stdout).filter((e) => "step_id" in e && e.step_id === stepId);
+  expect(b.stdout).toBe(`${own.map((e) => JSON.stringify(e)).join("\n")}\n`);
+  expect((await hm(s, ["logs", "bee"])).stdout).toBe("no newline at the end\n");
+  expect((await hm(s, ["logs", "a"])).stdout).toBe("one\ntwo\n");
+  const [listed] = await listRuns(s);
+  expect(listed).toMatchObject({ result: "passed", exit_code: 0, failed_steps: [] });
+});
+
+test("kill -9 of hm mid-run: the lines saved so far stay, and the run is listed as interrupted, never passed", async () => {
+  const marker = join(scratch.path, crypto.randomUUID());
+  const s = setup([
+    { key: "early", label: "early", cmd: "echo done early" },
+    {
+      key: "slow",
+      label: "slow",
+      cmd: `i=0; while [ "$i" -lt 300 ]; do i=$((i + 1)); echo "before kill $i"; done; touch ${marker}; sleep 300`,
+    },
+  ]);
+  const proc = spawnRun(s, ["--logs"]);
+  try {
+    await until("the step to print its lines", () => (existsSync(marker) ? true : null));
+    // Saved while the run goes: the step's file holds its lines before hm is killed.
+    const live = await until("the run to be listed as running with its lines saved", async () => {
+      const [listed] = await listRuns(s);
+      if (listed?.result !== "running") return null;
+      const lines = readFileSync(join(listed.dir, "steps", "slow.log"), "utf8");
+      return lines.includes("before kill 300\n") ? listed : null;
+    });
+    expect(live.unfinished_steps).toEqual([{ key: "slow", name: "slow" }]);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    const listed = await until("the build process to be gone", async () => {
+      const [it] = await listRuns(s);
+      return it?.result === "running" ? null : it;
+    });
+    expect(listed).toMatchObject({ run_id: live.run_id, result: "interrupted", exit_code: null });
+    expect(listed.unfinished_steps.map((step) => step.key)).toEqual(["slow"]);
+    const table = await hm(s, ["runs"]);
+    expect(table.stdout).toContain(`interrupted (in ${live.unfinished_steps[0]?.name})`);
+    expect(table.stdout).not.toContain("passed");
+    const logs = await hm(s, ["logs", live.run_id.slice(0, 6), "slow"]);
+    expect(logs.exitCode).toBe(0);
+    expect(logs.stdout).toBe(`${seq(1, 300, "before kill").join("\n")}\n`);
+    expect(logs.stderr).toContain("ended without a verdict (hm was killed or crashed)");
+    expect((await hm(s, ["logs", live.run_id, "early"])).stdout).toBe("done early\n");
+    // Following a run that is over returns at once.
+    const followed = await hm(s, ["logs", "-f"]);
+    expect(followed.exitCode).toBe(0);
+    expect(followed.stdout).toContain("[slow] before kill 300");
+  } finally {
+    proc.kill("SIGKILL");
+    await hm(s, ["gc"]); // the step's sleep
+  }
+}, 60_000);
+
+describe("retention", () => {
+  test("keeps the newest HM_HISTORY_RUNS runs; a byte limit keeps only the run that just ended", async () => {
+    const s = setup([{ key: "a", cmd: "seq 1000" }], { HM_HISTORY_RUNS: "2" });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await run(s, ["--format", "json"]);
+      expect(r.exitCode).toBe(0);
+      const start = parseEventStream(r.stdout)[0];
+      ids.push(start?.kind === "build_start" ? start.run_id : "");
+    }
+    expect((await listRuns(s)).map((r) => r.run_id)).toEqual(ids.slice(1).reverse());
+    const r = await run(s, ["--format", "json"], { HM_HISTORY_BYTES: "1K" });
+    const start = parseEventStream(r.stdout)[0];
+    expect((await listRuns(s)).map((l) => l.run_id)).toEqual([
+      start?.kind === "build_start" ? start.run_id : "",
+    ]);
+    // Pruned runs leave no directory behind.
+    expect(readdirSync(join(s.env.HM_STATE_DIR as string, "history"))).toHaveLength(1);
+    const projectDir = join(
+      s.env.HM_STATE_DIR as string,
+      "history",
+      readdirSync(join(s.env.HM_STATE_DIR as string, "history"))[0] as string,
+    );
+    expect(readdirSync(projectDir)).toHaveLength(1);
+  }, 60_000);
+
+  test("never removes a run that is still going; two runs of the project at once keep their own records", async () => {
+    const release = join(scratch.path, crypto.randomUUID());
+    const s = setup([
+      {
+        key: "wait",
+        cmd: `echo "run $HM_WHICH"; seq 2000 | sed "s/^/$HM_WHICH /"; [ "$HM_WHICH" = quick ] || while [ ! -e ${release} ]; do sleep 0.05; done; echo "end $HM_WHICH"`,
+      },
+    ]);
+    const first = spawnRun(s, ["--logs", "-e", "HM_WHICH=first"]);
+    const second = spawnRun(s, ["--logs", "-e", "HM_WHICH=second"]);
+    try {
+      const live = await until("both runs to be listed as running", async () => {
+        const listed = await listRuns(s);
+        return listed.length === 2 && listed.every((r) => r.result === "running") ? listed : null;
+      });
+      // With room for one run, a run that ends now removes neither of the two still going.
+      const quick = await run(s, ["--logs", "-e", "HM_WHICH=quick"], { HM_HISTORY_RUNS: "1" });
+      expect(quick.exitCode).toBe(0);
+      const during = await listRuns(s);
+      expect(during.map((r) => r.result).sort()).toEqual(["passed", "running", "running"]);
+      expect(
+        during
+          .filter((r) => r.result === "running")
+          .map((r) => r.run_id)
+          .sort(),
+      ).toEqual(live.map((r) => r.run_id).sort());
+      writeFileSync(release, "");
+      expect(await first.exited).toBe(0);
+      expect(await second.exited).toBe(0);
+      const after = await listRuns(s);
+      expect(after.map((r) => r.result)).toEqual(["passed", "passed", "passed"]);
+      for (const listed of after) {
+        const logs = await hm(s, ["logs", listed.run_id, "wait"]);
+        const which = logs.stdout.split("\n")[0]?.slice("run ".length) ?? "";
+        expect(["first", "second", "quick"]).toContain(which);
+        expect(logs.stdout).toBe(`${[`run ${which}`, ...seq(1, 2000, which), `end ${which}`].join("\n")}\n`);
+      }
+    } finally {
+      writeFileSync(release, "");
+      first.kill("SIGKILL");
+      second.kill("SIGKILL");
+    }
+  }, 60_000);
+});
