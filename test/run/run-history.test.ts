@@ -292,3 +292,120 @@ describe("retention", () => {
     }
   }, 60_000);
 });
+
+/** A process's stdout, read as it comes. */
+function collect(stream: ReadableStream<Uint8Array>) {
+  let text = "";
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  })();
+  return { text: () => text, done };
+}
+
+function spawnHm(s: Setup, args: string[]) {
+  return Bun.spawn([process.execPath, join(REPO_ROOT, "src", "main.ts"), ...args], {
+    cwd: s.root,
+    env: { ...baseEnv(), ...s.env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+test("hm logs -f prints a running run's lines as they come and returns when it ends", async () => {
+  const release = join(scratch.path, crypto.randomUUID());
+  const s = setup([
+    {
+      key: "talk",
+      label: "talk",
+      cmd: `echo first; while [ ! -e ${release} ]; do sleep 0.05; done; echo second`,
+    },
+  ]);
+  const build = spawnRun(s, ["--logs"]);
+  const followers: ReturnType<typeof spawnHm>[] = [];
+  try {
+    await until("the run to be listed as running", async () =>
+      (await listRuns(s))[0]?.result === "running" ? true : null,
+    );
+    followers.push(
+      spawnHm(s, ["logs", "-f"]),
+      spawnHm(s, ["logs", "-f", "talk"]),
+      spawnHm(s, ["logs", "-f", "--format", "json"]),
+    );
+    const [all, step, json] = followers.map((f) => collect(f.stdout));
+    if (all === undefined || step === undefined || json === undefined) throw new Error("three followers");
+    await until("the followers to print the first line", () =>
+      all.text().includes("[talk] first\n") &&
+      step.text() === "first\n" &&
+      json.text().includes('"line":"first"')
+        ? true
+        : null,
+    );
+    // The run is waiting: the followers are too, and have printed nothing of what has not happened.
+    expect(followers.map((f) => f.exitCode)).toEqual([null, null, null]);
+    expect(all.text()).not.toContain("second");
+    writeFileSync(release, "");
+    expect(await build.exited).toBe(0);
+    expect(await Promise.all(followers.map((f) => f.exited))).toEqual([0, 0, 0]);
+    await Promise.all([all.done, step.done, json.done]);
+    expect(step.text()).toBe("first\nsecond\n");
+    expect(all.text()).toContain("[talk] first\n[talk] second\n");
+    expect(all.text().trimEnd()).toMatch(/✓ Build succeeded in \S+$/);
+    const events = parseEventStream(json.text());
+    expect(events.at(-1)).toMatchObject({ kind: "build_end", exit_code: 0 });
+    expect(json.text()).toBe((await hm(s, ["logs", "--format", "json"])).stdout);
+  } finally {
+    writeFileSync(release, "");
+    build.kill("SIGKILL");
+    for (const f of followers) f.kill("SIGKILL");
+  }
+}, 60_000);
+
+describe("naming what does not exist", () => {
+  const s = setup([{ key: "only", label: "the only step", cmd: "echo hi" }]);
+
+  test("no saved run: exit 2, saying whose runs were looked for", async () => {
+    const r = await hm(s, ["logs"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`✘ no saved runs of the project ${s.root}`);
+    expect(r.stdout).toBe("");
+    const listed = await hm(s, ["runs"]);
+    expect(listed).toMatchObject({ exitCode: 0, stdout: "" });
+    expect(await listRuns(s)).toEqual([]);
+  });
+
+  test("an unknown run or step: exit 2, listing the runs or steps there are", async () => {
+    expect((await run(s)).exitCode).toBe(0);
+    const [saved] = await listRuns(s);
+    const id = saved?.run_id.slice(0, 8) ?? "";
+    const noRun = await hm(s, ["logs", "ffffffff", "only"]);
+    expect(noRun.exitCode).toBe(2);
+    expect(noRun.stderr).toContain(`✘ no saved run 'ffffffff'; this project's latest: ${id} (ci, passed, `);
+    const noStep = await hm(s, ["logs", id, "nope"]);
+    expect(noStep.exitCode).toBe(2);
+    expect(noStep.stderr).toContain(`✘ run ${id} has no step 'nope'; its steps: the only step`);
+    const neither = await hm(s, ["logs", "nope"]);
+    expect(neither.exitCode).toBe(2);
+    expect(neither.stderr).toContain(
+      `✘ 'nope' is neither a saved run id nor a step of the latest run ${id} (its steps: the only step)`,
+    );
+    // The run is found from any directory, by the id the summary prints.
+    const elsewhere = await runHm(["logs", id, "only"], { cwd: scratch.path, env: s.env });
+    expect(elsewhere).toMatchObject({ exitCode: 0, stdout: "hi\n" });
+  });
+});
+
+test("HM_HISTORY_RUNS=0 saves nothing and the summary names no saved log; a malformed limit stops the run (exit 2)", async () => {
+  const s = setup([{ key: "fails", cmd: "echo no; exit 1" }], { HM_HISTORY_RUNS: "0" });
+  const r = await run(s, ["--logs"]);
+  expect(r.exitCode).toBe(1);
+  expect(r.stderr).toContain("--- echo no; exit 1 failed (exit 1) ---");
+  expect(r.stderr).not.toContain("full log:");
+  expect(existsSync(join(s.env.HM_STATE_DIR as string, "history"))).toBe(false);
+  const bad = await run(s, ["--logs"], { HM_HISTORY_RUNS: "", HM_HISTORY_BYTES: "lots" });
+  expect(bad.exitCode).toBe(2);
+  expect(bad.stderr).toContain(
+    "✘ HM_HISTORY_BYTES='lots': expected a size in bytes, e.g. 200M, 1G or 1048576",
+  );
+  expect(bad.stderr).not.toContain("build:");
+});
