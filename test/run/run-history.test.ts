@@ -153,7 +153,10 @@ describe("a failed step whose log the summary cuts", () => {
 
 test("hm logs --format json gives back the event stream hm run --format json printed, byte for byte", async () => {
   const s = setup([
-    { key: "a", cmd: "echo one; echo two >&2" },
+    {
+      key: "a",
+      cmd: `echo one; echo two >&2; printf '%s\\n' 'é 😀 "quoted" \\ back' '{"kind":"step_log"}' '[0,0,1]'`,
+    },
     { key: "b", label: "bee", cmd: "printf 'no newline at the end'" },
   ]);
   const r = await run(s, ["--format", "json"]);
@@ -170,7 +173,9 @@ test("hm logs --format json gives back the event stream hm run --format json pri
   const own = parseEventStream(r.stdout).filter((e) => "step_id" in e && e.step_id === stepId);
   expect(b.stdout).toBe(`${own.map((e) => JSON.stringify(e)).join("\n")}\n`);
   expect((await hm(s, ["logs", "bee"])).stdout).toBe("no newline at the end\n");
-  expect((await hm(s, ["logs", "a"])).stdout).toBe("one\ntwo\n");
+  expect((await hm(s, ["logs", "a"])).stdout).toBe(
+    'one\ntwo\né 😀 "quoted" \\ back\n{"kind":"step_log"}\n[0,0,1]\n',
+  );
   const [listed] = await listRuns(s);
   expect(listed).toMatchObject({ result: "passed", exit_code: 0, failed_steps: [] });
 });

@@ -1,10 +1,28 @@
 /**
- * Saved event lines back into events: the inverse of `toJsonLine` (events.ts),
- * checked with valibot, since a file on disk is input like any other (another
- * hm version, a truncated write, an edit by hand).
+ * The events file's lines (`docs/design.md`, "Run history"), both ways. Each
+ * is either an event as `hm run --format json` prints it (`toJsonLine`), or a
+ * log record `[step, stream, ts]`: the step by its position in queue order,
+ * 0 for stdout and 1 for stderr, the time in milliseconds; its text is the
+ * next line of that step's file. A log line holding a newline (no runner
+ * makes one) is saved whole, as an event, and as one line with spaces for
+ * newlines in the step's file, so the two stay in step. Reading back checks
+ * every line with valibot: a file on disk is input like any other (another hm
+ * version, a write cut short, an edit by hand).
  */
 import * as v from "valibot";
-import type { HmEvent } from "../events.ts";
+import { type HmEvent, toJsonLine } from "../events.ts";
+
+type StepLog = Extract<HmEvent, { kind: "step_log" }>;
+
+/** What one step_log adds to the step's file and to the events file. */
+export function logRecord(stepIndex: number, event: StepLog): { stepLine: string; eventLine: string } {
+  if (event.line.includes("\n"))
+    return { stepLine: `${event.line.replaceAll("\n", " ")}\n`, eventLine: `${toJsonLine(event)}\n` };
+  return {
+    stepLine: `${event.line}\n`,
+    eventLine: `[${stepIndex},${event.stream === "stdout" ? 0 : 1},${event.ts}]\n`,
+  };
+}
 
 const time = v.pipe(
   v.string(),
@@ -67,14 +85,41 @@ const SavedEvent = v.variant("kind", [
   v.object({ kind: v.literal("build_end"), exit_code: int, duration_ms: v.number() }),
 ]);
 
-/** The event a saved line holds, or null for a line that is not one (skipped: the rest is still worth showing). */
-export function parseEventLine(line: string): HmEvent | null {
+const LogRecord = v.tuple([
+  v.pipe(v.number(), v.integer(), v.minValue(0)),
+  v.picklist([0, 1]),
+  v.pipe(v.number(), v.integer()),
+]);
+
+export type SavedLine =
+  | { readonly kind: "event"; readonly event: HmEvent }
+  | {
+      readonly kind: "log";
+      readonly step: number;
+      readonly stream: "stdout" | "stderr";
+      readonly ts: number;
+    };
+
+/** What a line of the events file holds, or null for one that is neither (skipped: the rest is still worth showing). */
+export function parseSavedLine(line: string): SavedLine | null {
   let json: unknown;
   try {
     json = JSON.parse(line);
   } catch {
     return null;
   }
+  if (Array.isArray(json)) {
+    const record = v.safeParse(LogRecord, json);
+    if (!record.success) return null;
+    const [step, stream, ts] = record.output;
+    return { kind: "log", step, stream: stream === 0 ? "stdout" : "stderr", ts };
+  }
   const parsed = v.safeParse(SavedEvent, json);
-  return parsed.success ? parsed.output : null;
+  return parsed.success ? { kind: "event", event: parsed.output } : null;
+}
+
+/** The event an outline line holds (outlines have no log records), or null. */
+export function parseEventLine(line: string): HmEvent | null {
+  const saved = parseSavedLine(line);
+  return saved?.kind === "event" ? saved.event : null;
 }

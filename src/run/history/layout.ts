@@ -4,8 +4,10 @@
  *
  *   <state dir>/history/<project key>/<run id>/
  *     run.json      who and what: written before the directory appears
- *     events.jsonl  every event, as `hm run --format json` prints it
- *     outline.jsonl the same without step_log lines (small: lists read it)
+ *     events.jsonl  every event, as `hm run --format json` prints it, but a
+ *                   log line as `[step, stream, ts]`, its text in its step's
+ *                   file (event-lines.ts)
+ *     outline.jsonl the events but log lines (small: lists read it)
  *     steps/<key>.log  each step's output lines, stdout and stderr merged
  *     end.json      the verdict, written last: its absence means the run is
  *                   going, or ended without one (killed)

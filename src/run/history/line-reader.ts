@@ -52,3 +52,26 @@ export class LineReader {
     return this.decoder.decode(this.rest);
   }
 }
+
+/** The lines of a growing file one at a time; null when none is complete yet. */
+export class LineQueue {
+  private readonly reader: LineReader;
+  private lines: string[] = [];
+  private head = 0;
+
+  constructor(path: string) {
+    this.reader = new LineReader(path);
+  }
+
+  next(): string | null {
+    if (this.head === this.lines.length) {
+      const batches = this.reader.batches();
+      const first = batches.next();
+      batches.return(undefined); // closes the file; the rest is read on a later call
+      if (first.done === true) return null;
+      this.lines = first.value;
+      this.head = 0;
+    }
+    return this.lines[this.head++] ?? null;
+  }
+}

@@ -1,14 +1,15 @@
 /**
  * Records a run as it goes (`docs/design.md`, "Run history"): a consumer of
- * the run's event bus that appends every event to `events.jsonl`, the ones
- * that are not log lines to `outline.jsonl`, and each step's lines to its own
- * file. Appends are held in memory and written out every FLUSH_EVERY_MS, past
- * FLUSH_AT characters and at the end of the build, never
- * synced to disk: a killed hm loses at most its last fraction of a second, and
- * the log path costs a string push per line. The verdict (`end.json`) is
- * written after everything else, so a reader that sees it has the whole run.
- * A write that fails (disk full) stops the recording, says so once, and never
- * fails the build.
+ * the run's event bus that appends each step's lines to its own file, every
+ * event to the events file (a log line there as a short record pointing at
+ * its step's file: its text is written once), and the events that are not
+ * log lines to the outline. Appends are held in memory and written out every
+ * FLUSH_EVERY_MS, past FLUSH_AT characters and at the end of the build, never
+ * synced to disk: a killed hm loses at most its last fraction of a second.
+ * Each write puts the step files first, so a record never points at a line
+ * not yet written. The verdict (`end.json`) is written after everything
+ * else, so a reader that sees it has the whole run. A write that fails (disk
+ * full) stops the recording, says so once, and never fails the build.
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ import { procStat } from "../../process-alive.ts";
 import type { EventConsumer } from "../event-bus.ts";
 import { type HmEvent, toJsonLine } from "../events.ts";
 import { AppendFile } from "./append-file.ts";
+import { logRecord } from "./event-lines.ts";
 import {
   END_FILE,
   EVENTS_FILE,
@@ -34,10 +36,8 @@ import type { HistoryLimits } from "./limits.ts";
 import { pruneHistory } from "./retention.ts";
 
 const FLUSH_EVERY_MS = 200;
-/** Held characters past which a write starts at once. */
-const FLUSH_AT = 1 << 16;
-/** Held characters past which the bus waits for the write (back-pressure: memory stays bounded). */
-const HOLD_AT_MOST = 1 << 22;
+/** Bytes held past which they are written at once: memory stays bounded however fast steps print. */
+const FLUSH_AT = 1 << 20;
 
 export interface RunHistory extends EventConsumer {
   readonly runId: string;
@@ -95,11 +95,16 @@ class Recorder implements RunHistory {
   readonly runId: string;
   private readonly events: AppendFile;
   private readonly outline: AppendFile;
-  private readonly steps = new Map<string, { key: string; log: AppendFile | null; ended: boolean }>();
+  private readonly steps = new Map<
+    string,
+    { index: number; key: string; log: AppendFile | null; ended: boolean }
+  >();
+  /** Steps queued so far: a log record names its step by queue position. */
+  private queued = 0;
   /** Characters held over all files. */
   private held = 0;
-  private writing: Promise<void> | null = null;
   private failed = false;
+  private closed = false;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -111,7 +116,7 @@ class Recorder implements RunHistory {
     this.events = new AppendFile(join(dir, EVENTS_FILE));
     this.outline = new AppendFile(join(dir, OUTLINE_FILE));
     this.timer = setInterval(() => {
-      if (this.held > 0 && this.writing === null) void this.write();
+      if (this.held > 0) this.write();
     }, FLUSH_EVERY_MS);
     this.timer.unref();
   }
@@ -121,90 +126,77 @@ class Recorder implements RunHistory {
   }
 
   deliver(event: HmEvent): void | Promise<void> {
-    if (this.failed) return;
-    const line = `${toJsonLine(event)}\n`;
-    this.events.append(line);
-    this.held += line.length;
+    if (this.failed || this.closed) return;
     if (event.kind === "step_log") {
       const step = this.steps.get(event.step_id);
-      if (step !== undefined) {
-        step.log ??= new AppendFile(join(this.dir, STEPS_DIR, stepLogName(step.key)));
-        step.log.append(`${event.line}\n`);
-        this.held += event.line.length + 1;
-      }
+      if (step === undefined) return;
+      step.log ??= new AppendFile(join(this.dir, STEPS_DIR, stepLogName(step.key)));
+      // The text goes to the step's file only; the events file says whose line it is, on which stream, when.
+      const record = logRecord(step.index, event);
+      this.held += step.log.append(record.stepLine) + this.events.append(record.eventLine);
     } else {
-      this.outline.append(line);
-      this.held += line.length;
+      const line = `${toJsonLine(event)}\n`;
+      this.held += this.events.append(line) + this.outline.append(line);
       if (event.kind === "step_queued")
-        this.steps.set(event.step_id, { key: event.key, log: null, ended: false });
+        this.steps.set(event.step_id, { index: this.queued++, key: event.key, log: null, ended: false });
       else if (
         event.kind === "step_end" ||
         event.kind === "step_skipped" ||
         event.kind === "step_cache_hit"
       ) {
+        // Its file is closed by the next write.
         const step = this.steps.get(event.step_id);
-        // Its file is closed by the next write pass.
         if (step !== undefined) step.ended = true;
       } else if (event.kind === "build_end") return this.finish(event);
     }
-    if (this.held >= HOLD_AT_MOST) return this.write();
-    if (this.held >= FLUSH_AT && this.writing === null) void this.write();
+    if (this.held >= FLUSH_AT) this.write();
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.write();
-    await this.settle(async () => {
-      await Promise.all([this.events.close(), this.outline.close()]);
-      for (const step of this.steps.values()) await step.log?.close();
-    });
+    if (!this.closed) {
+      this.closed = true;
+      this.write();
+      this.settle(() => {
+        this.events.close();
+        this.outline.close();
+        for (const step of this.steps.values()) step.log?.close();
+      });
+    }
     await this.pruning;
   }
 
   private async finish(event: Extract<HmEvent, { kind: "build_end" }>): Promise<void> {
-    await this.write();
-    if (this.failed) return;
+    this.write();
     const end: RunEnd = {
       exit_code: event.exit_code,
       duration_ms: event.duration_ms,
       ended_at: new Date().toISOString(),
     };
-    await this.settle(async () =>
-      writeFileAtomically(join(this.dir, END_FILE), `${JSON.stringify(end)}\n`, 0o600),
-    );
+    this.settle(() => writeFileAtomically(join(this.dir, END_FILE), `${JSON.stringify(end)}\n`, 0o600));
+    if (this.failed) return;
     // This run's size counts now: older runs make room for it.
     await this.pruning;
     await pruneHistory(join(this.dir, ".."), this.options.limits, this.runId).catch(() => []);
   }
 
-  /** Writes out everything held; one write pass at a time, chained. */
-  private write(): Promise<void> {
-    const previous = this.writing ?? Promise.resolve();
-    const pass = previous.then(() =>
-      this.settle(async () => {
-        this.held = 0;
-        // The outline last: a reader that sees a step end there finds all of the step's lines written.
-        for (const [id, step] of this.steps) {
-          // Read before the await: lines that arrive meanwhile belong to the next pass unless the step had ended.
-          const ended = step.ended;
-          if (step.log !== null) await (ended ? step.log.close() : step.log.flush());
-          if (ended) this.steps.delete(id);
-        }
-        await this.events.flush();
-        await this.outline.flush();
-      }),
-    );
-    this.writing = pass;
-    void pass.then(() => {
-      if (this.writing === pass) this.writing = null;
+  /** Writes out everything held: the step logs, the events, the outline last (a reader that sees a step end there finds all of its lines written). */
+  private write(): void {
+    this.held = 0;
+    this.settle(() => {
+      for (const [id, step] of this.steps) {
+        if (step.log !== null) step.ended ? step.log.close() : step.log.flush();
+        if (step.ended) this.steps.delete(id);
+      }
+      this.events.flush();
+      this.outline.flush();
     });
-    return pass;
   }
 
-  private async settle(work: () => Promise<void>): Promise<void> {
+  private settle(work: () => void): void {
     if (this.failed) return;
     try {
-      await work();
+      work();
     } catch (error) {
       this.failed = true;
       this.options.onError(`run history stopped: ${messageOf(error)}`);

@@ -8,14 +8,15 @@
  */
 import { join } from "node:path";
 import type { Paint } from "../../term.ts";
-import type { HmEvent } from "../events.ts";
+import { type HmEvent, toJsonLine } from "../events.ts";
 import type { StepView } from "../render/build-state.ts";
 import { plainRenderer } from "../render/plain-renderer.ts";
 import type { TextSink } from "../render/sink.ts";
 import { runOver, type SavedRun } from "./catalog.ts";
 import { parseEventLine } from "./event-lines.ts";
-import { EVENTS_FILE, OUTLINE_FILE, STEPS_DIR, stepLogName } from "./layout.ts";
+import { OUTLINE_FILE, STEPS_DIR, stepLogName } from "./layout.ts";
 import { LineReader } from "./line-reader.ts";
+import { SavedEvents } from "./saved-events.ts";
 
 export interface ShowOptions {
   readonly run: SavedRun;
@@ -32,51 +33,48 @@ export type ShownState = "over" | "going";
 
 export async function showRun(options: ShowOptions): Promise<ShownState> {
   const { run, step, sink } = options;
-  const source = new LineReader(
-    options.format === "human" && step !== null
-      ? join(run.dir, STEPS_DIR, stepLogName(step.key))
-      : join(run.dir, EVENTS_FILE),
-  );
-  const handle = lineHandler(options);
+  const oneStepText = options.format === "human" && step !== null;
+  const stepFile = new LineReader(join(run.dir, STEPS_DIR, stepLogName(step?.key ?? "")));
+  const events = new SavedEvents(run.dir);
+  const handle = eventHandler(options);
   const stepEnds = step === null ? null : new LineReader(join(run.dir, OUTLINE_FILE));
   for (;;) {
     // Checked before reading: what was written before the run or step ended is read in this pass.
     const over =
       !options.follow || runOver(run) || (stepEnds !== null && step !== null && ended(stepEnds, step.id));
-    for (const batch of source.batches()) {
-      for (const line of batch) {
+    if (oneStepText) {
+      for (const batch of stepFile.batches()) {
         if (sink.closed) return "over";
-        const pending = handle(line);
+        const pending = sink.write(`${batch.join("\n")}\n`);
         if (pending !== undefined) await pending;
+      }
+    } else {
+      for (const batch of events.batches()) {
+        for (const event of batch) {
+          if (sink.closed) return "over";
+          const pending = handle(event);
+          if (pending !== undefined) await pending;
+        }
       }
     }
     if (over) break;
     await Bun.sleep(options.pollMs ?? 100);
   }
-  // A step line cut by a kill is still its output; a cut event line is no event.
-  const cut = source.unterminated();
-  if (cut !== "" && options.format === "human" && step !== null) await sink.write(`${cut}\n`);
+  // A step's line cut by a kill is still its output.
+  const cut = stepFile.unterminated();
+  if (cut !== "" && oneStepText) await sink.write(`${cut}\n`);
   sink.flush();
   return runOver(run) ? "over" : "going";
 }
 
-function lineHandler(options: ShowOptions): (line: string) => void | Promise<void> {
+function eventHandler(options: ShowOptions): (event: HmEvent) => void | Promise<void> {
   const { sink, step } = options;
-  if (options.format === "json") {
-    if (step === null) return (line) => sink.write(`${line}\n`);
-    return (line) => {
-      // Most lines are not the step's: only those holding its id are parsed.
-      if (!line.includes(step.id)) return;
-      const event = parseEventLine(line);
-      if (event !== null && concerns(event, step.id)) return sink.write(`${line}\n`);
+  if (options.format === "json")
+    return (event) => {
+      if (step === null || concerns(event, step.id)) return sink.write(`${toJsonLine(event)}\n`);
     };
-  }
-  if (step !== null) return (line) => sink.write(`${line}\n`);
   const renderer = plainRenderer(sink, options.paint);
-  return (line) => {
-    const event = parseEventLine(line);
-    if (event !== null) return renderer.deliver(event);
-  };
+  return (event) => renderer.deliver(event);
 }
 
 function concerns(event: HmEvent, stepId: string): boolean {
