@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildBinaryOnce } from "../helpers/build-binary.ts";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson, type TestStep } from "../helpers/ir.ts";
@@ -417,3 +418,21 @@ test("HM_HISTORY_RUNS=0 saves nothing and the summary names no saved log; a malf
   );
   expect(bad.stderr).not.toContain("build:");
 });
+
+test("from the compiled binary: the command the summary prints shows the whole log", async () => {
+  buildBinaryOnce();
+  const s = setup([{ key: "noisy", cmd: "seq 3000; exit 5" }]);
+  const r = await runHm(["run", "--runner", "shell", "--logs"], { binary: true, cwd: s.root, env: s.env });
+  expect(r.exitCode).toBe(1);
+  const command = /full log: (hm logs \S+ .+)$/m.exec(r.stderr)?.[1] ?? "";
+  expect(command).toMatch(/^hm logs [0-9a-f]{8} 'seq 3000; exit 5'$/);
+  // Run as the user would paste it, through a shell, with `hm` on the PATH.
+  const pasted = Bun.spawnSync(["sh", "-c", command], {
+    cwd: scratch.path,
+    env: { ...baseEnv(), ...s.env, PATH: `${join(REPO_ROOT, "dist")}:${process.env.PATH}` },
+  });
+  expect(pasted.exitCode).toBe(0);
+  expect(pasted.stdout.toString()).toBe(`${Array.from({ length: 3000 }, (_, i) => i + 1).join("\n")}\n`);
+  const listed = await runHm(["runs", "--format", "json"], { binary: true, cwd: s.root, env: s.env });
+  expect(JSON.parse(listed.stdout)).toMatchObject([{ result: "failed", failed_steps: [{ key: "noisy" }] }]);
+}, 180_000);
