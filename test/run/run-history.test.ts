@@ -436,3 +436,18 @@ test("from the compiled binary: the command the summary prints shows the whole l
   const listed = await runHm(["runs", "--format", "json"], { binary: true, cwd: s.root, env: s.env });
   expect(JSON.parse(listed.stdout)).toMatchObject([{ result: "failed", failed_steps: [{ key: "noisy" }] }]);
 }, 180_000);
+
+test("one word names a run of this project, else a step of its latest run, and only then a run elsewhere", async () => {
+  const other = setup([{ key: "x", cmd: "echo other project" }]);
+  expect((await run(other)).exitCode).toBe(0);
+  const otherId = (await listRuns(other))[0]?.run_id ?? "";
+  // A step whose name is the start of the other project's run id.
+  const s = setup([{ key: "k", label: otherId.slice(0, 6), cmd: "echo this step" }]);
+  s.env.HM_STATE_DIR = other.env.HM_STATE_DIR as string;
+  expect((await run(s)).exitCode).toBe(0);
+  expect((await hm(s, ["logs", otherId.slice(0, 6)])).stdout).toBe("this step\n");
+  // A longer start of the other run's id is no step here: that run, found in its project.
+  const elsewhere = await hm(s, ["logs", otherId.slice(0, 8)]);
+  expect(elsewhere.exitCode).toBe(0);
+  expect(elsewhere.stdout).toContain("[echo other project] other project");
+});

@@ -66,17 +66,22 @@ function pick(
   projectRoot: string,
 ): { run: SavedRun; step: StepView | null } {
   if (runText === undefined) return { run: latestRun(projectDir, projectRoot), step: null };
-  const run = findRun(runText, projectDir);
-  if (run !== null) {
-    if (stepText === undefined) return { run, step: null };
+  if (stepText !== undefined) {
+    const run = findRun(runText, projectDir, "project, then anywhere");
+    if (run === null) throw unknownRun(runText, projectDir, projectRoot);
     const step = findStep(run, stepText);
     if (step === null) throw unknownStep(run, stepText);
     return { run, step };
   }
+  // One word: a run of this project, else a step of its latest run (`hm logs test`), else a run of any project.
+  const inProject = findRun(runText, projectDir, "project");
+  if (inProject !== null) return { run: inProject, step: null };
   const latest = savedRuns(projectDir)[0];
-  if (stepText !== undefined || latest === undefined) throw unknownRun(runText, projectDir, projectRoot);
-  // One word that is no run id: a step of the latest run (`hm logs test`).
-  const step = findStep(latest, runText);
-  if (step === null) throw unknownRunOrStep(runText, latest);
-  return { run: latest, step };
+  const step = latest === undefined ? null : findStep(latest, runText);
+  if (latest !== undefined && step !== null) return { run: latest, step };
+  const anywhere = findRun(runText, projectDir, "project, then anywhere");
+  if (anywhere !== null) return { run: anywhere, step: null };
+  throw latest === undefined
+    ? unknownRun(runText, projectDir, projectRoot)
+    : unknownRunOrStep(runText, latest);
 }

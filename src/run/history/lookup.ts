@@ -28,12 +28,15 @@ export function latestRun(projectDir: string, projectRoot: string): SavedRun {
 export function findRun(
   text: string,
   projectDir: string,
+  where: "project" | "project, then anywhere",
   env: NodeJS.ProcessEnv = process.env,
 ): SavedRun | null {
   const prefix = text.toLowerCase();
   const inProject = savedRuns(projectDir).filter((run) => run.id.startsWith(prefix));
   const matches =
-    inProject.length > 0 ? inProject : everyProjectsRuns(env).filter((r) => r.id.startsWith(prefix));
+    inProject.length > 0 || where === "project"
+      ? inProject
+      : everyProjectsRuns(env).filter((r) => r.id.startsWith(prefix));
   if (matches.length > 1)
     throw new HmError(
       "E_RUN_NOT_FOUND",
