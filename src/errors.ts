@@ -40,6 +40,7 @@ type ErrorCode =
   | "E_PLUGIN_RUNTIME"
   | "E_PLUGIN_NOT_FOUND"
   | "E_PLUGIN_SOURCE"
+  | "E_RUN_NOT_FOUND"
   | "E_INTERNAL";
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
@@ -60,6 +61,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_PLUGIN_RUNTIME: ExitCode.pluginRuntime,
   E_PLUGIN_NOT_FOUND: ExitCode.usage,
   E_PLUGIN_SOURCE: ExitCode.usage,
+  E_RUN_NOT_FOUND: ExitCode.usage,
   E_INTERNAL: ExitCode.buildFailed,
 };
 

@@ -8,7 +8,7 @@ describe("hm suggests the nearest spelling", () => {
     const result = await runHm(["rn"]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      "✘ unknown command 'rn': did you mean 'run'?\n  available: [cache, completions, gc, init, pipelines, plugin, render, run, version]\n→ hm plugin install <ref> to add a plugin that provides this command\n",
+      "✘ unknown command 'rn': did you mean 'run'?\n  available: [cache, completions, gc, init, logs, pipelines, plugin, render, run, runs, version]\n→ hm plugin install <ref> to add a plugin that provides this command\n",
     );
   });
 

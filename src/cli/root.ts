@@ -13,10 +13,12 @@ export const BUILTIN_COMMANDS = {
   gc: () => import("./commands/gc.ts").then((m) => m.default),
   help: () => import("./commands/help.ts").then((m) => m.default),
   init: () => import("./commands/init.ts").then((m) => m.default),
+  logs: () => import("./commands/logs.ts").then((m) => m.default),
   plugin: () => import("./commands/plugin.ts").then((m) => m.default),
   pipelines: () => import("./commands/pipelines.ts").then((m) => m.default),
   render: () => import("./commands/render.ts").then((m) => m.default),
   run: () => import("./commands/run.ts").then((m) => m.default),
+  runs: () => import("./commands/runs.ts").then((m) => m.default),
   version: () => import("./commands/version.ts").then((m) => m.default),
 } satisfies Record<BuiltinCommandName, unknown>;
 

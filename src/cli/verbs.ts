@@ -17,10 +17,12 @@ const BUILTIN_COMMAND_NAMES = [
   "gc",
   "help",
   "init",
+  "logs",
   "plugin",
   "pipelines",
   "render",
   "run",
+  "runs",
   "version",
 ] as const;
 export type BuiltinCommandName = (typeof BUILTIN_COMMAND_NAMES)[number];

@@ -100,11 +100,25 @@ export function toJsonLine(event: HmEvent): string {
     case "build_start":
       return JSON.stringify({ ...event, started_at: iso(event.started_at) });
     case "step_log":
+      // The line every step prints goes through here (to stdout and to the run history): written out
+      // by hand, the same bytes as JSON.stringify of the event, a third of the time (bench/log-throughput.ts).
+      return `{"kind":"step_log","step_id":${JSON.stringify(event.step_id)},"stream":"${event.stream}","line":${JSON.stringify(event.line)},"ts":"${logTime(event.ts)}"}`;
     case "chain_failed":
       return JSON.stringify({ ...event, ts: iso(event.ts) });
     default:
       return JSON.stringify(event);
   }
+}
+
+/** Lines of one batch share their millisecond: its ISO text is made once. */
+let lastLogMs = Number.NaN;
+let lastLogIso = "";
+function logTime(ms: number): string {
+  if (ms !== lastLogMs) {
+    lastLogMs = ms;
+    lastLogIso = new Date(ms).toISOString();
+  }
+  return lastLogIso;
 }
 
 /** Label, else the trimmed command, cut to 39 characters + "…" past 40 (`docs/design.md`, "Events and their order"). */

@@ -23,6 +23,9 @@ import type { BuildSource } from "./build-source.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
 import type { HmEvent, HmEventKind, Selection } from "./events.ts";
+import { historyLimitsFromEnv } from "./history/limits.ts";
+import { logsCommand } from "./history/logs-command.ts";
+import { type RunHistory, recordRun } from "./history/recorder.ts";
 import { abortMessage, HookDispatcher } from "./hooks.ts";
 import { pluginExecutor } from "./plugin-executor.ts";
 import { alreadyConnected, reapLeftovers } from "./reap.ts";
@@ -95,6 +98,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     kvPath: kvDatabasePath(),
   });
   await checkRunnerArgs(graph, choices);
+  const historyLimits = historyLimitsFromEnv();
 
   const runId = crypto.randomUUID();
   const runDir = createRunDirectory(
@@ -103,7 +107,11 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
   );
   report({ t: "run", run: runId, docker: builtins.length > 0 });
   const human = options.format === "human";
-  const output = human ? openHumanOutput(options.logs) : null;
+  // Set once the bus exists; the summary names the saved log only while its recording is whole.
+  let history: RunHistory | null = null;
+  const fullLogCommand = (step: { readonly name: string }) =>
+    history?.intact ? logsCommand(runId, step.name) : null;
+  const output = human ? openHumanOutput(options.logs, { fullLogCommand }) : null;
   const renderer = output?.renderer ?? null;
   const secrets = options.secrets?.values ?? {};
   const mask = secretMask(Object.values(secrets));
@@ -203,6 +211,14 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       onConsumerError: (consumer, message) => warn(`${consumer} stopped: ${message}`),
     });
     bus.subscribe(renderer ?? jsonRenderer(streamSink(process.stdout)));
+    history = recordRun({
+      runId,
+      pipeline: options.pipeline.entry.slug,
+      projectRoot: options.project.root,
+      limits: historyLimits,
+      onError: (message) => log.warn(message),
+    });
+    if (history !== null) bus.subscribe(history);
     for (const consumer of hooks.afterConsumers()) bus.subscribe(consumer);
 
     const run = { runId, archivePath, archivePaths: packed.paths, projectRoot: options.project.root };
@@ -267,7 +283,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     renderer?.close();
     routeLines(log, afterView);
     signals.dispose();
-    await Promise.all([pool.close(), hooks?.close(), finishSessions()]);
+    await Promise.all([pool.close(), hooks?.close(), finishSessions(), history?.close()]);
     bus?.dispose();
     runDir.remove();
   }

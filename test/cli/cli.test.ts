@@ -77,7 +77,7 @@ describe("hm CLI", () => {
     const result = await runHm(["deploy"]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      "✘ unknown command 'deploy'\n  available: [cache, completions, gc, init, pipelines, plugin, render, run, version]\n→ hm plugin install <ref> to add a plugin that provides this command\n",
+      "✘ unknown command 'deploy'\n  available: [cache, completions, gc, init, logs, pipelines, plugin, render, run, runs, version]\n→ hm plugin install <ref> to add a plugin that provides this command\n",
     );
   });
 

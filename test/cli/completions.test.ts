@@ -51,7 +51,7 @@ test("commands, including plugin verbs; flags of a command; values of its option
   for (const name of ["run", "render", "cache", "completions", "plugin", "fixture-probe"])
     expect(top).toContain(name);
   expect(top).not.toContain("__complete");
-  expect(await candidates("r")).toEqual(["render", "run"]);
+  expect(await candidates("r")).toEqual(["render", "run", "runs"]);
   expect(await candidates("run", "--r")).toEqual(["--runner"]);
   expect(await candidates("run", "--runner", "")).toEqual(["docker", "noop", "shell"]);
   expect(await candidates("run", "--format", "")).toEqual(["human", "json"]);
@@ -119,7 +119,7 @@ test("bash: the script completes through hm itself", async () => {
   expect(script.exitCode).toBe(0);
   const driver = `${script.stdout}
 COMP_WORDS=(hm run --runner ""); COMP_CWORD=3; _hm_complete; echo "runners: \${COMPREPLY[*]}"
-COMP_WORDS=(hm ru); COMP_CWORD=1; _hm_complete; echo "commands: \${COMPREPLY[*]}"
+COMP_WORDS=(hm re); COMP_CWORD=1; _hm_complete; echo "commands: \${COMPREPLY[*]}"
 COMP_WORDS=(hm run ""); COMP_CWORD=2; _hm_complete; echo "slugs: \${COMPREPLY[*]}"
 `;
   const r = Bun.spawnSync(["bash", "-c", driver], {
@@ -127,7 +127,7 @@ COMP_WORDS=(hm run ""); COMP_CWORD=2; _hm_complete; echo "slugs: \${COMPREPLY[*]
     env: { PATH: `${bin}:${process.env.PATH}`, HOME: scratch.path, HM_PLUGIN_PATH: plugins },
   });
   expect(r.stderr.toString()).toBe("");
-  expect(r.stdout.toString()).toBe("runners: docker noop shell\ncommands: run\nslugs: alpha beta\n");
+  expect(r.stdout.toString()).toBe("runners: docker noop shell\ncommands: render\nslugs: alpha beta\n");
 }, 20_000);
 
 test("zsh and fish scripts are printed; zsh's parses when zsh is here; an unknown shell is an error", async () => {

@@ -36,16 +36,17 @@ exit 7
     expect(r.stderr).toBe("");
     const lines = r.stdout.trimEnd().split("\n");
     // The failed step's section and the verdict close the output.
-    expect(lines.slice(-24)).toEqual([
+    expect(lines.slice(-25)).toEqual([
       "--- sh ./noisy.sh failed (exit 7) ---",
       "… 4981 earlier lines not shown",
       ...Array.from({ length: 19 }, (_, i) => `compiling unit ${4982 + i}`),
       "error: unit 5001 does not compile",
+      expect.stringMatching(/^full log: hm logs [0-9a-f]{8} 'sh \.\/noisy\.sh'$/),
       "",
       expect.stringMatching(/^✗ Build failed in \d/),
     ]);
     // Above it, a row per step: failed with its exit code, passed, skipped.
-    const rows = lines.slice(lines.findIndex((l) => l.startsWith("build: end exit=1")) + 1, -24);
+    const rows = lines.slice(lines.findIndex((l) => l.startsWith("build: end exit=1")) + 1, -25);
     expect(rows.length).toBe(5);
     expect(rows).toContainEqual(expect.stringMatching(/^ {2}✗ sh \.\/noisy\.sh {2}\S+ {2}exit 7$/));
     expect(rows).toContainEqual(expect.stringMatching(/^ {2}✓ passes {9}\S+$/));

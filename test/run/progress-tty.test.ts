@@ -102,7 +102,9 @@ describe.skipIf(!hasTmux)("the progress view on a terminal", () => {
     cleanups.push(project.cleanup);
     const terminal = hmOnTerminal(project.root, []);
     const screen = await terminal.waitFor("hm exited 1");
-    expect(screen).toContain("--- echo check failed (exit 4) ---\nline 1\nline 2\nline 3");
+    expect(screen).toMatch(
+      /--- echo check failed \(exit 4\) ---\nline 1\nline 2\nline 3\nfull log: hm logs [0-9a-f]{8} 'echo check'\n/,
+    );
     expect(screen).toContain("✗ Build failed in");
   }, 20_000);
 

@@ -16,6 +16,7 @@ import { isTTY, type Paint, paintFor } from "../../term.ts";
 import { type HumanRenderer, plainRenderer } from "./plain-renderer.ts";
 import { progressRenderer } from "./progress-renderer.ts";
 import { streamSink } from "./sink.ts";
+import type { SummaryOptions } from "./summary.ts";
 
 interface OutputFacts {
   /** `--logs`. */
@@ -52,17 +53,20 @@ export interface HumanOutput {
 }
 
 /** The renderer for this process's stdout (`logs`: `--logs`). */
-export function openHumanOutput(logs: boolean): HumanOutput {
+export function openHumanOutput(logs: boolean, summary: SummaryOptions = {}): HumanOutput {
   const ci = process.env.CI !== undefined && process.env.CI !== "";
   const plan = planHumanOutput({ logs, ci, stdoutIsTerminal: isTTY(1), stderrIsTerminal: isTTY(2) });
   const paint = paintFor(1);
   const sink = streamSink(process.stdout);
   const renderer =
     plan.view === "plain"
-      ? plainRenderer(sink, paint)
-      : progressRenderer(sink, paint, () => ({
-          columns: process.stdout.columns || 80,
-          rows: process.stdout.rows || 24,
-        }));
+      ? plainRenderer(sink, paint, summary)
+      : progressRenderer(
+          sink,
+          paint,
+          () => ({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
+          undefined,
+          summary,
+        );
   return { renderer, paint, diagnosticsThroughView: plan.diagnosticsThroughView };
 }

@@ -12,7 +12,7 @@ import type { HmEvent } from "../events.ts";
 import { applyEvent, newBuildState } from "./build-state.ts";
 import { keyColor } from "./format.ts";
 import type { TextSink } from "./sink.ts";
-import { buildSummary } from "./summary.ts";
+import { buildSummary, type SummaryOptions } from "./summary.ts";
 
 export interface HumanRenderer extends EventConsumer {
   /** A message from hm itself (a warning, a hook report), printed between event lines. */
@@ -27,7 +27,7 @@ export interface HumanRenderer extends EventConsumer {
  */
 const PLAIN_TAIL_LINES = 20;
 
-export function plainRenderer(sink: TextSink, paint: Paint): HumanRenderer {
+export function plainRenderer(sink: TextSink, paint: Paint, summary: SummaryOptions = {}): HumanRenderer {
   const state = newBuildState(PLAIN_TAIL_LINES);
   const prefix = (stepId: string) => {
     const step = state.byId.get(stepId);
@@ -58,7 +58,7 @@ export function plainRenderer(sink: TextSink, paint: Paint): HumanRenderer {
       case "build_end":
         return [
           `build: end exit=${event.exit_code} duration=${event.duration_ms}ms`,
-          ...buildSummary(state, paint),
+          ...buildSummary(state, paint, summary),
         ].join("\n");
     }
   };

@@ -14,7 +14,7 @@ import { applyEvent, type BuildState, doneCount, newBuildState, type StepView } 
 import { formatDuration } from "./format.ts";
 import type { HumanRenderer } from "./plain-renderer.ts";
 import type { TextSink } from "./sink.ts";
-import { buildSummary } from "./summary.ts";
+import { buildSummary, type SummaryOptions } from "./summary.ts";
 import { fitColumns, visibleText } from "./terminal-text.ts";
 
 /**
@@ -158,6 +158,7 @@ export function progressRenderer(
   paint: Paint,
   size: () => TerminalSize,
   intervalMs = 80,
+  summary: SummaryOptions = {},
 ): HumanRenderer {
   const state = newBuildState(PROGRESS_TAIL_LINES);
   let drawn = 0;
@@ -193,7 +194,7 @@ export function progressRenderer(
       dirty = true;
       if (event.kind === "build_end") {
         close();
-        return sink.write(`${buildSummary(state, paint).join("\n")}\n`);
+        return sink.write(`${buildSummary(state, paint, summary).join("\n")}\n`);
       }
     },
     note(line) {

@@ -1,14 +1,20 @@
 /**
  * The end of a human run's output, shared by the progress view and the plain
  * lines: a row per step, the last log lines of each failed or timed-out step,
- * and the verdict last, so the end of the output says what failed.
+ * each followed by the command that prints its whole saved log (README, "Logs
+ * and history"), and the verdict last, so the end of the output says what failed.
  */
 import type { Paint } from "../../term.ts";
 import type { Selection } from "../events.ts";
 import type { BuildState, StepView } from "./build-state.ts";
 import { formatDuration } from "./format.ts";
 
-export function buildSummary(state: BuildState, paint: Paint): string[] {
+export interface SummaryOptions {
+  /** The command that prints a step's whole saved log, or null when there is none (run history off or broken). */
+  readonly fullLogCommand?: (step: StepView) => string | null;
+}
+
+export function buildSummary(state: BuildState, paint: Paint, options: SummaryOptions = {}): string[] {
   // A loop, not Math.max(...): spreading a very large build's steps as arguments overflows the stack.
   let width = 0;
   for (const step of state.steps) width = Math.max(width, [...step.name].length);
@@ -24,6 +30,8 @@ export function buildSummary(state: BuildState, paint: Paint): string[] {
     lines.push("", paint.red(`--- ${step.name} ${what} (exit ${step.exitCode}) ---`));
     if (step.log.dropped > 0) lines.push(paint.dim(`… ${step.log.dropped} earlier lines not shown`));
     lines.push(...step.log.lines());
+    const command = options.fullLogCommand?.(step) ?? null;
+    if (command !== null) lines.push(paint.dim(`full log: ${command}`));
   }
   lines.push("");
   const result = state.result;
