@@ -23,7 +23,7 @@ import type { BuildSource } from "./build-source.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
 import type { HmEvent, HmEventKind, Selection } from "./events.ts";
-import { historyLimitsFromEnv } from "./history/limits.ts";
+import { type HistoryLimits, historyLimitsFromEnv } from "./history/limits.ts";
 import { logsCommand } from "./history/logs-command.ts";
 import { type RunHistory, recordRun } from "./history/recorder.ts";
 import { abortMessage, HookDispatcher } from "./hooks.ts";
@@ -65,6 +65,8 @@ interface RunBuildOptions {
   readonly allowHostInstall: boolean;
   /** `--only`: the pipeline's graph is already cut to this part (src/cli/only-steps.ts). */
   readonly selection?: Selection;
+  /** Run-log retention from the configuration (`[logs]`); the `HM_HISTORY_*` variables win. */
+  readonly historyLimits?: Partial<HistoryLimits>;
   /** Branch, commit and message recorded in build_start (`-b`, `-m`). */
   readonly source?: BuildSource;
   readonly log: Logger;
@@ -98,7 +100,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     kvPath: kvDatabasePath(),
   });
   await checkRunnerArgs(graph, choices);
-  const historyLimits = historyLimitsFromEnv();
+  const historyLimits = historyLimitsFromEnv(process.env, options.historyLimits);
 
   const runId = crypto.randomUUID();
   const runDir = createRunDirectory(
@@ -216,6 +218,15 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       pipeline: options.pipeline.entry.slug,
       projectRoot: options.project.root,
       limits: historyLimits,
+      ...(options.selection === undefined
+        ? {}
+        : {
+            only: {
+              names: [...options.selection.only],
+              steps: graph.graph.nodes.length,
+              of: options.selection.pipeline_step_count,
+            },
+          }),
       onError: (message) => log.warn(message),
     });
     if (history !== null) bus.subscribe(history);

@@ -238,6 +238,29 @@ export default { slug: "ci", pipeline: pipeline([sh("true")]) };
   expect(env.exitCode).toBe(0);
 }, 60_000);
 
+test("[logs] keep_runs bounds the saved runs and 0 keeps none; HM_HISTORY_RUNS wins over it", async () => {
+  const p = project('[run]\nrunner = "shell"\n\n[logs]\nkeep_runs = 2\n');
+  const dirs = runDirs(scratch.path);
+  const env = { XDG_CONFIG_HOME: p.xdg, HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp };
+  const runs = async (extra: Record<string, string> = {}) => {
+    const r = await runHm(["runs", "-d", p.root, "--format", "json"], { env: { ...env, ...extra } });
+    expect(r.exitCode).toBe(0);
+    return (JSON.parse(r.stdout) as unknown[]).length;
+  };
+  for (let i = 0; i < 3; i++) expect((await runHm(["run", "-d", p.root], { env })).exitCode).toBe(0);
+  expect(await runs()).toBe(2);
+  expect((await runHm(["run", "-d", p.root], { env: { ...env, HM_HISTORY_RUNS: "3" } })).exitCode).toBe(0);
+  expect(await runs()).toBe(3);
+
+  const none = project('[run]\nrunner = "shell"\n\n[logs]\nkeep_runs = 0\n');
+  const noneEnv = { XDG_CONFIG_HOME: none.xdg, HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp };
+  const ran = await runHm(["run", "-d", none.root], { env: noneEnv });
+  expect(ran.exitCode).toBe(0);
+  expect(ran.stdout).toContain("Build succeeded");
+  const listed = await runHm(["runs", "-d", none.root, "--format", "json"], { env: noneEnv });
+  expect(JSON.parse(listed.stdout)).toEqual([]);
+}, 120_000);
+
 test("the README's Configuration section documents every key", async () => {
   const readme = await Bun.file(join(REPO_ROOT, "README.md")).text();
   const section = readme.split("\n## Configuration\n")[1]?.split("\n## ")[0] ?? "";

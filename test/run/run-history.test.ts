@@ -88,14 +88,14 @@ describe("a failed step whose log the summary cuts", () => {
       cmd: 'i=0; while [ "$i" -lt 5000 ]; do i=$((i + 1)); echo "unit $i"; done; echo "broken" >&2; exit 3',
     },
   ]);
-  let stderr = "";
+  let printed = "";
   let command: string[] = [];
 
   test("the summary ends the failed step's section with the command that prints all of it", async () => {
     const r = await run(s, ["--logs"]);
     expect(r.exitCode).toBe(1);
-    stderr = r.stderr;
-    const lines = r.stderr.trimEnd().split("\n");
+    printed = r.stdout;
+    const lines = r.stdout.trimEnd().split("\n");
     const at = lines.indexOf("--- build it failed (exit 3) ---");
     expect(lines[at + 1]).toBe("… 4981 earlier lines not shown");
     expect(lines[at + 21]).toBe("broken");
@@ -105,7 +105,7 @@ describe("a failed step whose log the summary cuts", () => {
   });
 
   test("that command prints every line the step printed, in order, and nothing else", async () => {
-    expect(stderr).not.toBe("");
+    expect(printed).not.toBe("");
     const r = await hm(s, command);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe("");
@@ -182,6 +182,18 @@ test("hm logs --format json gives back the event stream hm run --format json pri
   expect((await hm(s, ["logs", "a"])).stdout).toBe(`${aLines.join("\n")}\n`);
   const [listed] = await listRuns(s);
   expect(listed).toMatchObject({ result: "passed", exit_code: 0, failed_steps: [] });
+  // A part of the pipeline (--only: build_start and build_end carry the selection) and -b/-m (source).
+  const part = await run(s, ["--format", "json", "--only", "bee", "-b", "topic", "-m", "a message"]);
+  expect(part.stdout).toContain('"selection":');
+  expect(part.stdout).toContain('"message":"a message"');
+  const partSaved = await hm(s, ["logs", "--format", "json"]);
+  expect(partSaved.stdout).toBe(part.stdout);
+  // hm runs never lists a part as the whole pipeline.
+  const [partListed, wholeListed] = await listRuns(s);
+  expect(partListed).toMatchObject({ result: "passed", only: { names: ["bee"], steps: 1, of: 2 } });
+  expect(wholeListed).toMatchObject({ result: "passed", only: null });
+  const table = await hm(s, ["runs"]);
+  expect(table.stdout).toContain("ci (only 1 of 2 steps)");
 });
 
 test("kill -9 of hm mid-run: the lines saved so far stay, and the run is listed as interrupted, never passed", async () => {
@@ -408,8 +420,8 @@ test("HM_HISTORY_RUNS=0 saves nothing and the summary names no saved log; a malf
   const s = setup([{ key: "fails", cmd: "echo no; exit 1" }], { HM_HISTORY_RUNS: "0" });
   const r = await run(s, ["--logs"]);
   expect(r.exitCode).toBe(1);
-  expect(r.stderr).toContain("--- echo no; exit 1 failed (exit 1) ---");
-  expect(r.stderr).not.toContain("full log:");
+  expect(r.stdout).toContain("--- echo no; exit 1 failed (exit 1) ---");
+  expect(r.stdout).not.toContain("full log:");
   expect(existsSync(join(s.env.HM_STATE_DIR as string, "history"))).toBe(false);
   const bad = await run(s, ["--logs"], { HM_HISTORY_RUNS: "", HM_HISTORY_BYTES: "lots" });
   expect(bad.exitCode).toBe(2);
@@ -424,7 +436,7 @@ test("from the compiled binary: the command the summary prints shows the whole l
   const s = setup([{ key: "noisy", cmd: "seq 3000; exit 5" }]);
   const r = await runHm(["run", "--runner", "shell", "--logs"], { binary: true, cwd: s.root, env: s.env });
   expect(r.exitCode).toBe(1);
-  const command = /full log: (hm logs \S+ .+)$/m.exec(r.stderr)?.[1] ?? "";
+  const command = /full log: (hm logs \S+ .+)$/m.exec(r.stdout)?.[1] ?? "";
   expect(command).toMatch(/^hm logs [0-9a-f]{8} 'seq 3000; exit 5'$/);
   // Run as the user would paste it, through a shell, with `hm` on the PATH.
   const pasted = Bun.spawnSync(["sh", "-c", command], {

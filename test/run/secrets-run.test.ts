@@ -99,6 +99,9 @@ test("the values reach the step; its log, the JSON events, the plain output and 
     for (const value of [TOKEN, KEY_LINE_1, KEY_LINE_2, base64.slice(8, -4)])
       expect(output).not.toContain(value);
   }
+  // The saved run logs are there (hm logs prints them) and masked like the rest.
+  const saved = filesUnder(dirs.state).filter((file) => file.path.includes("/history/"));
+  expect(saved.some((file) => file.text.includes("token=***"))).toBe(true);
   for (const file of filesUnder(dirs.state))
     expect({ file: file.path, leaks: file.text.includes(TOKEN) }).toEqual({
       file: file.path,

@@ -142,6 +142,12 @@ export default defineHmCommand({
       secrets,
       allowHostInstall: args["allow-host-install"] === true,
       source: buildSource(project.root, args.branch, args.message),
+      historyLimits: {
+        ...(settings.config.logs.keep_runs === undefined ? {} : { maxRuns: settings.config.logs.keep_runs }),
+        ...(settings.config.logs.max_mib === undefined
+          ? {}
+          : { maxBytes: settings.config.logs.max_mib * 1024 * 1024 }),
+      },
       log: data.log,
     });
   },

@@ -34,7 +34,7 @@ function row(run: RunSummary): string[] {
   const unfinished = run.unfinished_steps.map((s) => s.name);
   return [
     shortRunId(run.run_id),
-    run.pipeline,
+    run.only === null ? run.pipeline : `${run.pipeline} (only ${run.only.steps} of ${run.only.of} steps)`,
     localTime(run.started_at),
     formatDuration(run.duration_ms),
     run.result === "interrupted" && unfinished.length > 0

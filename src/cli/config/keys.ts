@@ -40,7 +40,16 @@ export const CONFIG_KEYS = {
     expected: "a whole number (0 means 1)",
   },
   "pipeline.eval_timeout": { schema: seconds, env: "number", expected: "seconds, > 0 and ≤ 86400" },
-  // Log retention keys go here, under a `logs` table, when hm keeps run logs.
+  "logs.keep_runs": {
+    schema: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    env: "number",
+    expected: "a whole number of runs (0 keeps none)",
+  },
+  "logs.max_mib": {
+    schema: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    env: "number",
+    expected: "a whole number of MiB, at least 1",
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -59,7 +68,8 @@ export const CONFIG_TABLES: readonly string[] = [
 /**
  * The reference's variable shortcuts → their key. (`HM_APP_URL` is the
  * reference's dashboard address, no key; `HM_EVAL_TIMEOUT` is read by the
- * pipeline loader itself and wins over `pipeline.eval_timeout`.)
+ * pipeline loader itself and wins over `pipeline.eval_timeout`; `HM_HISTORY_RUNS` and
+ * `HM_HISTORY_BYTES` win over the `logs` keys in the same way.)
  */
 export const ENV_SHORTCUTS: Readonly<Record<string, ConfigKey>> = {
   HM_ORG: "cloud.org",

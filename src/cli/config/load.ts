@@ -20,6 +20,7 @@ export interface HmConfig {
   readonly preferences: { readonly format: "human" | "json"; readonly auto_watch: boolean };
   readonly run: { readonly runner?: string; readonly parallelism?: number };
   readonly pipeline: { readonly eval_timeout?: number };
+  readonly logs: { readonly keep_runs?: number; readonly max_mib?: number };
 }
 
 /** The reference's default API address; hm never contacts it. */
@@ -103,6 +104,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       ...defined("parallelism", get<number>("run.parallelism")),
     },
     pipeline: { ...defined("eval_timeout", get<number>("pipeline.eval_timeout")) },
+    logs: {
+      ...defined("keep_runs", get<number>("logs.keep_runs")),
+      ...defined("max_mib", get<number>("logs.max_mib")),
+    },
   };
   return { config, origin, warnings };
 }

@@ -31,12 +31,23 @@ const time = v.pipe(
 );
 const int = v.pipe(v.number(), v.integer());
 
+/** `hm run --only`'s part (src/run/events.ts `Selection`). */
+const Selection = v.object({
+  only: v.array(v.string()),
+  matched: v.array(v.string()),
+  pipeline_step_count: int,
+});
+
 const SavedEvent = v.variant("kind", [
   v.object({
     kind: v.literal("build_start"),
     run_id: v.string(),
     plan: v.object({ step_count: int, chain_count: int, default_runner: v.string() }),
     started_at: time,
+    selection: v.optional(Selection),
+    source: v.optional(
+      v.object({ branch: v.string(), commit: v.nullable(v.string()), message: v.nullable(v.string()) }),
+    ),
   }),
   v.object({
     kind: v.literal("step_queued"),
@@ -82,7 +93,12 @@ const SavedEvent = v.variant("kind", [
     key: v.string(),
     reason: v.picklist(["dependency failed", "cancelled"]),
   }),
-  v.object({ kind: v.literal("build_end"), exit_code: int, duration_ms: v.number() }),
+  v.object({
+    kind: v.literal("build_end"),
+    exit_code: int,
+    duration_ms: v.number(),
+    selection: v.optional(Selection),
+  }),
 ]);
 
 const LogRecord = v.tuple([

@@ -31,6 +31,14 @@ export const RunStart = v.object({
   /** The process writing the record, and its start time (clock ticks since boot; null off Linux), so a reused pid is not taken for it. */
   pid: v.pipe(v.number(), v.integer()),
   pid_start: v.nullable(v.number()),
+  /** `hm run --only`: the names given, the steps that ran and the pipeline's; absent for a whole run. */
+  only: v.optional(
+    v.object({
+      names: v.array(v.string()),
+      steps: v.pipe(v.number(), v.integer()),
+      of: v.pipe(v.number(), v.integer()),
+    }),
+  ),
 });
 export type RunStart = v.InferOutput<typeof RunStart>;
 

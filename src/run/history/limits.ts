@@ -3,8 +3,8 @@
  * the newest `maxRuns` runs, and of those only as many, newest first, as fit
  * in `maxBytes`. The run being recorded and runs still going are never
  * removed, so a single run may exceed the byte limit. `maxRuns` 0 turns
- * recording off. Plain options: a config file may supply them; for now the
- * environment does (`HM_HISTORY_RUNS`, `HM_HISTORY_BYTES`).
+ * recording off. The configuration (`[logs]`) may set them; `HM_HISTORY_RUNS` and
+ * `HM_HISTORY_BYTES` win over it.
  */
 import * as v from "valibot";
 import { HmError } from "../../errors.ts";
@@ -30,21 +30,24 @@ const Size = v.pipe(
   v.safeInteger(),
 );
 
-/** The limits `HM_HISTORY_RUNS` and `HM_HISTORY_BYTES` set, the defaults for those unset. */
-export function historyLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): HistoryLimits {
+/** The limits `HM_HISTORY_RUNS` and `HM_HISTORY_BYTES` set, else `configured`'s, else the defaults. */
+export function historyLimitsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  configured: Partial<HistoryLimits> = {},
+): HistoryLimits {
   return {
     maxRuns: parseVariable(
       env,
       "HM_HISTORY_RUNS",
       Count,
-      DEFAULT_HISTORY_LIMITS.maxRuns,
+      configured.maxRuns ?? DEFAULT_HISTORY_LIMITS.maxRuns,
       "a whole number of runs, e.g. 20 (0 keeps none)",
     ),
     maxBytes: parseVariable(
       env,
       "HM_HISTORY_BYTES",
       Size,
-      DEFAULT_HISTORY_LIMITS.maxBytes,
+      configured.maxBytes ?? DEFAULT_HISTORY_LIMITS.maxBytes,
       "a size in bytes, e.g. 200M, 1G or 1048576",
     ),
   };

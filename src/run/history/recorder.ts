@@ -54,6 +54,8 @@ interface RecordOptions {
   readonly pipeline: string;
   readonly projectRoot: string;
   readonly limits: HistoryLimits;
+  /** A run of a part of the pipeline (`--only`), so that no listing shows it as the whole. */
+  readonly only?: RunStart["only"];
   /** Told once when recording stops (cannot create the directory, a write failed). */
   readonly onError: (message: string) => void;
   readonly env?: NodeJS.ProcessEnv;
@@ -76,6 +78,7 @@ export function recordRun(options: RecordOptions): RunHistory | null {
       started_at: new Date().toISOString(),
       pid: process.pid,
       pid_start: procStat(process.pid)?.startTime ?? null,
+      ...(options.only === undefined ? {} : { only: options.only }),
     };
     writeFileSync(join(building, RUN_FILE), `${JSON.stringify(start)}\n`, { mode: 0o600 });
     renameSync(building, dir);

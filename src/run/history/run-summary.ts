@@ -4,6 +4,8 @@ import { durationOf, failedSteps, outlineOf, type RunResult, resultOf, type Save
 export interface RunSummary {
   readonly run_id: string;
   readonly pipeline: string;
+  /** A run of a part of the pipeline (`hm run --only`); null for a whole run. */
+  readonly only: { names: string[]; steps: number; of: number } | null;
   readonly started_at: string;
   readonly duration_ms: number;
   readonly result: RunResult;
@@ -23,6 +25,7 @@ export function summarizeRun(run: SavedRun): RunSummary {
   return {
     run_id: run.id,
     pipeline: run.start.pipeline,
+    only: run.start.only ?? null,
     started_at: run.start.started_at,
     duration_ms: Math.round(durationOf(run)),
     result: resultOf(run),
