@@ -213,8 +213,10 @@ test("kill -9 of hm mid-run: the lines saved so far stay, and the run is listed 
     const live = await until("the run to be listed as running with its lines saved", async () => {
       const [listed] = await listRuns(s);
       if (listed?.result !== "running") return null;
-      const lines = readFileSync(join(listed.dir, "steps", "slow.log"), "utf8");
-      return lines.includes("before kill 300\n") ? listed : null;
+      // The step's file appears with its first write (buffered up to 0.2 s).
+      const file = join(listed.dir, "steps", "slow.log");
+      if (!existsSync(file)) return null;
+      return readFileSync(file, "utf8").includes("before kill 300\n") ? listed : null;
     });
     expect(live.unfinished_steps).toEqual([{ key: "slow", name: "slow" }]);
     proc.kill("SIGKILL");
