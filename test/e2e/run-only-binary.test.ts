@@ -55,7 +55,7 @@ test("dist/hm: --list, --dry-run and --only on an SDK pipeline", async () => {
     const ran = await hm(["--only", "test", "--logs"]);
     expect(ran.exitCode).toBe(0);
     expect(readdirSync(marks).sort()).toEqual(["install", "test"]);
-    expect(ran.stderr).toMatch(/✓ Build succeeded in \S+ \(only 2 of 4 steps: --only test\)\n$/);
+    expect(ran.stdout).toMatch(/✓ Build succeeded in \S+ \(only 2 of 4 steps: --only test\)\n$/);
   } finally {
     project.cleanup();
   }
