@@ -1,4 +1,4 @@
-/* hm_plugin.h - v1.2.0 - native plugin SDK for hm (plugin ABI 1, wire protocol 2)
+/* hm_plugin.h - v1.3.0 - native plugin SDK for hm (plugin ABI 1, wire protocols 2 and 3)
    Single-file C99 library, no dependencies beyond libc. MIT licensed (see the end of the file).
 
    Do this:
@@ -68,6 +68,12 @@
              its offset checks, the HM_NEEDS_* bits and the needs check come from one list,
              HM_HOST_FUNCTIONS (adds HM_NEEDS_SET_RESULT); hm_ctx_error(NULL) is
              HM_ERROR_MISUSE instead of a crash. Same ABI: plugins built with 1.x keep working.
+      1.3.0  host slot 12 emit_step_logs (many lines per call; hm_emit_step_logs falls back to
+             emit_step_log on an older hm); wire protocol 3: hook kind HM_HOOK_STEP_LOGS, whose
+             event HM_EVENT_STEP_LOGS carries many step_log lines in one on_hook_event call
+             (iterate them with hm_step_logs_next). A manifest now says the lowest protocol that
+             covers it (3 only when a hook takes HM_HOOK_STEP_LOGS), so a plugin that does not
+             use it still loads in an hm that speaks only protocol 2.
 */
 
 #ifndef HM_PLUGIN_H
@@ -86,21 +92,23 @@
                           hm_host_api, the method numbers. Changes only on a breaking change.
                           The implementation section defines hm_plugin_abi_version() to return it,
                           and hm_host_api.abi_version carries the host's.
-     HM_PROTOCOL_VERSION  the borsh wire protocol (the messages' layouts); the manifest's
-                          api_version field carries it and must equal hm's.
+     HM_PROTOCOL_VERSION  the newest borsh wire protocol this header speaks (the messages'
+                          layouts). The manifest's api_version carries the lowest protocol that
+                          covers what the manifest declares (2, or 3 for a HM_HOOK_STEP_LOGS
+                          hook); hm accepts 2..=its own.
    Additions to the host table need no version bump: hm_host_api.size says which slots exist. */
 
 #define HM_PLUGIN_VERSION_MAJOR 1
-#define HM_PLUGIN_VERSION_MINOR 2
+#define HM_PLUGIN_VERSION_MINOR 3
 #define HM_PLUGIN_VERSION_PATCH 0
-#define HM_PLUGIN_VERSION_STRING "1.2.0"
+#define HM_PLUGIN_VERSION_STRING "1.3.0"
 #define HM_PLUGIN_VERSION_NUMBER \
   (HM_PLUGIN_VERSION_MAJOR * 1000000 + HM_PLUGIN_VERSION_MINOR * 1000 + HM_PLUGIN_VERSION_PATCH)
 #define HM_PLUGIN_VERSION_AT_LEAST(major, minor, patch) \
   (HM_PLUGIN_VERSION_NUMBER >= (major) * 1000000 + (minor) * 1000 + (patch))
 
 #define HM_ABI_VERSION 1      /* C calling convention; hm accepts 1..=1 */
-#define HM_PROTOCOL_VERSION 2 /* borsh wire protocol; manifest.api_version must equal it */
+#define HM_PROTOCOL_VERSION 3 /* newest borsh wire protocol spoken; see hm_write_manifest */
 
 /* The names before 1.2.0, which differed by one letter: still defined, so old plugins compile. */
 #define HM_PLUGIN_ABI_VERSION HM_ABI_VERSION
@@ -200,7 +208,9 @@ typedef struct hm_bytes {
   X(9, archive_total_size, ARCHIVE_TOTAL_SIZE,                                                               \
     (hm_call *call, const uint8_t archive_id[16], uint64_t *out_size))                                       \
   X(10, fs_read_config, FS_READ_CONFIG, (hm_call *call, const uint8_t *rel_path, size_t len, hm_bytes *out)) \
-  X(11, set_result, SET_RESULT, (hm_call *call, const uint8_t *bytes, size_t len))
+  X(11, set_result, SET_RESULT, (hm_call *call, const uint8_t *bytes, size_t len))                          \
+  /* ---- hm 0.2 (SDK 1.3.0) ---- */                                                                        \
+  X(12, emit_step_logs, EMIT_STEP_LOGS, (hm_call *call, uint32_t stream, const uint8_t *lines, size_t len))
 
 typedef struct hm_host_api {
   uint32_t abi_version; /* = HM_ABI_VERSION */
@@ -455,6 +465,13 @@ HM_DEF int hm_kv_set(hm_ctx *ctx, hm_kv_scope scope, const char *key, const void
 /* hm_emit_step_log - one line of the running step's output (the host strips one trailing newline).
    OBJECT: ctx. THREAD: call. RETURNS 1 = sent; 0 = failed. OWNERSHIP: bytes copied by the host. */
 HM_DEF int hm_emit_step_log(hm_ctx *ctx, hm_stream stream, const void *bytes, size_t len);
+/* hm_emit_step_logs - many lines of the running step's output in one host call, e.g. what one
+   read() of a child's pipe returned. Each '\n' ends a line (the host strips it, and a '\r'
+   before it, as emit_step_log does); bytes after the last '\n' are one more line, so pass whole
+   lines, keeping a partial last line for the next call. len 0 sends nothing. An hm without the
+   emit_step_logs slot (before 0.2) gets one emit_step_log per line instead.
+   OBJECT: ctx. THREAD: call. RETURNS 1 = sent; 0 = failed. OWNERSHIP: bytes copied by the host. */
+HM_DEF int hm_emit_step_logs(hm_ctx *ctx, hm_stream stream, const void *bytes, size_t len);
 
 /* hm_keep_going - poll for cancellation; call it at least every ~100 ms in long work.
    hm_should_cancel is its negation. OBJECT: ctx. THREAD: call.
@@ -787,8 +804,25 @@ typedef enum hm_event_kind {
   HM_EVENT_STEP_CACHE_HIT = 4,
   HM_EVENT_STEP_END = 5,
   HM_EVENT_CHAIN_FAILED = 6,
-  HM_EVENT_BUILD_END = 7
+  HM_EVENT_BUILD_END = 7,
+  HM_EVENT_STEP_LOGS = 8 /* protocol 3, hooks only: hm sends it, hm_emit_event refuses it */
 } hm_event_kind;
+
+/* Lines of a HM_EVENT_STEP_LOGS event, validated and kept in place (in the hook's input): read
+   them one by one with hm_step_logs_iter / hm_step_logs_next. */
+typedef struct hm_step_log_list {
+  const uint8_t *ptr;
+  size_t len;
+  uint32_t count;
+} hm_step_log_list;
+
+/* One line of a hm_step_log_list: a step_log event's fields. line borrows the hook's input. */
+typedef struct hm_step_log_line {
+  uint8_t step_id[16];
+  int stream; /* hm_stream: 0 stdout, 1 stderr */
+  hm_str line;
+  int64_t ts_ms;
+} hm_step_log_line;
 
 /* A BuildEvent: read from a HookEvent, or filled in for hm_emit_event. Timestamps are i64
    milliseconds since the Unix epoch; ids are raw UUID bytes. */
@@ -841,6 +875,9 @@ typedef struct hm_build_event {
       int32_t exit_code;
       uint64_t duration_ms;
     } build_end;
+    struct {
+      hm_step_log_list lines; /* in the order hm published them; may mix steps */
+    } step_logs;
   } as;
 } hm_build_event;
 
@@ -853,7 +890,10 @@ typedef enum hm_hook_kind {
   HM_HOOK_STEP_LOG = 3,
   HM_HOOK_STEP_CACHE_HIT = 4,
   HM_HOOK_STEP_END = 5,
-  HM_HOOK_BUILD_END = 6
+  HM_HOOK_BUILD_END = 6,
+  /* Protocol 3: the step_log lines waiting for this hook, many per on_hook_event call (event
+     HM_EVENT_STEP_LOGS). Phase HM_HOOK_AFTER only; do not list HM_HOOK_STEP_LOG with it. */
+  HM_HOOK_STEP_LOGS = 7
 } hm_hook_kind;
 
 typedef enum hm_hook_phase { HM_HOOK_BEFORE = 0, HM_HOOK_AFTER = 1 } hm_hook_phase;
@@ -897,6 +937,15 @@ typedef struct hm_plugin_error {
 HM_DEF const char *hm_event_kind_name(hm_event_kind kind);
 HM_DEF const char *hm_hook_kind_name(hm_hook_kind kind);
 HM_DEF hm_hook_kind hm_hook_kind_of(hm_event_kind kind);
+
+/* hm_step_logs_iter, hm_step_logs_next - iterate a HM_EVENT_STEP_LOGS event's lines:
+     hm_iter it = hm_step_logs_iter(in->event.as.step_logs.lines);
+     hm_step_log_line l;
+     while (hm_step_logs_next(&it, &l)) ...
+   RETURNS 1 with *line filled, 0 at the end. THREAD: any. OWNERSHIP: line->line borrows the
+   hook's input (valid until on_hook_event returns). */
+HM_DEF hm_iter hm_step_logs_iter(hm_step_log_list lines);
+HM_DEF int hm_step_logs_next(hm_iter *it, hm_step_log_line *line);
 
 /* Decoders (OBJECT: reader, THREAD: any). RETURN 1, or 0 with *out zeroed. */
 HM_DEF int hm_read_command_step(hm_reader *r, hm_command_step *out);
@@ -2332,11 +2381,12 @@ HM_DEF int hm_write_value_json(hm_writer *w, const char *json) {
 
 /* ---- messages: names -------------------------------------------------------------------------- */
 
-static const char *const hm__event_names[] = {"build_start", "step_queued",  "step_start",   "step_log",
-                                              "step_cache_hit", "step_end", "chain_failed", "build_end"};
+static const char *const hm__event_names[] = {"build_start", "step_queued",  "step_start",
+                                              "step_log",    "step_cache_hit", "step_end",
+                                              "chain_failed", "build_end",    "step_logs"};
 
 HM_DEF const char *hm_event_kind_name(hm_event_kind kind) {
-  return (int)kind >= 0 && (int)kind <= HM_EVENT_BUILD_END ? hm__event_names[kind] : NULL;
+  return (int)kind >= 0 && (int)kind <= HM_EVENT_STEP_LOGS ? hm__event_names[kind] : NULL;
 }
 
 HM_DEF hm_hook_kind hm_hook_kind_of(hm_event_kind kind) {
@@ -2348,6 +2398,7 @@ HM_DEF hm_hook_kind hm_hook_kind_of(hm_event_kind kind) {
     case HM_EVENT_STEP_CACHE_HIT: return HM_HOOK_STEP_CACHE_HIT;
     case HM_EVENT_STEP_END: return HM_HOOK_STEP_END;
     case HM_EVENT_BUILD_END: return HM_HOOK_BUILD_END;
+    case HM_EVENT_STEP_LOGS: return HM_HOOK_STEP_LOGS;
     case HM_EVENT_CHAIN_FAILED: break;
   }
   return HM_HOOK_NONE;
@@ -2362,6 +2413,7 @@ HM_DEF const char *hm_hook_kind_name(hm_hook_kind kind) {
     case HM_HOOK_STEP_CACHE_HIT: return "step_cache_hit";
     case HM_HOOK_STEP_END: return "step_end";
     case HM_HOOK_BUILD_END: return "build_end";
+    case HM_HOOK_STEP_LOGS: return "step_logs";
     case HM_HOOK_NONE: break;
   }
   return NULL;
@@ -2410,9 +2462,36 @@ HM_DEF int hm_read_executor_input(hm_reader *r, hm_executor_input *out) {
   return hm__decoded(r, out, sizeof *out);
 }
 
+/* One StepLogLine: step_id, stream, line, ts. */
+static void hm__read_step_log_line(hm_reader *r, hm_step_log_line *out) {
+  hm_read_uuid(r, out->step_id);
+  out->stream = (int)hm_read_enum(r, 2);
+  out->line = hm_read_str_ref(r);
+  out->ts_ms = hm_read_i64(r);
+}
+
+HM_DEF hm_iter hm_step_logs_iter(hm_step_log_list lines) {
+  hm_iter it;
+  it.pos = lines.ptr;
+  it.end = lines.ptr ? lines.ptr + lines.len : NULL;
+  it.left = lines.count;
+  return it;
+}
+
+HM_DEF int hm_step_logs_next(hm_iter *it, hm_step_log_line *line) {
+  hm_reader r;
+  hm_step_log_line l;
+  if (it->left == 0) return 0;
+  r = hm__iter_reader(it);
+  hm__read_step_log_line(&r, &l);
+  if (!hm__iter_advance(it, &r)) return 0;
+  if (line) *line = l;
+  return 1;
+}
+
 HM_DEF int hm_read_build_event(hm_reader *r, hm_build_event *out) {
   memset(out, 0, sizeof *out);
-  out->kind = (hm_event_kind)hm_read_enum(r, 8);
+  out->kind = (hm_event_kind)hm_read_enum(r, 9);
   switch (out->kind) {
     case HM_EVENT_BUILD_START:
       hm_read_uuid(r, out->as.build_start.run_id);
@@ -2460,6 +2539,17 @@ HM_DEF int hm_read_build_event(hm_reader *r, hm_build_event *out) {
       out->as.build_end.exit_code = hm_read_i32(r);
       out->as.build_end.duration_ms = hm_read_u64(r);
       break;
+    case HM_EVENT_STEP_LOGS: {
+      uint32_t count = hm_read_len(r, 16 + 1 + 4 + 8), i;
+      const uint8_t *first = r->pos;
+      hm_step_log_line skipped;
+      for (i = 0; i < count && r->error == HM_ERROR_NONE; i++) hm__read_step_log_line(r, &skipped);
+      if (r->error != HM_ERROR_NONE) break;
+      out->as.step_logs.lines.ptr = first;
+      out->as.step_logs.lines.len = (size_t)(r->pos - first);
+      out->as.step_logs.lines.count = count;
+      break;
+    }
   }
   return hm__decoded(r, out, sizeof *out);
 }
@@ -2543,7 +2633,7 @@ static int hm__write_capability(hm_writer *w, const hm_capability *c) {
       hm_write_enum(w, 2);
       hm_write_len(w, h->event_count);
       for (i = 0; i < h->event_count; i++) {
-        if ((unsigned)h->events[i] > HM_HOOK_BUILD_END) return hm__misuse(w);
+        if ((unsigned)h->events[i] > HM_HOOK_STEP_LOGS) return hm__misuse(w);
         hm_write_enum(w, (uint8_t)h->events[i]);
       }
       return hm_write_enum(w, (uint8_t)h->phase) && hm_write_u32(w, h->timeout_ms);
@@ -2552,10 +2642,23 @@ static int hm__write_capability(hm_writer *w, const hm_capability *c) {
   return hm__misuse(w);
 }
 
+/* The lowest wire protocol that covers `m`: 3 when a lifecycle hook takes HM_HOOK_STEP_LOGS, else
+   2, so a plugin that uses nothing of protocol 3 still loads in an hm that speaks only 2. */
+static uint32_t hm__manifest_protocol(const hm_manifest *m) {
+  size_t i, j;
+  for (i = 0; i < m->capability_count; i++) {
+    const hm_capability *c = &m->capabilities[i];
+    if (c->kind != HM_CAP_LIFECYCLE_HOOK || !c->as.lifecycle_hook.events) continue;
+    for (j = 0; j < c->as.lifecycle_hook.event_count; j++)
+      if (c->as.lifecycle_hook.events[j] == HM_HOOK_STEP_LOGS) return 3;
+  }
+  return 2;
+}
+
 HM_DEF int hm_write_manifest(hm_writer *w, const hm_manifest *m) {
   size_t i;
   if (!m || (m->capability_count && !m->capabilities)) return hm__misuse(w);
-  hm_write_u32(w, m->api_version ? m->api_version : HM_PROTOCOL_VERSION);
+  hm_write_u32(w, m->api_version ? m->api_version : hm__manifest_protocol(m));
   hm_write_str(w, m->name);
   hm_write_str(w, m->version);
   hm_write_str(w, m->description);
@@ -2596,6 +2699,7 @@ HM_DEF int hm_write_plugin_error(hm_writer *w, const hm_plugin_error *v) {
 }
 
 HM_DEF int hm_write_build_event(hm_writer *w, const hm_build_event *v) {
+  /* HM_EVENT_STEP_LOGS is hm's to send to hooks, not an event a plugin can emit. */
   if ((unsigned)v->kind > HM_EVENT_BUILD_END) return hm__misuse(w);
   hm_write_enum(w, (uint8_t)v->kind);
   switch (v->kind) {
@@ -2646,6 +2750,7 @@ HM_DEF int hm_write_build_event(hm_writer *w, const hm_build_event *v) {
       hm_write_i32(w, v->as.build_end.exit_code);
       hm_write_u64(w, v->as.build_end.duration_ms);
       break;
+    case HM_EVENT_STEP_LOGS: return hm__misuse(w); /* refused above; here for -Wswitch */
   }
   return w->error == HM_ERROR_NONE;
 }
@@ -2893,6 +2998,22 @@ HM_DEF int hm_emit_step_log(hm_ctx *ctx, hm_stream stream, const void *bytes, si
   return hm__host_result(
       ctx, ctx->api->emit_step_log(ctx->call, (uint32_t)stream, (const uint8_t *)(bytes ? bytes : hm__empty), len),
       "emit_step_log");
+}
+
+HM_DEF int hm_emit_step_logs(hm_ctx *ctx, hm_stream stream, const void *bytes, size_t len) {
+  const uint8_t *p = (const uint8_t *)bytes, *end, *nl;
+  if (len == 0) return ctx && hm__on_call_thread(ctx, "hm_emit_step_logs") && ctx->error == HM_ERROR_NONE;
+  if (ctx && ctx->api && HM_HAS(ctx->api, emit_step_logs)) {
+    if (!HM__CAN_CALL(ctx, emit_step_logs)) return 0;
+    return hm__host_result(ctx, ctx->api->emit_step_logs(ctx->call, (uint32_t)stream, p, len), "emit_step_logs");
+  }
+  /* An hm before 0.2: one emit_step_log per line, each with its '\n' (which the host strips). */
+  for (end = p + len; p < end; p = nl) {
+    nl = (const uint8_t *)memchr(p, '\n', (size_t)(end - p));
+    nl = nl ? nl + 1 : end;
+    if (!hm_emit_step_log(ctx, stream, p, (size_t)(nl - p))) return 0;
+  }
+  return 1;
 }
 
 HM_DEF int hm_keep_going(hm_ctx *ctx) {

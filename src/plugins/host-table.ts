@@ -1,13 +1,14 @@
 /**
  * The `hm_host_api` table handed to plugins: `{u32 abi_version, u32 size}`
- * followed by 12 function pointers backed by non-threadsafe JSCallbacks
+ * followed by 13 function pointers backed by non-threadsafe JSCallbacks
  * (docs/plugin-abi.md). One table per JS thread, created once and kept for the
  * thread's life (a JSCallback must outlive every call that may use it).
  *
  * Ownership at the boundary:
  * - `input` passed to hm_plugin_call: owned by us, borrowed by the plugin until the call returns.
  * - bytes from set_result, log, kv_set, emit_event: owned by the plugin; copied here before the callback returns.
- * - a line from emit_step_log: lent to HostFunctions.emitStepLog as a view, which copies it.
+ * - a line from emit_step_log, lines from emit_step_logs: lent to HostFunctions.emitStepLog(s) as
+ *   a view of the plugin's memory, which the host function copies before it returns.
  * - bytes we hand out (kv_get, fs_read_config): owned by us, kept alive in `Invocation.retained`
  *   until hm_plugin_call returns.
  * - archive_read writes into the plugin's own buffer.
@@ -19,8 +20,9 @@ import type { NativeLibrary } from "./native-library.ts";
 
 export const HM_OK = 1;
 const HOST_ABI_VERSION = 1;
-const SLOT_COUNT = 12;
-/** sizeof(hm_host_api): two u32 then 12 pointers. */
+/** 12 in ABI 1 (hm 0.1); emit_step_logs appended in hm 0.2. */
+const SLOT_COUNT = 13;
+/** sizeof(hm_host_api): two u32 then SLOT_COUNT pointers. */
 const HOST_TABLE_SIZE = 8 + SLOT_COUNT * 8;
 
 export const Method = { manifest: 0, executeStep: 1, onHookEvent: 2, runSubcommand: 3 } as const;
@@ -34,6 +36,8 @@ export interface HostFunctions {
   emitEvent(event: Uint8Array): void;
   /** `line` is the plugin's memory, valid only until this returns: copy what you keep. */
   emitStepLog(stream: number, line: Uint8Array): void;
+  /** Lines each ended by `\n` (the last may lack it), as `emitStepLog` takes them one by one; same lifetime. */
+  emitStepLogs(stream: number, lines: Uint8Array): void;
   keepGoing(): boolean;
   writeStdout(bytes: Uint8Array): void;
   writeStderr(bytes: Uint8Array): void;
@@ -130,6 +134,10 @@ export class HostTable {
     });
     this.slot("set_result", [p, p, size], (_fns, b: number, n: number) => {
       if (this.current) this.current.output = copyIn(b, n);
+    });
+    // hm 0.2
+    this.slot("emit_step_logs", [p, "u32", p, size], (fns, stream: number, l: number, n: number) => {
+      fns.emitStepLogs(stream, viewIn(l, n));
     });
   }
 

@@ -70,6 +70,9 @@ export function workerHost(
     const lines = output.take();
     if (lines !== null) postLines(lines);
   };
+  /** A line longer than a whole batch travels alone (copied: `line` is the plugin's memory). */
+  const postAlone = (stream: number, line: Uint8Array) =>
+    postLines({ streams: Uint8Array.of(stream), ends: Uint32Array.of(line.length), bytes: line.slice() });
   /** Posts a message that is not step lines, after the lines before it; `size` is what flow control counts. */
   const send = (message: WorkerMessage, size: number) => {
     flushLines();
@@ -104,12 +107,7 @@ export function workerHost(
       if (!output.fits(line)) {
         flushLines();
         if (!output.fits(line)) {
-          // Longer than a whole batch: it travels alone.
-          postLines({
-            streams: Uint8Array.of(stream),
-            ends: Uint32Array.of(line.length),
-            bytes: line.slice(),
-          });
+          postAlone(stream, line);
           return;
         }
       }
@@ -117,6 +115,27 @@ export function workerHost(
       if (output.lineCount === 0) firstLineAt = now;
       output.append(stream, line);
       if (output.lineCount >= TAIL_LINES || now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
+    },
+    emitStepLogs: (stream, chunk) => {
+      const now = performance.now();
+      for (let pos = 0; pos < chunk.length; ) {
+        if (output.lineCount === 0) firstLineAt = now;
+        const next = output.appendLines(stream, chunk, pos);
+        if (next === pos) {
+          if (output.lineCount > 0) {
+            flushLines(); // the tail is full: the next line goes into an empty one
+            continue;
+          }
+          const newline = chunk.indexOf(10, pos);
+          const stop = newline < 0 ? chunk.length : newline + 1;
+          postAlone(stream, chunk.subarray(pos, stop));
+          pos = stop;
+          continue;
+        }
+        pos = next;
+        if (output.lineCount >= TAIL_LINES) flushLines();
+      }
+      if (output.lineCount > 0 && now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
     },
     keepGoing: () => {
       flushLines();
