@@ -48,6 +48,7 @@
                                    allocator; define all three or none (default: libc)
         HM_PLUGIN_ASSERT(x)        assertion for SDK misuse that cannot be reported (default: assert)
         HM_PLUGIN_VALUE_MAX_DEPTH  deepest Value nesting read or written (default 64)
+        HM_PLUGIN_NO_KV_CACHE      hm_kv_get always asks hm (no per-call read cache)
 
    DOCUMENTATION
       Sections of this file, in order (search for "=== "):
@@ -69,7 +70,9 @@
              HM_HOST_FUNCTIONS (adds HM_NEEDS_SET_RESULT); hm_ctx_error(NULL) is
              HM_ERROR_MISUSE instead of a crash. Same ABI: plugins built with 1.x keep working.
       1.3.0  host slot 12 emit_step_logs (many lines per call; hm_emit_step_logs falls back to
-             emit_step_log on an older hm); wire protocol 3: hook kind HM_HOOK_STEP_LOGS, whose
+             emit_step_log on an older hm); host slot 13 kv_write_count, with which hm_kv_get
+             answers repeated build- and step-scope reads of a call from memory until any KV
+             write happens in hm (define HM_PLUGIN_NO_KV_CACHE to always ask hm); wire protocol 3: hook kind HM_HOOK_STEP_LOGS, whose
              event HM_EVENT_STEP_LOGS carries many step_log lines in one on_hook_event call
              (iterate them with hm_step_logs_next). A manifest now says the lowest protocol that
              covers it (3 only when a hook takes HM_HOOK_STEP_LOGS), so a plugin that does not
@@ -210,7 +213,8 @@ typedef struct hm_bytes {
   X(10, fs_read_config, FS_READ_CONFIG, (hm_call *call, const uint8_t *rel_path, size_t len, hm_bytes *out)) \
   X(11, set_result, SET_RESULT, (hm_call *call, const uint8_t *bytes, size_t len))                          \
   /* ---- hm 0.2 (SDK 1.3.0) ---- */                                                                        \
-  X(12, emit_step_logs, EMIT_STEP_LOGS, (hm_call *call, uint32_t stream, const uint8_t *lines, size_t len))
+  X(12, emit_step_logs, EMIT_STEP_LOGS, (hm_call *call, uint32_t stream, const uint8_t *lines, size_t len))   \
+  X(13, kv_write_count, KV_WRITE_COUNT, (hm_call *call, const uint32_t **out))
 
 typedef struct hm_host_api {
   uint32_t abi_version; /* = HM_ABI_VERSION */
@@ -456,7 +460,11 @@ HM_DEF int hm_logf(hm_ctx *ctx, hm_level level, const char *fmt, ...) HM_PRINTF(
 /* hm_kv_get - read `key` from a KV scope. OBJECT: ctx. THREAD: call.
    RETURNS 1 = the host answered: out->ptr is the value, or NULL when the key is absent.
            0 = failed (host gone or failed, slot missing, earlier error): *out = {NULL, 0}.
-   OWNERSHIP: out->ptr is host memory valid until hm_plugin_call returns; do not free or modify. */
+   OWNERSHIP: out->ptr is host memory valid until hm_plugin_call returns; do not free or modify.
+   CACHE: with a host that has kv_write_count (hm 0.2), a build- or step-scope key this call
+   already read is answered from the ctx, without calling hm, as long as hm's count of KV writes
+   has not moved since (any kv_set, by this call or any other, moves it). Plugin-scope keys, which
+   other hm processes may write, are always read from hm. At most 32 keys per call are kept. */
 HM_DEF int hm_kv_get(hm_ctx *ctx, hm_kv_scope scope, const char *key, hm_bytes *out);
 /* hm_kv_set - store `len` bytes under `key` in a KV scope. OBJECT: ctx. THREAD: call.
    RETURNS 1 = stored; 0 = failed. OWNERSHIP: key and value are copied by the host. */
@@ -2770,6 +2778,15 @@ typedef struct hm__block {
   hm__max_align data[]; /* the allocation itself */
 } hm__block;
 
+/* One kv_get answer kept by the ctx: the key (an arena copy) and the host's bytes. */
+typedef struct hm__kv_entry {
+  hm_kv_scope scope;
+  const char *key;
+  size_t key_len;
+  hm_bytes value;
+} hm__kv_entry;
+#define HM__KV_CACHE_SIZE 32
+
 struct hm_ctx {
   const hm_host_api *api;
   hm_call *call;
@@ -2782,6 +2799,13 @@ struct hm_ctx {
   char *fail_doc_url;
   struct hm_ctx *outer;  /* the enclosing call's ctx on this thread */
   hm__thread_id thread;  /* the thread that entered hm_plugin_call */
+  /* hm_kv_get's cache: entries valid while *kv_writes == kv_writes_seen. kv_counter_state: 0 not
+     asked yet, 1 kv_writes is set, -1 the host has no counter (nothing is cached). */
+  int kv_counter_state;
+  const uint32_t *kv_writes;
+  uint32_t kv_writes_seen;
+  hm__kv_entry *kv_cache;
+  size_t kv_cache_count;
 };
 
 #ifdef HM__THREAD_LOCAL
@@ -2949,19 +2973,74 @@ HM_DEF int hm_logf(hm_ctx *ctx, hm_level level, const char *fmt, ...) {
   return ok;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define HM__LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#else
+#define HM__LOAD_ACQUIRE(p) (*(const volatile uint32_t *)(p))
+#endif
+
+/* hm's KV write count now, with *ok = 1; *ok = 0 when the host offers none (then nothing is
+   cached). The counter is written by hm on other threads: it is read atomically, never written. */
+static uint32_t hm__kv_writes_now(hm_ctx *ctx, int *ok) {
+#ifdef HM_PLUGIN_NO_KV_CACHE
+  (void)ctx;
+  *ok = 0;
+  return 0;
+#else
+  if (ctx->kv_counter_state == 0) {
+    const uint32_t *counter = NULL;
+    ctx->kv_counter_state = -1;
+    if (HM_HAS(ctx->api, kv_write_count) && ctx->api->kv_write_count(ctx->call, &counter) > 0 && counter) {
+      ctx->kv_writes = counter;
+      ctx->kv_counter_state = 1;
+    }
+  }
+  *ok = ctx->kv_counter_state == 1;
+  return *ok ? HM__LOAD_ACQUIRE(ctx->kv_writes) : 0;
+#endif
+}
+
 HM_DEF int hm_kv_get(hm_ctx *ctx, hm_kv_scope scope, const char *key, hm_bytes *out) {
   hm_bytes got = {NULL, 0};
+  size_t key_len, i;
+  uint32_t writes = 0;
+  int counted = 0;
   if (out) *out = got;
   if (!HM__CAN_CALL(ctx, kv_get)) return 0;
   if (!key) {
     hm__ctx_flag(ctx, HM_ERROR_MISUSE, "kv_get");
     return 0;
   }
-  if (!hm__host_result(ctx, ctx->api->kv_get(ctx->call, (uint32_t)scope, (const uint8_t *)key, strlen(key), &got),
+  key_len = strlen(key);
+  /* Read the count BEFORE asking hm (hm bumps it after a write commits): an answer that races a
+     write is kept under the older count, and dropped at the next read. */
+  if (scope != HM_KV_PLUGIN) writes = hm__kv_writes_now(ctx, &counted);
+  if (counted && writes == ctx->kv_writes_seen) {
+    for (i = 0; i < ctx->kv_cache_count; i++) {
+      const hm__kv_entry *e = &ctx->kv_cache[i];
+      if (e->scope == scope && e->key_len == key_len && memcmp(e->key, key, key_len) == 0) {
+        if (out) *out = e->value;
+        return 1;
+      }
+    }
+  }
+  if (!hm__host_result(ctx, ctx->api->kv_get(ctx->call, (uint32_t)scope, (const uint8_t *)key, key_len, &got),
                        "kv_get"))
     return 0;
   if (!got.ptr) got.len = 0;
   if (out) *out = got;
+  if (counted) {
+    if (writes != ctx->kv_writes_seen) ctx->kv_cache_count = 0, ctx->kv_writes_seen = writes;
+    if (!ctx->kv_cache) ctx->kv_cache = (hm__kv_entry *)hm_ctx_alloc(ctx, HM__KV_CACHE_SIZE * sizeof *ctx->kv_cache);
+    if (ctx->kv_cache && ctx->kv_cache_count < HM__KV_CACHE_SIZE) {
+      char *copy = (char *)hm_ctx_alloc(ctx, key_len + 1);
+      if (copy) {
+        hm__kv_entry *e = &ctx->kv_cache[ctx->kv_cache_count++];
+        memcpy(copy, key, key_len + 1);
+        e->scope = scope, e->key = copy, e->key_len = key_len, e->value = got;
+      }
+    }
+  }
   return 1;
 }
 

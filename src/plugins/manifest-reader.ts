@@ -29,6 +29,7 @@ function manifestHost(path: string, log: Logger): HostFunctions {
     emitEvent: refuse("emit_event"),
     emitStepLog: refuse("emit_step_log"),
     emitStepLogs: refuse("emit_step_logs"),
+    kvWriteCounter: () => null,
     keepGoing: () => true,
     writeStdout: refuse("write_stdout"),
     writeStderr: refuse("write_stderr"),

@@ -19,7 +19,8 @@ import type { CallContext, WorkerMessage } from "./call-context.ts";
 import { newOutputBuffers, TAIL_LINES, WorkerOutput } from "./call-output.ts";
 import { readConfigFile } from "./config-files.ts";
 import type { HostFunctions } from "./host-table.ts";
-import { KvStore } from "./kv-store.ts";
+import { KvReadCache } from "./kv-read-cache.ts";
+import { KvStore, kvWriteCounterAddress } from "./kv-store.ts";
 
 const STEP_LOG_MAX_DELAY_MS = 20;
 
@@ -60,6 +61,7 @@ export function workerHost(
   output: WorkerOutput = privateOutput(),
 ): { fns: HostFunctions; release: () => void } {
   const archives = new ArchiveReader(context.archives);
+  const reads = new KvReadCache();
   output.begin(context.outputSlot);
   let firstLineAt = 0;
   const postLines = (lines: { streams: Uint8Array; ends: Uint32Array; bytes: Uint8Array }) => {
@@ -94,7 +96,7 @@ export function workerHost(
     },
     kvGet: (scope, key) => {
       const o = owner(scope);
-      return o === null ? null : kvStore(context.kvPath).get(o[0], o[1], key);
+      return o === null ? null : reads.get(o[0], key, () => kvStore(context.kvPath).get(o[0], o[1], key));
     },
     kvSet: (scope, key, value) => {
       const o = owner(scope);
@@ -143,6 +145,7 @@ export function workerHost(
     },
     writeStdout: (bytes) => send({ type: "write", id, fd: 1, bytes }, bytes.length),
     writeStderr: (bytes) => send({ type: "write", id, fd: 2, bytes }, bytes.length),
+    kvWriteCounter: kvWriteCounterAddress,
     archiveRead: (archiveId, offset, max) => archives.read(archiveId, offset, max),
     archiveTotalSize: (archiveId) => archives.totalSize(archiveId),
     readConfig: (path) => readConfigFile(context.configDir, utf8.decode(path)),

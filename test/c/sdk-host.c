@@ -78,6 +78,30 @@ static const hm_plugin_def demo = {.manifest = &demo_manifest,
                                    .run_subcommand = demo_run_subcommand};
 HM_PLUGIN(demo);
 
+/* Reads keys the way the kv_get cache must handle them; the host counts the kv_get calls that
+   reach it. Expected with a counter: step "k" read 3 times = 1 call; after a kv_set, 1 more;
+   "racy" (whose read the host answers while a write lands) 2 times = 2 calls; plugin "p" 2 times
+   = 2 calls; "absent" (no value) 2 times = 2 calls, as the write during each "racy" read drops
+   what was kept. Total 8 (10 without a counter: every read reaches the host). */
+static int kv_reads(hm_ctx *ctx, const hm_subcommand_input *in, hm_exit_info *out) {
+  hm_bytes b1, b2;
+  int i, same = 1;
+  (void)in;
+  for (i = 0; i < 3; i++) {
+    if (!hm_kv_get(ctx, HM_KV_STEP, "k", &b2)) return 0;
+    if (i == 0) b1 = b2;
+    same = same && b2.ptr == b1.ptr && b2.len == b1.len && b1.ptr != NULL;
+  }
+  if (!hm_kv_set(ctx, HM_KV_STEP, "k", "v", 1) || !hm_kv_get(ctx, HM_KV_STEP, "k", &b2)) return 0;
+  for (i = 0; i < 2; i++)
+    if (!hm_kv_get(ctx, HM_KV_STEP, "racy", &b2) || !hm_kv_get(ctx, HM_KV_PLUGIN, "p", &b2) ||
+        !hm_kv_get(ctx, HM_KV_BUILD, "absent", &b2) || b2.ptr != NULL)
+      return hm_fail(ctx, "kv", "a read failed or 'absent' was present");
+  out->exit_code = same ? 0 : 1;
+  return 1;
+}
+static const hm_plugin_def kv_reader = {.manifest = &demo_manifest, .run_subcommand = kv_reads};
+
 /* The same plugin without its hook: method 2 must answer "not_implemented". */
 static const hm_plugin_def no_hook = {
     .manifest = &demo_manifest, .execute_step = demo_execute_step, .run_subcommand = demo_run_subcommand};
@@ -96,7 +120,11 @@ struct hm_call {
   int results; /* how many times set_result was called */
   int step_log_calls, step_logs_calls;
   char lines[64]; /* what emit_step_log and emit_step_logs received, each call's bytes then '|' */
+  int kv_get_calls;
 };
+
+/* What kv_write_count points at: bumped by every kv_set, as hm's counter is. */
+static uint32_t kv_writes;
 
 static void record_lines(hm_call *call, const uint8_t *bytes, size_t len) {
   size_t used = strlen(call->lines);
@@ -113,8 +141,9 @@ static int32_t host_log(hm_call *call, uint32_t level, const uint8_t *msg, size_
 }
 static int32_t host_kv_get(hm_call *call, uint32_t scope, const uint8_t *key, size_t key_len, hm_bytes *out) {
   static const uint8_t value[] = {'v'};
-  (void)call;
   if (scope > 2 || !key || !out) return 0;
+  call->kv_get_calls++;
+  if (key_len == 4 && memcmp(key, "racy", 4) == 0) kv_writes++; /* a write lands during this read */
   out->ptr = key_len % 2 ? value : NULL; /* present for odd-length keys, absent otherwise */
   out->len = out->ptr ? sizeof value : 0;
   return HM_OK;
@@ -122,7 +151,9 @@ static int32_t host_kv_get(hm_call *call, uint32_t scope, const uint8_t *key, si
 static int32_t host_kv_set(hm_call *call, uint32_t scope, const uint8_t *key, size_t key_len, const uint8_t *value,
                            size_t value_len) {
   (void)call, (void)key_len;
-  return scope <= 2 && key && (value || !value_len) ? HM_OK : 0;
+  if (scope > 2 || !key || (!value && value_len)) return 0;
+  kv_writes++;
+  return HM_OK;
 }
 static int32_t host_emit_event(hm_call *call, const uint8_t *bytes, size_t len) {
   (void)call;
@@ -167,6 +198,11 @@ static int32_t host_fs_read_config(hm_call *call, const uint8_t *rel_path, size_
   out->len = 0;
   return HM_OK;
 }
+static int32_t host_kv_write_count(hm_call *call, const uint32_t **out) {
+  (void)call;
+  *out = &kv_writes;
+  return HM_OK;
+}
 static int32_t host_set_result(hm_call *call, const uint8_t *bytes, size_t len) {
   free(call->result);
   call->result = (uint8_t *)malloc(len ? len : 1);
@@ -207,6 +243,7 @@ typedef struct reply {
   int well_formed;   /* the bytes decode as the message the status promises, with nothing left */
   int step_log_calls, step_logs_calls;
   char lines[64];
+  int kv_get_calls;
 } reply;
 
 static void call_reset(hm_call *call) {
@@ -259,6 +296,7 @@ static reply dispatch(const hm_plugin_def *def, const hm_host_api *api, uint32_t
   out.results = call.results;
   out.step_log_calls = call.step_log_calls;
   out.step_logs_calls = call.step_logs_calls;
+  out.kv_get_calls = call.kv_get_calls;
   memcpy(out.lines, call.lines, sizeof out.lines);
   if (call.results > 0) decode_reply(&call, method, &out);
   call_reset(&call);
@@ -296,7 +334,9 @@ static void check_abi_layout(void) {
 #undef SLOT_ROW
   size_t i, n = sizeof slots / sizeof slots[0];
   CHECK(offsetof(hm_host_api, abi_version) == 0 && offsetof(hm_host_api, size) == 4, "header words moved");
-  CHECK(n >= 13, "the table has %lu slots, hm 0.2 has 13", (unsigned long)n);
+  CHECK(n >= 14, "the table has %lu slots, hm 0.2 has 14", (unsigned long)n);
+  CHECK(n >= 14 && strcmp(slots[13].name, "kv_write_count") == 0 && slots[13].offset == 8 + 13 * sizeof(void *),
+        "slot 13 is not kv_write_count at offset %lu", (unsigned long)(8 + 13 * sizeof(void *)));
   CHECK(n >= 13 && strcmp(slots[12].name, "emit_step_logs") == 0 && slots[12].offset == 8 + 12 * sizeof(void *),
         "slot 12 is not emit_step_logs at offset %lu", (unsigned long)(8 + 12 * sizeof(void *)));
   for (i = 0; i < n && i < 12; i++) {
@@ -442,6 +482,26 @@ static void check_step_logs(void) {
             strcmp(r.lines, "one\n|two\r\n|three|") == 0,
         "ABI-1 table: status %d, %d batch calls, %d line calls, saw '%s'", r.status, r.step_logs_calls,
         r.step_log_calls, r.lines);
+}
+
+static void check_kv_cache(void) {
+  uint8_t input[128];
+  size_t len = greet_input(input, sizeof input);
+  hm_host_api table;
+  reply r;
+  r = dispatch(&kv_reader, &full_table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.kv_get_calls == 8, "kv cache: status %d '%s', %d host reads (expected 8)",
+        r.status, r.message, r.kv_get_calls);
+  table = full_table;
+  table.kv_write_count = NULL;
+  r = dispatch(&kv_reader, &table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.kv_get_calls == 10, "no kv_write_count: status %d, %d host reads (expected 10)",
+        r.status, r.kv_get_calls);
+  table = full_table;
+  table.size = (uint32_t)HM_HOST_API_V1_SIZE;
+  r = dispatch(&kv_reader, &table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.kv_get_calls == 10, "ABI-1 table: status %d, %d host reads (expected 10)",
+        r.status, r.kv_get_calls);
 }
 
 /* ---- fuzz loop --------------------------------------------------------------------------------------- */
@@ -591,6 +651,7 @@ int main(int argc, char **argv) {
   check_abi_layout();
   check_error_replies();
   check_step_logs();
+  check_kv_cache();
   /* Every seed must be accepted as it is, or the loop only fuzzes the decoder's first bytes. */
   for (i = 0; (size_t)i < seed_count; i++) {
     reply r = dispatch(NULL, &full_table, seeds[i].method, seeds[i].bytes, seeds[i].len);
