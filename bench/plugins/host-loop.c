@@ -2,15 +2,22 @@
 
    Calls one host function in a tight loop and reports how long the loop took, for the host API
    benchmark. ExecutorInput.env:
-     HOST_FN     log | kv_get | kv_set | should_cancel | emit_step_log
-     ITERATIONS  how many calls (1 .. 10 000 000)
+     HOST_FN     log | kv_get | kv_set | should_cancel | emit_step_log | emit_step_logs
+     ITERATIONS  how many calls (1 .. 10 000 000); for emit_step_logs, how many lines, sent
+                 LINES_PER_CALL at a time (the last call may carry fewer)
    The step's committed_snapshot is the loop's duration in nanoseconds (decimal text), measured
    with CLOCK_MONOTONIC around the loop only. */
 #define _POSIX_C_SOURCE 200809L
 #define HM_PLUGIN_IMPLEMENTATION
 #include "hm_plugin.h"
 
+#include <string.h>
 #include <time.h>
+
+/* emit_step_logs: lines per host call, about what one read() of a child's pipe holds at 20 bytes
+   a line (a 4 KiB read, rounded down). */
+#define LINES_PER_CALL 200
+#define LINE "bench step log line\n"
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -37,6 +44,14 @@ static int host_loop(hm_ctx *ctx, const hm_executor_input *in, hm_step_result *o
     for (i = 0; i < iterations && hm_kv_set(ctx, HM_KV_STEP, "bench", "value", 5); i++) continue;
   } else if (hm_str_eq(fn, "should_cancel")) {
     for (i = 0; i < iterations && !hm_should_cancel(ctx); i++) continue;
+  } else if (hm_str_eq(fn, "emit_step_logs")) {
+    static char chunk[LINES_PER_CALL * (sizeof LINE - 1)];
+    int64_t n;
+    for (n = 0; n < LINES_PER_CALL; n++) memcpy(chunk + n * (int64_t)(sizeof LINE - 1), LINE, sizeof LINE - 1);
+    for (i = 0; i < iterations; i += n) {
+      n = iterations - i < LINES_PER_CALL ? iterations - i : LINES_PER_CALL;
+      if (!hm_emit_step_logs(ctx, HM_STREAM_STDOUT, chunk, (size_t)n * (sizeof LINE - 1))) break;
+    }
   } else if (hm_str_eq(fn, "emit_step_log")) {
     for (i = 0; i < iterations && hm_emit_step_log(ctx, HM_STREAM_STDOUT, "bench step log line", 19); i++) continue;
   } else {

@@ -1,4 +1,4 @@
-/* hm_plugin.h - v1.2.0 - native plugin SDK for hm (plugin ABI 1, wire protocol 2)
+/* hm_plugin.h - v1.3.0 - native plugin SDK for hm (plugin ABI 1, wire protocols 2 and 3)
    Single-file C99 library, no dependencies beyond libc. MIT licensed (see the end of the file).
 
    Do this:
@@ -48,6 +48,7 @@
                                    allocator; define all three or none (default: libc)
         HM_PLUGIN_ASSERT(x)        assertion for SDK misuse that cannot be reported (default: assert)
         HM_PLUGIN_VALUE_MAX_DEPTH  deepest Value nesting read or written (default 64)
+        HM_PLUGIN_NO_KV_CACHE      hm_kv_get always asks hm (no per-call read cache)
 
    DOCUMENTATION
       Sections of this file, in order (search for "=== "):
@@ -68,6 +69,14 @@
              its offset checks, the HM_NEEDS_* bits and the needs check come from one list,
              HM_HOST_FUNCTIONS (adds HM_NEEDS_SET_RESULT); hm_ctx_error(NULL) is
              HM_ERROR_MISUSE instead of a crash. Same ABI: plugins built with 1.x keep working.
+      1.3.0  host slot 12 emit_step_logs (many lines per call; hm_emit_step_logs falls back to
+             emit_step_log on an older hm); host slot 13 kv_write_count, with which hm_kv_get
+             answers repeated build- and step-scope reads of a call from memory until any KV
+             write happens in hm (define HM_PLUGIN_NO_KV_CACHE to always ask hm); wire protocol 3: hook kind HM_HOOK_STEP_LOGS, whose
+             event HM_EVENT_STEP_LOGS carries many step_log lines in one on_hook_event call
+             (iterate them with hm_step_logs_next). A manifest now says the lowest protocol that
+             covers it (3 only when a hook takes HM_HOOK_STEP_LOGS), so a plugin that does not
+             use it still loads in an hm that speaks only protocol 2.
 */
 
 #ifndef HM_PLUGIN_H
@@ -86,21 +95,23 @@
                           hm_host_api, the method numbers. Changes only on a breaking change.
                           The implementation section defines hm_plugin_abi_version() to return it,
                           and hm_host_api.abi_version carries the host's.
-     HM_PROTOCOL_VERSION  the borsh wire protocol (the messages' layouts); the manifest's
-                          api_version field carries it and must equal hm's.
+     HM_PROTOCOL_VERSION  the newest borsh wire protocol this header speaks (the messages'
+                          layouts). The manifest's api_version carries the lowest protocol that
+                          covers what the manifest declares (2, or 3 for a HM_HOOK_STEP_LOGS
+                          hook); hm accepts 2..=its own.
    Additions to the host table need no version bump: hm_host_api.size says which slots exist. */
 
 #define HM_PLUGIN_VERSION_MAJOR 1
-#define HM_PLUGIN_VERSION_MINOR 2
+#define HM_PLUGIN_VERSION_MINOR 3
 #define HM_PLUGIN_VERSION_PATCH 0
-#define HM_PLUGIN_VERSION_STRING "1.2.0"
+#define HM_PLUGIN_VERSION_STRING "1.3.0"
 #define HM_PLUGIN_VERSION_NUMBER \
   (HM_PLUGIN_VERSION_MAJOR * 1000000 + HM_PLUGIN_VERSION_MINOR * 1000 + HM_PLUGIN_VERSION_PATCH)
 #define HM_PLUGIN_VERSION_AT_LEAST(major, minor, patch) \
   (HM_PLUGIN_VERSION_NUMBER >= (major) * 1000000 + (minor) * 1000 + (patch))
 
 #define HM_ABI_VERSION 1      /* C calling convention; hm accepts 1..=1 */
-#define HM_PROTOCOL_VERSION 2 /* borsh wire protocol; manifest.api_version must equal it */
+#define HM_PROTOCOL_VERSION 3 /* newest borsh wire protocol spoken; see hm_write_manifest */
 
 /* The names before 1.2.0, which differed by one letter: still defined, so old plugins compile. */
 #define HM_PLUGIN_ABI_VERSION HM_ABI_VERSION
@@ -200,7 +211,10 @@ typedef struct hm_bytes {
   X(9, archive_total_size, ARCHIVE_TOTAL_SIZE,                                                               \
     (hm_call *call, const uint8_t archive_id[16], uint64_t *out_size))                                       \
   X(10, fs_read_config, FS_READ_CONFIG, (hm_call *call, const uint8_t *rel_path, size_t len, hm_bytes *out)) \
-  X(11, set_result, SET_RESULT, (hm_call *call, const uint8_t *bytes, size_t len))
+  X(11, set_result, SET_RESULT, (hm_call *call, const uint8_t *bytes, size_t len))                          \
+  /* ---- hm 0.2 (SDK 1.3.0) ---- */                                                                        \
+  X(12, emit_step_logs, EMIT_STEP_LOGS, (hm_call *call, uint32_t stream, const uint8_t *lines, size_t len))   \
+  X(13, kv_write_count, KV_WRITE_COUNT, (hm_call *call, const uint32_t **out))
 
 typedef struct hm_host_api {
   uint32_t abi_version; /* = HM_ABI_VERSION */
@@ -446,7 +460,11 @@ HM_DEF int hm_logf(hm_ctx *ctx, hm_level level, const char *fmt, ...) HM_PRINTF(
 /* hm_kv_get - read `key` from a KV scope. OBJECT: ctx. THREAD: call.
    RETURNS 1 = the host answered: out->ptr is the value, or NULL when the key is absent.
            0 = failed (host gone or failed, slot missing, earlier error): *out = {NULL, 0}.
-   OWNERSHIP: out->ptr is host memory valid until hm_plugin_call returns; do not free or modify. */
+   OWNERSHIP: out->ptr is host memory valid until hm_plugin_call returns; do not free or modify.
+   CACHE: with a host that has kv_write_count (hm 0.2), a build- or step-scope key this call
+   already read is answered from the ctx, without calling hm, as long as hm's count of KV writes
+   has not moved since (any kv_set, by this call or any other, moves it). Plugin-scope keys, which
+   other hm processes may write, are always read from hm. At most 32 keys per call are kept. */
 HM_DEF int hm_kv_get(hm_ctx *ctx, hm_kv_scope scope, const char *key, hm_bytes *out);
 /* hm_kv_set - store `len` bytes under `key` in a KV scope. OBJECT: ctx. THREAD: call.
    RETURNS 1 = stored; 0 = failed. OWNERSHIP: key and value are copied by the host. */
@@ -455,6 +473,13 @@ HM_DEF int hm_kv_set(hm_ctx *ctx, hm_kv_scope scope, const char *key, const void
 /* hm_emit_step_log - one line of the running step's output (the host strips one trailing newline).
    OBJECT: ctx. THREAD: call. RETURNS 1 = sent; 0 = failed. OWNERSHIP: bytes copied by the host. */
 HM_DEF int hm_emit_step_log(hm_ctx *ctx, hm_stream stream, const void *bytes, size_t len);
+/* hm_emit_step_logs - many lines of the running step's output in one host call, e.g. what one
+   read() of a child's pipe returned. Each '\n' ends a line (the host strips it, and a '\r'
+   before it, as emit_step_log does); bytes after the last '\n' are one more line, so pass whole
+   lines, keeping a partial last line for the next call. len 0 sends nothing. An hm without the
+   emit_step_logs slot (before 0.2) gets one emit_step_log per line instead.
+   OBJECT: ctx. THREAD: call. RETURNS 1 = sent; 0 = failed. OWNERSHIP: bytes copied by the host. */
+HM_DEF int hm_emit_step_logs(hm_ctx *ctx, hm_stream stream, const void *bytes, size_t len);
 
 /* hm_keep_going - poll for cancellation; call it at least every ~100 ms in long work.
    hm_should_cancel is its negation. OBJECT: ctx. THREAD: call.
@@ -787,8 +812,25 @@ typedef enum hm_event_kind {
   HM_EVENT_STEP_CACHE_HIT = 4,
   HM_EVENT_STEP_END = 5,
   HM_EVENT_CHAIN_FAILED = 6,
-  HM_EVENT_BUILD_END = 7
+  HM_EVENT_BUILD_END = 7,
+  HM_EVENT_STEP_LOGS = 8 /* protocol 3, hooks only: hm sends it, hm_emit_event refuses it */
 } hm_event_kind;
+
+/* Lines of a HM_EVENT_STEP_LOGS event, validated and kept in place (in the hook's input): read
+   them one by one with hm_step_logs_iter / hm_step_logs_next. */
+typedef struct hm_step_log_list {
+  const uint8_t *ptr;
+  size_t len;
+  uint32_t count;
+} hm_step_log_list;
+
+/* One line of a hm_step_log_list: a step_log event's fields. line borrows the hook's input. */
+typedef struct hm_step_log_line {
+  uint8_t step_id[16];
+  int stream; /* hm_stream: 0 stdout, 1 stderr */
+  hm_str line;
+  int64_t ts_ms;
+} hm_step_log_line;
 
 /* A BuildEvent: read from a HookEvent, or filled in for hm_emit_event. Timestamps are i64
    milliseconds since the Unix epoch; ids are raw UUID bytes. */
@@ -841,6 +883,9 @@ typedef struct hm_build_event {
       int32_t exit_code;
       uint64_t duration_ms;
     } build_end;
+    struct {
+      hm_step_log_list lines; /* in the order hm published them; may mix steps */
+    } step_logs;
   } as;
 } hm_build_event;
 
@@ -853,7 +898,10 @@ typedef enum hm_hook_kind {
   HM_HOOK_STEP_LOG = 3,
   HM_HOOK_STEP_CACHE_HIT = 4,
   HM_HOOK_STEP_END = 5,
-  HM_HOOK_BUILD_END = 6
+  HM_HOOK_BUILD_END = 6,
+  /* Protocol 3: the step_log lines waiting for this hook, many per on_hook_event call (event
+     HM_EVENT_STEP_LOGS). Phase HM_HOOK_AFTER only; do not list HM_HOOK_STEP_LOG with it. */
+  HM_HOOK_STEP_LOGS = 7
 } hm_hook_kind;
 
 typedef enum hm_hook_phase { HM_HOOK_BEFORE = 0, HM_HOOK_AFTER = 1 } hm_hook_phase;
@@ -897,6 +945,15 @@ typedef struct hm_plugin_error {
 HM_DEF const char *hm_event_kind_name(hm_event_kind kind);
 HM_DEF const char *hm_hook_kind_name(hm_hook_kind kind);
 HM_DEF hm_hook_kind hm_hook_kind_of(hm_event_kind kind);
+
+/* hm_step_logs_iter, hm_step_logs_next - iterate a HM_EVENT_STEP_LOGS event's lines:
+     hm_iter it = hm_step_logs_iter(in->event.as.step_logs.lines);
+     hm_step_log_line l;
+     while (hm_step_logs_next(&it, &l)) ...
+   RETURNS 1 with *line filled, 0 at the end. THREAD: any. OWNERSHIP: line->line borrows the
+   hook's input (valid until on_hook_event returns). */
+HM_DEF hm_iter hm_step_logs_iter(hm_step_log_list lines);
+HM_DEF int hm_step_logs_next(hm_iter *it, hm_step_log_line *line);
 
 /* Decoders (OBJECT: reader, THREAD: any). RETURN 1, or 0 with *out zeroed. */
 HM_DEF int hm_read_command_step(hm_reader *r, hm_command_step *out);
@@ -2332,11 +2389,12 @@ HM_DEF int hm_write_value_json(hm_writer *w, const char *json) {
 
 /* ---- messages: names -------------------------------------------------------------------------- */
 
-static const char *const hm__event_names[] = {"build_start", "step_queued",  "step_start",   "step_log",
-                                              "step_cache_hit", "step_end", "chain_failed", "build_end"};
+static const char *const hm__event_names[] = {"build_start", "step_queued",  "step_start",
+                                              "step_log",    "step_cache_hit", "step_end",
+                                              "chain_failed", "build_end",    "step_logs"};
 
 HM_DEF const char *hm_event_kind_name(hm_event_kind kind) {
-  return (int)kind >= 0 && (int)kind <= HM_EVENT_BUILD_END ? hm__event_names[kind] : NULL;
+  return (int)kind >= 0 && (int)kind <= HM_EVENT_STEP_LOGS ? hm__event_names[kind] : NULL;
 }
 
 HM_DEF hm_hook_kind hm_hook_kind_of(hm_event_kind kind) {
@@ -2348,6 +2406,7 @@ HM_DEF hm_hook_kind hm_hook_kind_of(hm_event_kind kind) {
     case HM_EVENT_STEP_CACHE_HIT: return HM_HOOK_STEP_CACHE_HIT;
     case HM_EVENT_STEP_END: return HM_HOOK_STEP_END;
     case HM_EVENT_BUILD_END: return HM_HOOK_BUILD_END;
+    case HM_EVENT_STEP_LOGS: return HM_HOOK_STEP_LOGS;
     case HM_EVENT_CHAIN_FAILED: break;
   }
   return HM_HOOK_NONE;
@@ -2362,6 +2421,7 @@ HM_DEF const char *hm_hook_kind_name(hm_hook_kind kind) {
     case HM_HOOK_STEP_CACHE_HIT: return "step_cache_hit";
     case HM_HOOK_STEP_END: return "step_end";
     case HM_HOOK_BUILD_END: return "build_end";
+    case HM_HOOK_STEP_LOGS: return "step_logs";
     case HM_HOOK_NONE: break;
   }
   return NULL;
@@ -2410,9 +2470,36 @@ HM_DEF int hm_read_executor_input(hm_reader *r, hm_executor_input *out) {
   return hm__decoded(r, out, sizeof *out);
 }
 
+/* One StepLogLine: step_id, stream, line, ts. */
+static void hm__read_step_log_line(hm_reader *r, hm_step_log_line *out) {
+  hm_read_uuid(r, out->step_id);
+  out->stream = (int)hm_read_enum(r, 2);
+  out->line = hm_read_str_ref(r);
+  out->ts_ms = hm_read_i64(r);
+}
+
+HM_DEF hm_iter hm_step_logs_iter(hm_step_log_list lines) {
+  hm_iter it;
+  it.pos = lines.ptr;
+  it.end = lines.ptr ? lines.ptr + lines.len : NULL;
+  it.left = lines.count;
+  return it;
+}
+
+HM_DEF int hm_step_logs_next(hm_iter *it, hm_step_log_line *line) {
+  hm_reader r;
+  hm_step_log_line l;
+  if (it->left == 0) return 0;
+  r = hm__iter_reader(it);
+  hm__read_step_log_line(&r, &l);
+  if (!hm__iter_advance(it, &r)) return 0;
+  if (line) *line = l;
+  return 1;
+}
+
 HM_DEF int hm_read_build_event(hm_reader *r, hm_build_event *out) {
   memset(out, 0, sizeof *out);
-  out->kind = (hm_event_kind)hm_read_enum(r, 8);
+  out->kind = (hm_event_kind)hm_read_enum(r, 9);
   switch (out->kind) {
     case HM_EVENT_BUILD_START:
       hm_read_uuid(r, out->as.build_start.run_id);
@@ -2460,6 +2547,17 @@ HM_DEF int hm_read_build_event(hm_reader *r, hm_build_event *out) {
       out->as.build_end.exit_code = hm_read_i32(r);
       out->as.build_end.duration_ms = hm_read_u64(r);
       break;
+    case HM_EVENT_STEP_LOGS: {
+      uint32_t count = hm_read_len(r, 16 + 1 + 4 + 8), i;
+      const uint8_t *first = r->pos;
+      hm_step_log_line skipped;
+      for (i = 0; i < count && r->error == HM_ERROR_NONE; i++) hm__read_step_log_line(r, &skipped);
+      if (r->error != HM_ERROR_NONE) break;
+      out->as.step_logs.lines.ptr = first;
+      out->as.step_logs.lines.len = (size_t)(r->pos - first);
+      out->as.step_logs.lines.count = count;
+      break;
+    }
   }
   return hm__decoded(r, out, sizeof *out);
 }
@@ -2543,7 +2641,7 @@ static int hm__write_capability(hm_writer *w, const hm_capability *c) {
       hm_write_enum(w, 2);
       hm_write_len(w, h->event_count);
       for (i = 0; i < h->event_count; i++) {
-        if ((unsigned)h->events[i] > HM_HOOK_BUILD_END) return hm__misuse(w);
+        if ((unsigned)h->events[i] > HM_HOOK_STEP_LOGS) return hm__misuse(w);
         hm_write_enum(w, (uint8_t)h->events[i]);
       }
       return hm_write_enum(w, (uint8_t)h->phase) && hm_write_u32(w, h->timeout_ms);
@@ -2552,10 +2650,23 @@ static int hm__write_capability(hm_writer *w, const hm_capability *c) {
   return hm__misuse(w);
 }
 
+/* The lowest wire protocol that covers `m`: 3 when a lifecycle hook takes HM_HOOK_STEP_LOGS, else
+   2, so a plugin that uses nothing of protocol 3 still loads in an hm that speaks only 2. */
+static uint32_t hm__manifest_protocol(const hm_manifest *m) {
+  size_t i, j;
+  for (i = 0; i < m->capability_count; i++) {
+    const hm_capability *c = &m->capabilities[i];
+    if (c->kind != HM_CAP_LIFECYCLE_HOOK || !c->as.lifecycle_hook.events) continue;
+    for (j = 0; j < c->as.lifecycle_hook.event_count; j++)
+      if (c->as.lifecycle_hook.events[j] == HM_HOOK_STEP_LOGS) return 3;
+  }
+  return 2;
+}
+
 HM_DEF int hm_write_manifest(hm_writer *w, const hm_manifest *m) {
   size_t i;
   if (!m || (m->capability_count && !m->capabilities)) return hm__misuse(w);
-  hm_write_u32(w, m->api_version ? m->api_version : HM_PROTOCOL_VERSION);
+  hm_write_u32(w, m->api_version ? m->api_version : hm__manifest_protocol(m));
   hm_write_str(w, m->name);
   hm_write_str(w, m->version);
   hm_write_str(w, m->description);
@@ -2596,6 +2707,7 @@ HM_DEF int hm_write_plugin_error(hm_writer *w, const hm_plugin_error *v) {
 }
 
 HM_DEF int hm_write_build_event(hm_writer *w, const hm_build_event *v) {
+  /* HM_EVENT_STEP_LOGS is hm's to send to hooks, not an event a plugin can emit. */
   if ((unsigned)v->kind > HM_EVENT_BUILD_END) return hm__misuse(w);
   hm_write_enum(w, (uint8_t)v->kind);
   switch (v->kind) {
@@ -2646,6 +2758,7 @@ HM_DEF int hm_write_build_event(hm_writer *w, const hm_build_event *v) {
       hm_write_i32(w, v->as.build_end.exit_code);
       hm_write_u64(w, v->as.build_end.duration_ms);
       break;
+    case HM_EVENT_STEP_LOGS: return hm__misuse(w); /* refused above; here for -Wswitch */
   }
   return w->error == HM_ERROR_NONE;
 }
@@ -2665,6 +2778,15 @@ typedef struct hm__block {
   hm__max_align data[]; /* the allocation itself */
 } hm__block;
 
+/* One kv_get answer kept by the ctx: the key (an arena copy) and the host's bytes. */
+typedef struct hm__kv_entry {
+  hm_kv_scope scope;
+  const char *key;
+  size_t key_len;
+  hm_bytes value;
+} hm__kv_entry;
+#define HM__KV_CACHE_SIZE 32
+
 struct hm_ctx {
   const hm_host_api *api;
   hm_call *call;
@@ -2677,6 +2799,13 @@ struct hm_ctx {
   char *fail_doc_url;
   struct hm_ctx *outer;  /* the enclosing call's ctx on this thread */
   hm__thread_id thread;  /* the thread that entered hm_plugin_call */
+  /* hm_kv_get's cache: entries valid while *kv_writes == kv_writes_seen. kv_counter_state: 0 not
+     asked yet, 1 kv_writes is set, -1 the host has no counter (nothing is cached). */
+  int kv_counter_state;
+  const uint32_t *kv_writes;
+  uint32_t kv_writes_seen;
+  hm__kv_entry *kv_cache;
+  size_t kv_cache_count;
 };
 
 #ifdef HM__THREAD_LOCAL
@@ -2844,19 +2973,74 @@ HM_DEF int hm_logf(hm_ctx *ctx, hm_level level, const char *fmt, ...) {
   return ok;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define HM__LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#else
+#define HM__LOAD_ACQUIRE(p) (*(const volatile uint32_t *)(p))
+#endif
+
+/* hm's KV write count now, with *ok = 1; *ok = 0 when the host offers none (then nothing is
+   cached). The counter is written by hm on other threads: it is read atomically, never written. */
+static uint32_t hm__kv_writes_now(hm_ctx *ctx, int *ok) {
+#ifdef HM_PLUGIN_NO_KV_CACHE
+  (void)ctx;
+  *ok = 0;
+  return 0;
+#else
+  if (ctx->kv_counter_state == 0) {
+    const uint32_t *counter = NULL;
+    ctx->kv_counter_state = -1;
+    if (HM_HAS(ctx->api, kv_write_count) && ctx->api->kv_write_count(ctx->call, &counter) > 0 && counter) {
+      ctx->kv_writes = counter;
+      ctx->kv_counter_state = 1;
+    }
+  }
+  *ok = ctx->kv_counter_state == 1;
+  return *ok ? HM__LOAD_ACQUIRE(ctx->kv_writes) : 0;
+#endif
+}
+
 HM_DEF int hm_kv_get(hm_ctx *ctx, hm_kv_scope scope, const char *key, hm_bytes *out) {
   hm_bytes got = {NULL, 0};
+  size_t key_len, i;
+  uint32_t writes = 0;
+  int counted = 0;
   if (out) *out = got;
   if (!HM__CAN_CALL(ctx, kv_get)) return 0;
   if (!key) {
     hm__ctx_flag(ctx, HM_ERROR_MISUSE, "kv_get");
     return 0;
   }
-  if (!hm__host_result(ctx, ctx->api->kv_get(ctx->call, (uint32_t)scope, (const uint8_t *)key, strlen(key), &got),
+  key_len = strlen(key);
+  /* Read the count BEFORE asking hm (hm bumps it after a write commits): an answer that races a
+     write is kept under the older count, and dropped at the next read. */
+  if (scope != HM_KV_PLUGIN) writes = hm__kv_writes_now(ctx, &counted);
+  if (counted && writes == ctx->kv_writes_seen) {
+    for (i = 0; i < ctx->kv_cache_count; i++) {
+      const hm__kv_entry *e = &ctx->kv_cache[i];
+      if (e->scope == scope && e->key_len == key_len && memcmp(e->key, key, key_len) == 0) {
+        if (out) *out = e->value;
+        return 1;
+      }
+    }
+  }
+  if (!hm__host_result(ctx, ctx->api->kv_get(ctx->call, (uint32_t)scope, (const uint8_t *)key, key_len, &got),
                        "kv_get"))
     return 0;
   if (!got.ptr) got.len = 0;
   if (out) *out = got;
+  if (counted) {
+    if (writes != ctx->kv_writes_seen) ctx->kv_cache_count = 0, ctx->kv_writes_seen = writes;
+    if (!ctx->kv_cache) ctx->kv_cache = (hm__kv_entry *)hm_ctx_alloc(ctx, HM__KV_CACHE_SIZE * sizeof *ctx->kv_cache);
+    if (ctx->kv_cache && ctx->kv_cache_count < HM__KV_CACHE_SIZE) {
+      char *copy = (char *)hm_ctx_alloc(ctx, key_len + 1);
+      if (copy) {
+        hm__kv_entry *e = &ctx->kv_cache[ctx->kv_cache_count++];
+        memcpy(copy, key, key_len + 1);
+        e->scope = scope, e->key = copy, e->key_len = key_len, e->value = got;
+      }
+    }
+  }
   return 1;
 }
 
@@ -2893,6 +3077,22 @@ HM_DEF int hm_emit_step_log(hm_ctx *ctx, hm_stream stream, const void *bytes, si
   return hm__host_result(
       ctx, ctx->api->emit_step_log(ctx->call, (uint32_t)stream, (const uint8_t *)(bytes ? bytes : hm__empty), len),
       "emit_step_log");
+}
+
+HM_DEF int hm_emit_step_logs(hm_ctx *ctx, hm_stream stream, const void *bytes, size_t len) {
+  const uint8_t *p = (const uint8_t *)bytes, *end, *nl;
+  if (len == 0) return ctx && hm__on_call_thread(ctx, "hm_emit_step_logs") && ctx->error == HM_ERROR_NONE;
+  if (ctx && ctx->api && HM_HAS(ctx->api, emit_step_logs)) {
+    if (!HM__CAN_CALL(ctx, emit_step_logs)) return 0;
+    return hm__host_result(ctx, ctx->api->emit_step_logs(ctx->call, (uint32_t)stream, p, len), "emit_step_logs");
+  }
+  /* An hm before 0.2: one emit_step_log per line, each with its '\n' (which the host strips). */
+  for (end = p + len; p < end; p = nl) {
+    nl = (const uint8_t *)memchr(p, '\n', (size_t)(end - p));
+    nl = nl ? nl + 1 : end;
+    if (!hm_emit_step_log(ctx, stream, p, (size_t)(nl - p))) return 0;
+  }
+  return 1;
 }
 
 HM_DEF int hm_keep_going(hm_ctx *ctx) {

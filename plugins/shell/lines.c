@@ -1,7 +1,8 @@
 /* lines.c - a child's output stream split into step log lines (see shell.h, "lines.c").
 
-   A line that arrives whole inside one read is emitted straight from the read buffer; only a line
-   spanning reads is copied into shell_lines.data. Lines longer than SHELL_LINE_PIECE_MAX go out
+   Lines that arrive whole inside one read are emitted straight from the read buffer, all of them
+   in one hm_emit_step_logs call (one host call per read, not per line: hm strips each "\n" or
+   "\r\n" as emit_terminated does); only a line spanning reads is copied into shell_lines.data. Lines longer than SHELL_LINE_PIECE_MAX go out
    in pieces, so one endless line cannot exhaust memory and no byte is dropped. */
 #define _XOPEN_SOURCE 700
 #include <stdlib.h>
@@ -65,7 +66,22 @@ static int emit_overflow(hm_ctx *ctx, shell_lines *lines) {
   return 1;
 }
 
+/* The last '\n' in p[0..n), or NULL. */
+static const char *last_newline(const char *p, size_t n) {
+  while (n > 0)
+    if (p[--n] == '\n') return p + n;
+  return NULL;
+}
+
 SHELL_PRIVATE int shell_lines_feed(hm_ctx *ctx, shell_lines *lines, const char *bytes, size_t n) {
+  const char *last = lines->len == 0 ? last_newline(bytes, n) : NULL;
+  if (last && (size_t)(last - bytes) < SHELL_LINE_PIECE_MAX) {
+    /* Whole lines, none longer than a piece: one host call for all of them. */
+    size_t whole = (size_t)(last - bytes) + 1;
+    if (!hm_emit_step_logs(ctx, lines->stream, bytes, whole)) return 0;
+    bytes += whole;
+    n -= whole;
+  }
   while (n > 0) {
     const char *newline = memchr(bytes, '\n', n);
     size_t part = newline ? (size_t)(newline - bytes) : n;

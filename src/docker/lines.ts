@@ -17,12 +17,27 @@ export class LineSplitter {
 
   push(chunk: Uint8Array): void {
     let start = 0;
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
+    if (this.pendingBytes === 0) start = this.emitWholeLines(chunk);
+    for (let i = chunk.indexOf(10, start); i >= 0; i = chunk.indexOf(10, start)) {
       this.append(chunk.subarray(start, i));
       this.emitPending(true);
       start = i + 1;
     }
     if (start < chunk.length) this.append(chunk.subarray(start));
+  }
+
+  /**
+   * The lines that end inside `chunk` when nothing is pending, decoded in one go (a `\n` is never
+   * part of a UTF-8 sequence, so this gives what line-by-line decoding gives, U+FFFD included,
+   * and a character a long line's last piece cut is still carried by the decoder); only when none
+   * of them can be longer than a piece. Returns where the unfinished rest starts.
+   */
+  private emitWholeLines(chunk: Uint8Array): number {
+    const last = chunk.lastIndexOf(10);
+    if (last < 0 || last > this.maxLineBytes) return 0;
+    const lines = this.decoder.decode(chunk.subarray(0, last)).split("\n");
+    for (const line of lines) this.emit(line.endsWith("\r") ? line.slice(0, -1) : line);
+    return last + 1;
   }
 
   /** The last line, if it had no newline. */

@@ -33,4 +33,9 @@ export type WorkerMessage =
   | { type: "done"; id: number; status: number; output: Uint8Array | null; hostErrors: string[] }
   | { type: "failed"; id: number; error: string };
 
-export type WorkerInit = { type: "init"; cancelFlags: SharedArrayBuffer };
+export type WorkerInit = {
+  type: "init";
+  cancelFlags: SharedArrayBuffer;
+  /** The process's KV write counter (kv-store.ts), which the worker's kv_get cache checks. */
+  kvWrites: SharedArrayBuffer;
+};

@@ -203,6 +203,33 @@ export class WorkerOutput {
     Atomics.store(this.header, 0, Lock.free);
   }
 
+  /**
+   * Appends the lines of `chunk` from `start` on (each ends after its `\n`, the last one at the
+   * chunk's end) while they fit, with one copy; returns where it stopped (`start` if none fit).
+   */
+  appendLines(stream: number, chunk: Uint8Array, start: number): number {
+    this.lock();
+    let count = this.header[1] as number;
+    const first = this.header[2] as number;
+    let end = first;
+    let pos = start;
+    while (pos < chunk.length && count < TAIL_LINES) {
+      const newline = chunk.indexOf(10, pos);
+      const stop = newline < 0 ? chunk.length : newline + 1;
+      if (end + (stop - pos) > TAIL_BYTES) break;
+      end += stop - pos;
+      this.ends[count] = end;
+      this.streams[count] = stream;
+      count++;
+      pos = stop;
+    }
+    if (pos > start) this.bytes.set(chunk.subarray(start, pos), first);
+    this.header[2] = end;
+    Atomics.store(this.header, 1, count);
+    Atomics.store(this.header, 0, Lock.free);
+    return pos;
+  }
+
   /** Takes every line out of the tail (to post them), or null when it is empty. */
   take(): TailLines | null {
     if (this.header[1] === 0) return null;

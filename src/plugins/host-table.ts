@@ -1,16 +1,20 @@
 /**
  * The `hm_host_api` table handed to plugins: `{u32 abi_version, u32 size}`
- * followed by 12 function pointers backed by non-threadsafe JSCallbacks
+ * followed by 14 function pointers backed by non-threadsafe JSCallbacks
  * (docs/plugin-abi.md). One table per JS thread, created once and kept for the
  * thread's life (a JSCallback must outlive every call that may use it).
  *
  * Ownership at the boundary:
  * - `input` passed to hm_plugin_call: owned by us, borrowed by the plugin until the call returns.
  * - bytes from set_result, log, kv_set, emit_event: owned by the plugin; copied here before the callback returns.
- * - a line from emit_step_log: lent to HostFunctions.emitStepLog as a view, which copies it.
+ * - the key of kv_get: lent to HostFunctions.kvGet as a view (its read cache copies what it keeps).
+ * - a line from emit_step_log, lines from emit_step_logs: lent to HostFunctions.emitStepLog(s) as
+ *   a view of the plugin's memory, which the host function copies before it returns.
  * - bytes we hand out (kv_get, fs_read_config): owned by us, kept alive in `Invocation.retained`
  *   until hm_plugin_call returns.
  * - archive_read writes into the plugin's own buffer.
+ * - the counter kv_write_count points the plugin at: owned by this thread's KV module (shared
+ *   memory that lives as long as the thread); the plugin only reads it, until the call returns.
  * Every callback body is guarded: an exception is recorded on the call and the
  * plugin gets 0 ("host failed"), never a JS exception unwinding through C.
  */
@@ -19,8 +23,9 @@ import type { NativeLibrary } from "./native-library.ts";
 
 export const HM_OK = 1;
 const HOST_ABI_VERSION = 1;
-const SLOT_COUNT = 12;
-/** sizeof(hm_host_api): two u32 then 12 pointers. */
+/** 12 in ABI 1 (hm 0.1); emit_step_logs and kv_write_count appended in hm 0.2. */
+const SLOT_COUNT = 14;
+/** sizeof(hm_host_api): two u32 then SLOT_COUNT pointers. */
 const HOST_TABLE_SIZE = 8 + SLOT_COUNT * 8;
 
 export const Method = { manifest: 0, executeStep: 1, onHookEvent: 2, runSubcommand: 3 } as const;
@@ -29,11 +34,16 @@ export type MethodName = keyof typeof Method;
 /** What the host does for one plugin call; each function runs on the calling thread. */
 export interface HostFunctions {
   log(level: number, message: Uint8Array): void;
+  /** `key` is the plugin's memory, valid only until this returns: copy what you keep. */
   kvGet(scope: number, key: Uint8Array): Uint8Array | null;
   kvSet(scope: number, key: Uint8Array, value: Uint8Array): void;
   emitEvent(event: Uint8Array): void;
   /** `line` is the plugin's memory, valid only until this returns: copy what you keep. */
   emitStepLog(stream: number, line: Uint8Array): void;
+  /** Lines each ended by `\n` (the last may lack it), as `emitStepLog` takes them one by one; same lifetime. */
+  emitStepLogs(stream: number, lines: Uint8Array): void;
+  /** The address of the process's KV write counter (a u32 hm bumps after each KV write), or null. */
+  kvWriteCounter(): number | null;
   keepGoing(): boolean;
   writeStdout(bytes: Uint8Array): void;
   writeStderr(bytes: Uint8Array): void;
@@ -54,7 +64,8 @@ export interface CallOutcome {
 
 interface Invocation {
   fns: HostFunctions;
-  retained: Uint8Array[];
+  /** A set: kv_get's cache hands the same bytes out again and again. */
+  retained: Set<Uint8Array>;
   output: Uint8Array | null;
   hostErrors: string[];
 }
@@ -95,7 +106,7 @@ export class HostTable {
       fns.log(level, copyIn(m, n));
     });
     this.slot("kv_get", [p, "u32", p, size, p], (fns, scope: number, k: number, n: number, out: number) => {
-      this.writeBytesOut(out, fns.kvGet(scope, copyIn(k, n)));
+      this.writeBytesOut(out, fns.kvGet(scope, viewIn(k, n)));
     });
     this.slot(
       "kv_set",
@@ -131,12 +142,22 @@ export class HostTable {
     this.slot("set_result", [p, p, size], (_fns, b: number, n: number) => {
       if (this.current) this.current.output = copyIn(b, n);
     });
+    // hm 0.2
+    this.slot("emit_step_logs", [p, "u32", p, size], (fns, stream: number, l: number, n: number) => {
+      fns.emitStepLogs(stream, viewIn(l, n));
+    });
+    this.slot("kv_write_count", [p, p], (fns, out: number) => {
+      const counter = fns.kvWriteCounter();
+      if (counter === null) return 0;
+      new BigUint64Array(toArrayBuffer(out as Pointer, 0, 8))[0] = BigInt(counter);
+      return HM_OK;
+    });
   }
 
   /** Calls `method` of `library` synchronously on this thread with `fns` serving its host calls. */
   invoke(library: NativeLibrary, method: number, input: Uint8Array, fns: HostFunctions): CallOutcome {
     if (this.current !== null) throw new Error("HostTable.invoke is not re-entrant");
-    const invocation: Invocation = { fns, retained: [], output: null, hostErrors: [] };
+    const invocation: Invocation = { fns, retained: new Set(), output: null, hostErrors: [] };
     this.current = invocation;
     try {
       const status = library.call(
@@ -188,7 +209,7 @@ export class HostTable {
     }
     // A zero-length value still needs a non-NULL pointer ("present, empty").
     const owned = bytes.length > 0 ? bytes : new Uint8Array(1);
-    this.current?.retained.push(owned);
+    this.current?.retained.add(owned);
     view[0] = BigInt(ptr(owned) as unknown as number);
     view[1] = BigInt(bytes.length);
   }

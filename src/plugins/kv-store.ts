@@ -4,10 +4,43 @@
  * `plugin` persists per plugin name; `build` lives for one `hm run`;
  * `step` for one step execution (their rows are dropped when those end).
  */
+import { ptr } from "bun:ffi";
 import { Database } from "bun:sqlite";
 import { dirname } from "node:path";
 import type { KvScope } from "../protocol/host.ts";
 import { makePrivateDir, makePrivateFile, tightenIfPresent } from "./paths.ts";
+
+/**
+ * KV writes made by this process, on any thread (workers share the main thread's counter through
+ * their init message): kv-read-cache.ts drops what it read when this moves. Bumped after a write
+ * commits.
+ */
+let writeCounter = new Int32Array(new SharedArrayBuffer(4));
+
+/** The counter's memory, for a worker to share (`useKvWriteCounter`). */
+export function kvWriteCounter(): SharedArrayBuffer {
+  return writeCounter.buffer as SharedArrayBuffer;
+}
+
+/** Makes this thread count its writes in, and read, the main thread's counter. */
+export function useKvWriteCounter(buffer: SharedArrayBuffer): void {
+  writeCounter = new Int32Array(buffer);
+}
+
+/**
+ * The counter's address, for plugins (host slot kv_write_count): the SDK's kv_get cache reads it.
+ * Shared memory never moves, and this thread keeps the counter for its whole life.
+ */
+export function kvWriteCounterAddress(): number {
+  return ptr(writeCounter) as unknown as number;
+}
+
+/** How many KV writes this process has made (wrapping; compare for equality only). */
+export function kvWrites(): number {
+  return Atomics.load(writeCounter, 0);
+}
+
+const wrote = () => void Atomics.add(writeCounter, 0, 1);
 
 export class KvStore {
   private readonly db: Database;
@@ -60,6 +93,7 @@ export class KvStore {
 
   set(scope: KvScope, owner: string, key: Uint8Array, value: Uint8Array): void {
     this.setStmt.run(scope, owner, key, value);
+    wrote();
   }
 
   /** Read-modify-write as one transaction: no update is lost to a concurrent writer. */
@@ -74,7 +108,11 @@ export class KvStore {
       this.set(scope, owner, key, next);
       return next;
     });
-    return tx.immediate();
+    try {
+      return tx.immediate();
+    } finally {
+      wrote();
+    }
   }
 
   /** Drops a run's build-scope rows and its steps' step-scope rows (at its end, or when a dead run is reaped). */
@@ -83,11 +121,13 @@ export class KvStore {
       this.dropOwner("build", runId);
       for (const stepId of stepIds) this.dropOwner("step", stepId);
     })();
+    wrote();
   }
 
   /** Drops a finished build's or step's rows. */
   dropOwner(scope: Exclude<KvScope, "plugin">, owner: string): void {
     this.db.query("DELETE FROM kv WHERE scope = ? AND owner = ?").run(scope, owner);
+    wrote();
   }
 
   close(): void {

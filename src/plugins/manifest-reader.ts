@@ -28,6 +28,8 @@ function manifestHost(path: string, log: Logger): HostFunctions {
     kvSet: refuse("kv_set"),
     emitEvent: refuse("emit_event"),
     emitStepLog: refuse("emit_step_log"),
+    emitStepLogs: refuse("emit_step_logs"),
+    kvWriteCounter: () => null,
     keepGoing: () => true,
     writeStdout: refuse("write_stdout"),
     writeStderr: refuse("write_stderr"),

@@ -19,7 +19,8 @@ import type { CallContext, WorkerMessage } from "./call-context.ts";
 import { newOutputBuffers, TAIL_LINES, WorkerOutput } from "./call-output.ts";
 import { readConfigFile } from "./config-files.ts";
 import type { HostFunctions } from "./host-table.ts";
-import { KvStore } from "./kv-store.ts";
+import { KvReadCache } from "./kv-read-cache.ts";
+import { KvStore, kvWriteCounterAddress } from "./kv-store.ts";
 
 const STEP_LOG_MAX_DELAY_MS = 20;
 
@@ -60,6 +61,7 @@ export function workerHost(
   output: WorkerOutput = privateOutput(),
 ): { fns: HostFunctions; release: () => void } {
   const archives = new ArchiveReader(context.archives);
+  const reads = new KvReadCache();
   output.begin(context.outputSlot);
   let firstLineAt = 0;
   const postLines = (lines: { streams: Uint8Array; ends: Uint32Array; bytes: Uint8Array }) => {
@@ -70,6 +72,9 @@ export function workerHost(
     const lines = output.take();
     if (lines !== null) postLines(lines);
   };
+  /** A line longer than a whole batch travels alone (copied: `line` is the plugin's memory). */
+  const postAlone = (stream: number, line: Uint8Array) =>
+    postLines({ streams: Uint8Array.of(stream), ends: Uint32Array.of(line.length), bytes: line.slice() });
   /** Posts a message that is not step lines, after the lines before it; `size` is what flow control counts. */
   const send = (message: WorkerMessage, size: number) => {
     flushLines();
@@ -91,7 +96,7 @@ export function workerHost(
     },
     kvGet: (scope, key) => {
       const o = owner(scope);
-      return o === null ? null : kvStore(context.kvPath).get(o[0], o[1], key);
+      return o === null ? null : reads.get(o[0], key, () => kvStore(context.kvPath).get(o[0], o[1], key));
     },
     kvSet: (scope, key, value) => {
       const o = owner(scope);
@@ -104,12 +109,7 @@ export function workerHost(
       if (!output.fits(line)) {
         flushLines();
         if (!output.fits(line)) {
-          // Longer than a whole batch: it travels alone.
-          postLines({
-            streams: Uint8Array.of(stream),
-            ends: Uint32Array.of(line.length),
-            bytes: line.slice(),
-          });
+          postAlone(stream, line);
           return;
         }
       }
@@ -118,12 +118,34 @@ export function workerHost(
       output.append(stream, line);
       if (output.lineCount >= TAIL_LINES || now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
     },
+    emitStepLogs: (stream, chunk) => {
+      const now = performance.now();
+      for (let pos = 0; pos < chunk.length; ) {
+        if (output.lineCount === 0) firstLineAt = now;
+        const next = output.appendLines(stream, chunk, pos);
+        if (next === pos) {
+          if (output.lineCount > 0) {
+            flushLines(); // the tail is full: the next line goes into an empty one
+            continue;
+          }
+          const newline = chunk.indexOf(10, pos);
+          const stop = newline < 0 ? chunk.length : newline + 1;
+          postAlone(stream, chunk.subarray(pos, stop));
+          pos = stop;
+          continue;
+        }
+        pos = next;
+        if (output.lineCount >= TAIL_LINES) flushLines();
+      }
+      if (output.lineCount > 0 && now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
+    },
     keepGoing: () => {
       flushLines();
       return Atomics.load(cancelFlags, context.cancelSlot) === 0;
     },
     writeStdout: (bytes) => send({ type: "write", id, fd: 1, bytes }, bytes.length),
     writeStderr: (bytes) => send({ type: "write", id, fd: 2, bytes }, bytes.length),
+    kvWriteCounter: kvWriteCounterAddress,
     archiveRead: (archiveId, offset, max) => archives.read(archiveId, offset, max),
     archiveTotalSize: (archiveId) => archives.totalSize(archiveId),
     readConfig: (path) => readConfigFile(context.configDir, utf8.decode(path)),

@@ -17,6 +17,7 @@ import { reportCallEnd, reportCallStart } from "../report-channel/writer.ts";
 import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
 import type { CallContext, CallRequest } from "./call-context.ts";
 import type { CallOutcome } from "./host-table.ts";
+import { kvWriteCounter } from "./kv-store.ts";
 import type { HostMessage } from "./worker-host.ts";
 
 export interface CallHandlers {
@@ -183,6 +184,7 @@ export class WorkerPool {
     const init: ChannelWorkerInit = {
       type: "init",
       cancelFlags: this.cancelFlags.buffer,
+      kvWrites: kvWriteCounter(),
       channel: channel.buffers,
     };
     worker.postMessage(init);

@@ -9,6 +9,7 @@ import type { CallRequest, WorkerMessage } from "./call-context.ts";
 import { WorkerOutput } from "./call-output.ts";
 import type { CallOutcome } from "./host-table.ts";
 import { HostTable } from "./host-table.ts";
+import { useKvWriteCounter } from "./kv-store.ts";
 import { openLibrary } from "./native-library.ts";
 import { type HostMessage, workerHost } from "./worker-host.ts";
 
@@ -63,6 +64,7 @@ self.onmessage = (event: MessageEvent<ChannelWorkerInit | CallRequest>) => {
   const message = event.data;
   if ("type" in message && message.type === "init") {
     cancelFlags = new Int32Array(message.cancelFlags);
+    useKvWriteCounter(message.kvWrites);
     output = new WorkerOutput(message.channel.output);
     void serve(new CallChannel(message.channel));
     return;

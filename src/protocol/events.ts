@@ -9,7 +9,7 @@ import { i32, string, u64 } from "./primitives.ts";
 import { timestamp, uuid } from "./scalars.ts";
 
 export type StdStream = "stdout" | "stderr";
-const stdStream: Codec<StdStream> = unitEnum("StdStream", ["stdout", "stderr"]);
+export const stdStream: Codec<StdStream> = unitEnum("StdStream", ["stdout", "stderr"]);
 
 interface PlanSummary {
   step_count: bigint;
@@ -36,7 +36,10 @@ export type BuildEvent =
     }
   | { kind: "build_end"; exit_code: number; duration_ms: bigint };
 
-/** The events a lifecycle hook can subscribe to (no `chain_failed`). */
+/**
+ * The events a lifecycle hook can subscribe to (no `chain_failed`). `step_logs` (protocol 3) is
+ * `step_log` lines in batches, one hook call for many lines (`docs/plugin-abi.md`, §1).
+ */
 export type HookEventKind =
   | "build_start"
   | "step_queued"
@@ -44,7 +47,8 @@ export type HookEventKind =
   | "step_log"
   | "step_cache_hit"
   | "step_end"
-  | "build_end";
+  | "build_end"
+  | "step_logs";
 
 export const hookEventKind: Codec<HookEventKind> = unitEnum("HookEventKind", [
   "build_start",
@@ -54,11 +58,13 @@ export const hookEventKind: Codec<HookEventKind> = unitEnum("HookEventKind", [
   "step_cache_hit",
   "step_end",
   "build_end",
+  "step_logs",
 ]);
 
 const planSummary: Codec<PlanSummary> = struct({ step_count: u64, chain_count: u64, default_runner: string });
 
-export const buildEvent: Codec<BuildEvent> = tagged("BuildEvent", {
+/** BuildEvent's variants in wire order; hook.ts appends the hook-only `step_logs`. */
+export const buildEventVariants = {
   build_start: { run_id: uuid, plan: planSummary, started_at: timestamp },
   step_queued: { step_id: uuid, key: string, chain_idx: u64 },
   step_start: { step_id: uuid, runner: string, image: option(string) },
@@ -74,7 +80,9 @@ export const buildEvent: Codec<BuildEvent> = tagged("BuildEvent", {
     ts: timestamp,
   },
   build_end: { exit_code: i32, duration_ms: u64 },
-});
+};
+
+export const buildEvent: Codec<BuildEvent> = tagged("BuildEvent", buildEventVariants);
 
 export function encodeBuildEvent(event: Encodable<BuildEvent>): Uint8Array {
   return encodeMessage("BuildEvent", buildEvent, event);

@@ -11,8 +11,16 @@ import { bool, string, u32 } from "./primitives.ts";
 import { char, semver } from "./scalars.ts";
 import { type Value, value } from "./value.ts";
 
-/** The plugin API version this host speaks; a plugin must report exactly this. */
-export const HM_PLUGIN_API_VERSION = 2;
+/**
+ * The newest wire protocol this host speaks. Protocol 3 adds the `step_logs` hook kind; a plugin
+ * reports the lowest version that covers what it declares, so one that does not take
+ * `step_logs` still says 2 and loads in an hm that speaks only 2 (`docs/plugin-abi.md`, §1).
+ */
+export const HM_PLUGIN_API_VERSION = 3;
+/** The oldest protocol this host still accepts. */
+export const HM_PLUGIN_API_MIN_VERSION = 2;
+/** The protocol that added the `step_logs` hook kind. */
+export const STEP_LOGS_API_VERSION = 3;
 
 type ValueType = "string" | "int" | "bool";
 

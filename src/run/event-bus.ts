@@ -15,6 +15,16 @@ import { SpillQueue } from "./spill-queue.ts";
 export interface EventConsumer {
   readonly name: string;
   deliver(event: HmEvent): void | Promise<void>;
+  /**
+   * Events this consumer takes many at a time: when the next queued event is one `accepts`
+   * takes, the queued events after it that it also takes (up to `max`) go with it in one
+   * `deliver`. A slow consumer thus gets bigger batches, never more calls.
+   */
+  readonly batch?: {
+    readonly max: number;
+    accepts(event: HmEvent): boolean;
+    deliver(events: HmEvent[]): void | Promise<void>;
+  };
 }
 
 interface EventBusOptions {
@@ -123,9 +133,26 @@ export class EventBus {
 
   private async drain(s: Subscription): Promise<void> {
     s.draining = true;
-    for (let event = s.queue.shift(); event !== undefined; event = s.queue.shift()) {
+    const batch = s.consumer.batch;
+    /** An event shifted while filling a batch that the batch does not take: it goes next. */
+    let carried: HmEvent | undefined;
+    for (let event = s.queue.shift(); event !== undefined; event = carried ?? s.queue.shift()) {
+      carried = undefined;
       try {
-        const pending = s.consumer.deliver(event);
+        let pending: void | Promise<void>;
+        if (batch?.accepts(event)) {
+          const events = [event];
+          while (events.length < batch.max) {
+            const next = s.queue.shift();
+            if (next === undefined) break;
+            if (!batch.accepts(next)) {
+              carried = next;
+              break;
+            }
+            events.push(next);
+          }
+          pending = batch.deliver(events);
+        } else pending = s.consumer.deliver(event);
         if (pending !== undefined) await pending;
       } catch (error) {
         s.failed = true;

@@ -8,9 +8,11 @@
  *   the first `abort` (or an error or timeout, which count as an abort)
  *   fails the build through `onAbort`.
  * - `after` hooks are bus consumers: each sees its kinds in order from its
- *   own queue, one event per call. A slow hook receives events late (step_log
- *   lines possibly after their step ended); it never slows the steps. An
- *   error or timeout is reported and the build goes on.
+ *   own queue, one event per call, except that a hook taking `step_logs`
+ *   (protocol 3) gets the step_log lines waiting in its queue in one call (up
+ *   to STEP_LOGS_MAX). A slow hook receives events late (step_log lines
+ *   possibly after their step ended); it never slows the steps. An error or
+ *   timeout is reported and the build goes on.
  * Hooks see the protocol-2 event; `step_skipped` is not sent to them.
  */
 import { messageOf } from "../errors.ts";
@@ -18,6 +20,7 @@ import { type Logger, pluginTextWriter } from "../log.ts";
 import { callPlugin, type PluginCall } from "../plugins/plugin-call.ts";
 import type { PluginEntry } from "../plugins/registry.ts";
 import { WorkerPool } from "../plugins/worker-pool.ts";
+import type { StepLogLine } from "../protocol/hook.ts";
 import {
   decodeHookOutcome,
   encodeHookEvent,
@@ -27,6 +30,9 @@ import {
 } from "../protocol/index.ts";
 import type { EventConsumer } from "./event-bus.ts";
 import { type HmEvent, type HmEventKind, toProtocolEvent } from "./events.ts";
+
+/** step_log lines in one `step_logs` call at most (a slow hook gets batches up to this size). */
+const STEP_LOGS_MAX = 4096;
 
 interface HookCallContext {
   readonly runId: string;
@@ -77,7 +83,14 @@ export class HookDispatcher {
 
   /** The event kinds some `before` hook subscribed to. */
   beforeKinds(): Set<HmEventKind> {
-    return new Set(this.hooks.filter((h) => h.phase === "before").flatMap((h) => [...h.kinds]));
+    // step_logs is after-only (validateManifest refuses it in a before hook).
+    return new Set(
+      this.hooks
+        .filter((h) => h.phase === "before")
+        .flatMap((h) =>
+          [...h.kinds].filter((k): k is Exclude<HookEventKind, "step_logs"> => k !== "step_logs"),
+        ),
+    );
   }
 
   /** Runs the `before` hooks of `event`; resolves to the first abort, or null. */
@@ -102,24 +115,42 @@ export class HookDispatcher {
   afterConsumers(): EventConsumer[] {
     return this.hooks
       .filter((h) => h.phase === "after")
-      .map((hook) => ({
-        name: `hook '${hook.plugin.name}'`,
-        deliver: async (event: HmEvent) => {
-          if (!hook.kinds.has(event.kind as HookEventKind)) return;
-          const protocol = toProtocolEvent(event);
-          if (protocol === null) return;
-          const outcome = await this.call(
-            hook,
-            event.kind,
-            encodeHookEvent({ event: protocol, phase: "after" }),
-          );
+      .map((hook): EventConsumer => {
+        const afterCall = async (kind: string, input: Uint8Array) => {
+          const outcome = await this.call(hook, kind, input);
           if ("failure" in outcome) this.report(outcome.failure);
           else if (outcome.kind === "abort")
-            this.report(
-              `hook '${hook.plugin.name}' asked to abort on ${event.kind} (after hooks cannot abort)`,
-            );
-        },
-      }));
+            this.report(`hook '${hook.plugin.name}' asked to abort on ${kind} (after hooks cannot abort)`);
+        };
+        const consumer: EventConsumer = {
+          name: `hook '${hook.plugin.name}'`,
+          deliver: async (event: HmEvent) => {
+            if (!hook.kinds.has(event.kind as HookEventKind)) return;
+            const protocol = toProtocolEvent(event);
+            if (protocol === null) return;
+            await afterCall(event.kind, encodeHookEvent({ event: protocol, phase: "after" }));
+          },
+        };
+        if (!hook.kinds.has("step_logs")) return consumer;
+        return {
+          ...consumer,
+          batch: {
+            max: STEP_LOGS_MAX,
+            accepts: (event) => event.kind === "step_log",
+            deliver: (events) => {
+              const lines = events.flatMap((e): StepLogLine[] =>
+                e.kind === "step_log"
+                  ? [{ step_id: e.step_id, stream: e.stream, line: e.line, ts: e.ts }]
+                  : [],
+              );
+              return afterCall(
+                "step_logs",
+                encodeHookEvent({ event: { kind: "step_logs", lines }, phase: "after" }),
+              );
+            },
+          },
+        };
+      });
   }
 
   /** The user cancelled: running hook calls see keep_going 0; their timeouts are not reported. */

@@ -39,6 +39,8 @@ static int demo_run_subcommand(hm_ctx *ctx, const hm_subcommand_input *in, hm_ex
   hm_str who = hm_cstr("world");
   hm_value_get_str(in->args, "name", &who);
   hm_logf(ctx, HM_LOG_INFO, "greeting " HM_STR_FMT, HM_STR_ARG(who));
+  /* Three lines in one call (the last without its newline); the host checks how they arrive. */
+  hm_emit_step_logs(ctx, HM_STREAM_STDERR, "one\ntwo\r\nthree", 14);
   out->exit_code = 0;
   out->message = hm_ctx_sprintf(ctx, "hello, " HM_STR_FMT, HM_STR_ARG(who));
   return 1;
@@ -47,6 +49,14 @@ static int demo_run_subcommand(hm_ctx *ctx, const hm_subcommand_input *in, hm_ex
 static int demo_on_hook_event(hm_ctx *ctx, const hm_hook_event *in, hm_hook_outcome *out) {
   const char *kind = hm_event_kind_name(in->event.kind);
   hm_logf(ctx, HM_LOG_DEBUG, "hook %s", kind ? kind : "?");
+  if (in->event.kind == HM_EVENT_STEP_LOGS) { /* walk every line, so the fuzz loop reads them all */
+    hm_iter it = hm_step_logs_iter(in->event.as.step_logs.lines);
+    hm_step_log_line line;
+    uint32_t seen = 0;
+    while (hm_step_logs_next(&it, &line)) seen += line.line.len > 0 && line.line.ptr[0] != 0;
+    if (hm_step_logs_next(&it, &line)) return hm_fail(ctx, "iter", "the iterator went past the end");
+    hm_logf(ctx, HM_LOG_DEBUG, "%u of %u lines not empty", seen, in->event.as.step_logs.lines.count);
+  }
   out->kind = HM_HOOK_CONTINUE;
   return 1;
 }
@@ -68,6 +78,30 @@ static const hm_plugin_def demo = {.manifest = &demo_manifest,
                                    .run_subcommand = demo_run_subcommand};
 HM_PLUGIN(demo);
 
+/* Reads keys the way the kv_get cache must handle them; the host counts the kv_get calls that
+   reach it. Expected with a counter: step "k" read 3 times = 1 call; after a kv_set, 1 more;
+   "racy" (whose read the host answers while a write lands) 2 times = 2 calls; plugin "p" 2 times
+   = 2 calls; "absent" (no value) 2 times = 2 calls, as the write during each "racy" read drops
+   what was kept. Total 8 (10 without a counter: every read reaches the host). */
+static int kv_reads(hm_ctx *ctx, const hm_subcommand_input *in, hm_exit_info *out) {
+  hm_bytes b1, b2;
+  int i, same = 1;
+  (void)in;
+  for (i = 0; i < 3; i++) {
+    if (!hm_kv_get(ctx, HM_KV_STEP, "k", &b2)) return 0;
+    if (i == 0) b1 = b2;
+    same = same && b2.ptr == b1.ptr && b2.len == b1.len && b1.ptr != NULL;
+  }
+  if (!hm_kv_set(ctx, HM_KV_STEP, "k", "v", 1) || !hm_kv_get(ctx, HM_KV_STEP, "k", &b2)) return 0;
+  for (i = 0; i < 2; i++)
+    if (!hm_kv_get(ctx, HM_KV_STEP, "racy", &b2) || !hm_kv_get(ctx, HM_KV_PLUGIN, "p", &b2) ||
+        !hm_kv_get(ctx, HM_KV_BUILD, "absent", &b2) || b2.ptr != NULL)
+      return hm_fail(ctx, "kv", "a read failed or 'absent' was present");
+  out->exit_code = same ? 0 : 1;
+  return 1;
+}
+static const hm_plugin_def kv_reader = {.manifest = &demo_manifest, .run_subcommand = kv_reads};
+
 /* The same plugin without its hook: method 2 must answer "not_implemented". */
 static const hm_plugin_def no_hook = {
     .manifest = &demo_manifest, .execute_step = demo_execute_step, .run_subcommand = demo_run_subcommand};
@@ -84,7 +118,21 @@ struct hm_call {
   uint8_t *result; /* a copy of the last set_result, exactly its length (ASan sees over-reads) */
   size_t result_len;
   int results; /* how many times set_result was called */
+  int step_log_calls, step_logs_calls;
+  char lines[64]; /* what emit_step_log and emit_step_logs received, each call's bytes then '|' */
+  int kv_get_calls;
 };
+
+/* What kv_write_count points at: bumped by every kv_set, as hm's counter is. */
+static uint32_t kv_writes;
+
+static void record_lines(hm_call *call, const uint8_t *bytes, size_t len) {
+  size_t used = strlen(call->lines);
+  if (used + len + 1 < sizeof call->lines) {
+    memcpy(call->lines + used, bytes, len);
+    call->lines[used + len] = '|';
+  }
+}
 
 static int32_t host_log(hm_call *call, uint32_t level, const uint8_t *msg, size_t len) {
   (void)call;
@@ -93,8 +141,9 @@ static int32_t host_log(hm_call *call, uint32_t level, const uint8_t *msg, size_
 }
 static int32_t host_kv_get(hm_call *call, uint32_t scope, const uint8_t *key, size_t key_len, hm_bytes *out) {
   static const uint8_t value[] = {'v'};
-  (void)call;
   if (scope > 2 || !key || !out) return 0;
+  call->kv_get_calls++;
+  if (key_len == 4 && memcmp(key, "racy", 4) == 0) kv_writes++; /* a write lands during this read */
   out->ptr = key_len % 2 ? value : NULL; /* present for odd-length keys, absent otherwise */
   out->len = out->ptr ? sizeof value : 0;
   return HM_OK;
@@ -102,15 +151,25 @@ static int32_t host_kv_get(hm_call *call, uint32_t scope, const uint8_t *key, si
 static int32_t host_kv_set(hm_call *call, uint32_t scope, const uint8_t *key, size_t key_len, const uint8_t *value,
                            size_t value_len) {
   (void)call, (void)key_len;
-  return scope <= 2 && key && (value || !value_len) ? HM_OK : 0;
+  if (scope > 2 || !key || (!value && value_len)) return 0;
+  kv_writes++;
+  return HM_OK;
 }
 static int32_t host_emit_event(hm_call *call, const uint8_t *bytes, size_t len) {
   (void)call;
   return bytes || !len ? HM_OK : 0;
 }
 static int32_t host_emit_step_log(hm_call *call, uint32_t stream, const uint8_t *line, size_t len) {
-  (void)call;
-  return stream <= 1 && (line || !len) ? HM_OK : 0;
+  if (stream > 1 || (!line && len)) return 0;
+  call->step_log_calls++;
+  record_lines(call, line, len);
+  return HM_OK;
+}
+static int32_t host_emit_step_logs(hm_call *call, uint32_t stream, const uint8_t *lines, size_t len) {
+  if (stream > 1 || !lines || !len) return 0; /* the SDK never sends an empty batch */
+  call->step_logs_calls++;
+  record_lines(call, lines, len);
+  return HM_OK;
 }
 static int32_t host_keep_going(hm_call *call) {
   (void)call;
@@ -137,6 +196,11 @@ static int32_t host_fs_read_config(hm_call *call, const uint8_t *rel_path, size_
   (void)call, (void)rel_path, (void)len;
   out->ptr = NULL;
   out->len = 0;
+  return HM_OK;
+}
+static int32_t host_kv_write_count(hm_call *call, const uint32_t **out) {
+  (void)call;
+  *out = &kv_writes;
   return HM_OK;
 }
 static int32_t host_set_result(hm_call *call, const uint8_t *bytes, size_t len) {
@@ -177,6 +241,9 @@ typedef struct reply {
   char code[64];     /* PluginError code, "" for a result */
   char message[256]; /* PluginError message */
   int well_formed;   /* the bytes decode as the message the status promises, with nothing left */
+  int step_log_calls, step_logs_calls;
+  char lines[64];
+  int kv_get_calls;
 } reply;
 
 static void call_reset(hm_call *call) {
@@ -227,6 +294,10 @@ static reply dispatch(const hm_plugin_def *def, const hm_host_api *api, uint32_t
   out.status = def ? hm_plugin_dispatch(def, api, &call, method, copy, len) : hm_plugin_call(api, &call, method, copy, len);
   free(copy);
   out.results = call.results;
+  out.step_log_calls = call.step_log_calls;
+  out.step_logs_calls = call.step_logs_calls;
+  out.kv_get_calls = call.kv_get_calls;
+  memcpy(out.lines, call.lines, sizeof out.lines);
   if (call.results > 0) decode_reply(&call, method, &out);
   call_reset(&call);
   return out;
@@ -263,7 +334,11 @@ static void check_abi_layout(void) {
 #undef SLOT_ROW
   size_t i, n = sizeof slots / sizeof slots[0];
   CHECK(offsetof(hm_host_api, abi_version) == 0 && offsetof(hm_host_api, size) == 4, "header words moved");
-  CHECK(n >= 12, "the table has %lu slots, ABI 1 has 12", (unsigned long)n);
+  CHECK(n >= 14, "the table has %lu slots, hm 0.2 has 14", (unsigned long)n);
+  CHECK(n >= 14 && strcmp(slots[13].name, "kv_write_count") == 0 && slots[13].offset == 8 + 13 * sizeof(void *),
+        "slot 13 is not kv_write_count at offset %lu", (unsigned long)(8 + 13 * sizeof(void *)));
+  CHECK(n >= 13 && strcmp(slots[12].name, "emit_step_logs") == 0 && slots[12].offset == 8 + 12 * sizeof(void *),
+        "slot 12 is not emit_step_logs at offset %lu", (unsigned long)(8 + 12 * sizeof(void *)));
   for (i = 0; i < n && i < 12; i++) {
     CHECK(strcmp(slots[i].name, abi1[i]) == 0, "slot %lu is %s, ABI 1 has %s there", (unsigned long)i, slots[i].name,
           abi1[i]);
@@ -273,8 +348,9 @@ static void check_abi_layout(void) {
   CHECK(HM_HOST_API_V1_SIZE == 8 + 12 * sizeof(void *), "HM_HOST_API_V1_SIZE is %lu", (unsigned long)HM_HOST_API_V1_SIZE);
   CHECK(HM_NEEDS_LOG == 1u && HM_NEEDS_KV_SET == 4u && HM_NEEDS_FS_READ_CONFIG == 1024u, "HM_NEEDS_* bits moved");
   CHECK(HM_ABI_VERSION == 1 && HM_PLUGIN_ABI_VERSION == HM_ABI_VERSION, "ABI version %d", HM_ABI_VERSION);
-  CHECK(HM_PROTOCOL_VERSION == 2 && HM_PLUGIN_API_VERSION == HM_PROTOCOL_VERSION, "protocol version %d",
+  CHECK(HM_PROTOCOL_VERSION == 3 && HM_PLUGIN_API_VERSION == HM_PROTOCOL_VERSION, "protocol version %d",
         HM_PROTOCOL_VERSION);
+  CHECK(HM_NEEDS_EMIT_STEP_LOGS == 1u << 12, "HM_NEEDS_EMIT_STEP_LOGS moved");
   CHECK(hm_plugin_abi_version() == HM_ABI_VERSION, "hm_plugin_abi_version() = %u", hm_plugin_abi_version());
 }
 
@@ -345,6 +421,87 @@ static void check_error_replies(void) {
 
   /* The ctx accessors are NULL-safe and agree with each other. */
   CHECK(hm_ok(NULL) == 0 && hm_ctx_error(NULL) == HM_ERROR_MISUSE, "hm_ctx_error(NULL) = %d", (int)hm_ctx_error(NULL));
+}
+
+/* The manifest's api_version: 2 unless a hook takes HM_HOOK_STEP_LOGS (protocol 3). */
+static uint32_t manifest_protocol(const hm_hook_kind *kinds, size_t count) {
+  hm_capability cap;
+  hm_manifest m;
+  hm_writer w;
+  const uint8_t *bytes;
+  size_t len;
+  uint32_t version = 0;
+  hm_reader r;
+  memset(&cap, 0, sizeof cap);
+  memset(&m, 0, sizeof m);
+  cap.kind = HM_CAP_LIFECYCLE_HOOK;
+  cap.as.lifecycle_hook.events = kinds;
+  cap.as.lifecycle_hook.event_count = count;
+  cap.as.lifecycle_hook.phase = HM_HOOK_AFTER;
+  m.name = "p", m.version = "0.1.0", m.description = "", m.capabilities = &cap, m.capability_count = 1;
+  hm_writer_init(&w);
+  if (hm_write_manifest(&w, &m) && hm_writer_finish(&w, &bytes, &len)) {
+    hm_reader_init(&r, bytes, len);
+    version = hm_read_u32(&r);
+  }
+  hm_writer_destroy(&w);
+  return version;
+}
+
+static void check_step_logs(void) {
+  static const hm_hook_kind old_kinds[] = {HM_HOOK_STEP_LOG, HM_HOOK_STEP_END};
+  static const hm_hook_kind new_kinds[] = {HM_HOOK_STEP_END, HM_HOOK_STEP_LOGS};
+  uint8_t input[128];
+  size_t len = greet_input(input, sizeof input);
+  hm_host_api table;
+  reply r;
+
+  CHECK(manifest_protocol(old_kinds, 2) == 2, "a step_log hook's manifest says protocol %u", manifest_protocol(old_kinds, 2));
+  CHECK(manifest_protocol(new_kinds, 2) == 3, "a step_logs hook's manifest says protocol %u", manifest_protocol(new_kinds, 2));
+  CHECK(hm_hook_kind_of(HM_EVENT_STEP_LOGS) == HM_HOOK_STEP_LOGS && strcmp(hm_hook_kind_name(HM_HOOK_STEP_LOGS), "step_logs") == 0 &&
+            strcmp(hm_event_kind_name(HM_EVENT_STEP_LOGS), "step_logs") == 0 && hm_event_kind_name((hm_event_kind)9) == NULL,
+        "step_logs names");
+
+  /* A host with the slot: one call carrying the three lines as they were given. */
+  r = dispatch(&demo, &full_table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.step_logs_calls == 1 && r.step_log_calls == 0 &&
+            strcmp(r.lines, "one\ntwo\r\nthree|") == 0,
+        "emit_step_logs: status %d, %d batch calls, %d line calls, saw '%s'", r.status, r.step_logs_calls,
+        r.step_log_calls, r.lines);
+  /* An older hm (the slot NULL, or a 12-slot table): one emit_step_log per line, newline kept. */
+  table = full_table;
+  table.emit_step_logs = NULL;
+  r = dispatch(&demo, &table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.step_logs_calls == 0 && r.step_log_calls == 3 &&
+            strcmp(r.lines, "one\n|two\r\n|three|") == 0,
+        "emit_step_logs NULL: status %d, %d line calls, saw '%s'", r.status, r.step_log_calls, r.lines);
+  table = full_table;
+  table.size = (uint32_t)HM_HOST_API_V1_SIZE;
+  r = dispatch(&demo, &table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.step_logs_calls == 0 && r.step_log_calls == 3 &&
+            strcmp(r.lines, "one\n|two\r\n|three|") == 0,
+        "ABI-1 table: status %d, %d batch calls, %d line calls, saw '%s'", r.status, r.step_logs_calls,
+        r.step_log_calls, r.lines);
+}
+
+static void check_kv_cache(void) {
+  uint8_t input[128];
+  size_t len = greet_input(input, sizeof input);
+  hm_host_api table;
+  reply r;
+  r = dispatch(&kv_reader, &full_table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.kv_get_calls == 8, "kv cache: status %d '%s', %d host reads (expected 8)",
+        r.status, r.message, r.kv_get_calls);
+  table = full_table;
+  table.kv_write_count = NULL;
+  r = dispatch(&kv_reader, &table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.kv_get_calls == 10, "no kv_write_count: status %d, %d host reads (expected 10)",
+        r.status, r.kv_get_calls);
+  table = full_table;
+  table.size = (uint32_t)HM_HOST_API_V1_SIZE;
+  r = dispatch(&kv_reader, &table, HM_METHOD_RUN_SUBCOMMAND, input, len);
+  CHECK(r.status == HM_CALL_OK && r.kv_get_calls == 10, "ABI-1 table: status %d, %d host reads (expected 10)",
+        r.status, r.kv_get_calls);
 }
 
 /* ---- fuzz loop --------------------------------------------------------------------------------------- */
@@ -493,6 +650,8 @@ int main(int argc, char **argv) {
 
   check_abi_layout();
   check_error_replies();
+  check_step_logs();
+  check_kv_cache();
   /* Every seed must be accepted as it is, or the loop only fuzzes the decoder's first bytes. */
   for (i = 0; (size_t)i < seed_count; i++) {
     reply r = dispatch(NULL, &full_table, seeds[i].method, seeds[i].bytes, seeds[i].len);

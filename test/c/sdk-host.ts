@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeExecutorInput, encodeHookEvent, encodeSubcommandInput } from "../../src/protocol/index.ts";
-import { buildEvents, executorInputs, subcommandInputs } from "../protocol/samples.ts";
+import { buildEvents, executorInputs, hookEvents, subcommandInputs } from "../protocol/samples.ts";
 
 const REPO_ROOT = join(import.meta.dir, "..", "..");
 const SDK_DIR = join(REPO_ROOT, "plugins", "sdk");
@@ -90,6 +90,10 @@ async function writeSeeds(workDir: string): Promise<string[]> {
       [2, encodeHookEvent({ event, phase: "before" })],
       [2, encodeHookEvent({ event, phase: "after" })],
     ]),
+    // Protocol 3's step_logs batches, which only hooks receive.
+    ...hookEvents
+      .filter((h) => h.event.kind === "step_logs")
+      .map((h): [number, Uint8Array] => [2, encodeHookEvent(h)]),
     ...subcommandInputs.map((input): [number, Uint8Array] => [3, encodeSubcommandInput(input)]),
   ];
   return Promise.all(

@@ -42,7 +42,7 @@ describe("hm CLI", () => {
   test("hm version prints the version, the plugin ABI and protocol, and the plugin count", async () => {
     const result = await runHm(["version"]);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe(`hm ${pkg.version}\nplugin ABI 1, protocol 2\nplugins loaded: 1\n`); // the bundled shell plugin
+    expect(result.stdout).toBe(`hm ${pkg.version}\nplugin ABI 1, protocol 3\nplugins loaded: 1\n`); // the bundled shell plugin
   });
 
   test("an unknown option is a usage error naming it", async () => {

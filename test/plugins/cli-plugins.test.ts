@@ -41,7 +41,7 @@ describe("plugin verbs", () => {
     expect(result.stdout).toContain("fixture-fail");
     expect(result.stdout).toContain("fixture-probe");
     const warnings = result.stderr.split("\n").filter((l) => l.includes("broken plugin"));
-    expect(warnings).toEqual([expect.stringContaining("API version mismatch (plugin=9999, host=2)")]);
+    expect(warnings).toEqual([expect.stringContaining("API version mismatch (plugin=9999, host=2..3)")]);
   });
 
   test("hm fixture-fail exits 7 with the plugin's message on stderr", async () => {
@@ -116,7 +116,7 @@ HM_PLUGIN(def);`,
         env: { HOME: home.path, HM_STATE_DIR: state.path, HM_PLUGIN_PATH: dir.path },
       });
       expect(result.exitCode).toBe(5);
-      expect(result.stderr).toContain("✘ plugin 'old-verb': API version mismatch (plugin=1, host=2)");
+      expect(result.stderr).toContain("✘ plugin 'old-verb': API version mismatch (plugin=1, host=2..3)");
     } finally {
       dir.cleanup();
     }

@@ -70,7 +70,7 @@ describe("plugin registry", () => {
     expect(registry.plugins.map((p) => p.name)).toEqual(["harmont-fixture-noop"]);
     expect(registry.broken).toHaveLength(1);
     expect(registry.broken[0]?.reason).toBe(
-      "plugin 'harmont-fixture-bad-api': API version mismatch (plugin=9999, host=2): leave the hm_manifest's .api_version at 0 (the SDK then sends the version its header speaks) and rebuild the plugin with the hm_plugin.h of this hm, whose HM_PLUGIN_API_VERSION is 2",
+      "plugin 'harmont-fixture-bad-api': API version mismatch (plugin=9999, host=2..3): leave the hm_manifest's .api_version at 0 (the SDK then sends the lowest version that covers the manifest) and rebuild the plugin with the hm_plugin.h of this hm, whose HM_PROTOCOL_VERSION is 3",
     );
     expect(registry.brokenClaiming("runner:bad")?.path).toBe(join(dir, `bad.${LIBRARY_EXTENSION}`));
   });

@@ -81,6 +81,7 @@ const HookEventKind = unitEnum(
   "StepCacheHit",
   "StepEnd",
   "BuildEnd",
+  "StepLogs",
 );
 const HookPhase = unitEnum("Before", "After");
 const Manifest = struct({
@@ -132,27 +133,36 @@ const StepResultSchema = struct({
   artifacts: vec(struct({ key: "string", mime: "string", size_bytes: "u64" })),
 });
 
-const BuildEventSchema: Schema = {
+const StdStreamSchema = unitEnum("Stdout", "Stderr");
+const buildEventVariants = () => [
+  variant("BuildStart", {
+    run_id: uuid,
+    plan: struct({ step_count: "u64", chain_count: "u64", default_runner: "string" }),
+    started_at: "i64",
+  }),
+  variant("StepQueued", { step_id: uuid, key: "string", chain_idx: "u64" }),
+  variant("StepStart", { step_id: uuid, runner: "string", image: opt("string") }),
+  variant("StepLog", { step_id: uuid, stream: StdStreamSchema, line: "string", ts: "i64" }),
+  variant("StepCacheHit", { step_id: uuid, key: "string", tag: "string" }),
+  variant("StepEnd", { step_id: uuid, exit_code: "i32", duration_ms: "u64", snapshot: opt("string") }),
+  variant("ChainFailed", {
+    chain_idx: "u64",
+    failed_step_id: uuid,
+    failed_step_key: "string",
+    exit_code: "i32",
+    message: "string",
+    ts: "i64",
+  }),
+  variant("BuildEnd", { exit_code: "i32", duration_ms: "u64" }),
+];
+const BuildEventSchema: Schema = { enum: buildEventVariants() };
+/** A HookEvent's event: BuildEvent plus protocol 3's hook-only StepLogs (variant 8). */
+const HookBuildEventSchema: Schema = {
   enum: [
-    variant("BuildStart", {
-      run_id: uuid,
-      plan: struct({ step_count: "u64", chain_count: "u64", default_runner: "string" }),
-      started_at: "i64",
+    ...buildEventVariants(),
+    variant("StepLogs", {
+      lines: vec(struct({ step_id: uuid, stream: StdStreamSchema, line: "string", ts: "i64" })),
     }),
-    variant("StepQueued", { step_id: uuid, key: "string", chain_idx: "u64" }),
-    variant("StepStart", { step_id: uuid, runner: "string", image: opt("string") }),
-    variant("StepLog", { step_id: uuid, stream: unitEnum("Stdout", "Stderr"), line: "string", ts: "i64" }),
-    variant("StepCacheHit", { step_id: uuid, key: "string", tag: "string" }),
-    variant("StepEnd", { step_id: uuid, exit_code: "i32", duration_ms: "u64", snapshot: opt("string") }),
-    variant("ChainFailed", {
-      chain_idx: "u64",
-      failed_step_id: uuid,
-      failed_step_key: "string",
-      exit_code: "i32",
-      message: "string",
-      ts: "i64",
-    }),
-    variant("BuildEnd", { exit_code: "i32", duration_ms: "u64" }),
   ],
 };
 
@@ -161,7 +171,7 @@ export const schemas: Record<MessageName, Schema> = {
   ExecutorInput: ExecutorInputSchema,
   StepResult: StepResultSchema,
   BuildEvent: BuildEventSchema,
-  HookEvent: struct({ event: BuildEventSchema, phase: HookPhase }),
+  HookEvent: struct({ event: HookBuildEventSchema, phase: HookPhase }),
   HookOutcome: { enum: [variant("Continue", {}), variant("Abort", { reason: "string" })] },
   SubcommandInput: struct({ verb_path: vec("string"), args: ValueSchema, env: strMap("string") }),
   ExitInfo: struct({ exit_code: "i32", message: opt("string") }),
@@ -258,7 +268,21 @@ export const toBorsh: Record<MessageName, (v: never) => unknown> = {
   }),
   StepResult: (r: unknown) => r,
   BuildEvent: buildEvent,
-  HookEvent: (h: HookEvent) => ({ event: buildEvent(h.event), phase: unit(h.phase) }),
+  HookEvent: (h: HookEvent) => ({
+    event:
+      h.event.kind === "step_logs"
+        ? {
+            StepLogs: {
+              lines: h.event.lines.map((l) => ({
+                ...l,
+                step_id: uuidBytes(l.step_id),
+                stream: unit(l.stream),
+              })),
+            },
+          }
+        : buildEvent(h.event),
+    phase: unit(h.phase),
+  }),
   HookOutcome: (o: HookOutcome) => enumValue(o),
   SubcommandInput: (s: SubcommandInput) => ({ ...s, args: valueToBorsh(s.args), env: sortedMap(s.env) }),
   ExitInfo: (x: unknown) => x,

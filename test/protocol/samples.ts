@@ -312,6 +312,17 @@ export const hookEvents: HookEvent[] = [
   { event: buildEvents[0] as BuildEvent, phase: "before" },
   { event: buildEvents[6] as BuildEvent, phase: "after" },
   { event: buildEvents[11] as BuildEvent, phase: "before" },
+  {
+    event: {
+      kind: "step_logs",
+      lines: [
+        { step_id: STEP_ID, stream: "stdout", line: "first", ts: 1_700_000_000_000 },
+        { step_id: STEP_ID, stream: "stderr", line: "", ts: 1_700_000_000_001 },
+      ],
+    },
+    phase: "after",
+  },
+  { event: { kind: "step_logs", lines: [] }, phase: "after" },
 ];
 
 export const hookOutcomes: HookOutcome[] = [

@@ -33,7 +33,7 @@ const manifest = (patch: Partial<PluginManifest> = {}): PluginManifest => ({
 
 describe("validateManifest", () => {
   test("accepts a minimal manifest and one with every capability kind", () => {
-    expect(HM_PLUGIN_API_VERSION).toBe(2);
+    expect(HM_PLUGIN_API_VERSION).toBe(3);
     expect(validateManifest(manifest())).toBeNull();
     const hook: Capability = {
       kind: "lifecycle_hook",
@@ -48,9 +48,39 @@ describe("validateManifest", () => {
 
   test("rejects another API version, naming both and what to set", () => {
     expect(validateManifest(manifest({ api_version: 999 }))).toBe(
-      "plugin 'harmont-docker': API version mismatch (plugin=999, host=2): leave the hm_manifest's .api_version at 0 (the SDK then sends the version its header speaks) and rebuild the plugin with the hm_plugin.h of this hm, whose HM_PLUGIN_API_VERSION is 2",
+      "plugin 'harmont-docker': API version mismatch (plugin=999, host=2..3): leave the hm_manifest's .api_version at 0 (the SDK then sends the lowest version that covers the manifest) and rebuild the plugin with the hm_plugin.h of this hm, whose HM_PROTOCOL_VERSION is 3",
     );
-    expect(validateManifest(manifest({ api_version: 3 }), 3)).toBeNull();
+    expect(validateManifest(manifest({ api_version: 1 }))).toStartWith(
+      "plugin 'harmont-docker': API version mismatch (plugin=1, host=2..3)",
+    );
+    // Protocol 2 plugins (every plugin built before step_logs) still load; 3 is accepted too.
+    expect(validateManifest(manifest({ api_version: 2 }))).toBeNull();
+    expect(validateManifest(manifest({ api_version: 3 }))).toBeNull();
+  });
+
+  test("step_logs needs protocol 3, the after phase, and no step_log next to it", () => {
+    const hook = (
+      events: Extract<Capability, { kind: "lifecycle_hook" }>["events"],
+      phase: "before" | "after" = "after",
+    ) => ({ kind: "lifecycle_hook", events, phase, timeout_ms: 100 }) satisfies Capability;
+    expect(
+      validateManifest(manifest({ api_version: 3, capabilities: [hook(["step_logs", "step_end"])] })),
+    ).toBeNull();
+    expect(validateManifest(manifest({ api_version: 2, capabilities: [hook(["step_logs"])] }))).toBe(
+      "plugin 'harmont-docker': capabilities[0].as.lifecycle_hook.events lists HM_HOOK_STEP_LOGS, which needs protocol 3, but the manifest says api_version 2: leave the hm_manifest's .api_version at 0 and rebuild with the hm_plugin.h of this hm",
+    );
+    expect(
+      validateManifest(manifest({ api_version: 3, capabilities: [hook(["step_logs"], "before")] })),
+    ).toStartWith(
+      "plugin 'harmont-docker': capabilities[0].as.lifecycle_hook takes HM_HOOK_STEP_LOGS in the before phase",
+    );
+    expect(
+      validateManifest(
+        manifest({ api_version: 3, capabilities: [executor("x"), hook(["step_log", "step_logs"])] }),
+      ),
+    ).toStartWith(
+      "plugin 'harmont-docker': capabilities[1].as.lifecycle_hook.events lists both HM_HOOK_STEP_LOG and HM_HOOK_STEP_LOGS",
+    );
   });
 
   test("rejects a manifest without capabilities", () => {

@@ -114,3 +114,34 @@ test("a consumer that throws is reported once and dropped; the others go on", as
   expect(errors).toEqual(["bad: boom"]);
   expect(good).toEqual([0, 1, 2]);
 });
+
+test("a batching consumer gets the accepted events waiting in its queue together, in order, split by the others", async () => {
+  const bus = new EventBus({ spillDir: dir.path, memoryLimit: 50 });
+  const calls: string[][] = [];
+  let release!: () => void;
+  const blocked = new Promise<void>((r) => {
+    release = r;
+  });
+  const name = (e: HmEvent) => (e.kind === "step_log" ? String(e.ts) : e.kind);
+  bus.subscribe({
+    name: "batching",
+    deliver: async (e) => {
+      calls.push([name(e)]);
+      if (calls.length === 1) await blocked; // the rest queue up (and spill) behind the first
+    },
+    batch: {
+      max: 40,
+      accepts: (e) => e.kind === "step_log",
+      deliver: (events) => void calls.push(events.map(name)),
+    },
+  });
+  bus.publish({ kind: "build_end", exit_code: 0, duration_ms: 0 });
+  for (let i = 0; i < 100; i++) bus.publish(log(i));
+  bus.publish({ kind: "build_end", exit_code: 0, duration_ms: 1 });
+  bus.publish(log(100));
+  release();
+  await bus.drained();
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String(from + i));
+  expect(calls).toEqual([["build_end"], range(0, 40), range(40, 80), range(80, 100), ["build_end"], ["100"]]);
+  bus.dispose();
+});
