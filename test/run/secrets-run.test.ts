@@ -109,46 +109,47 @@ test("the values reach the step; its log, the JSON events, the plain output and 
     });
 }, 120_000);
 
-test("pipeline files are evaluated without the secrets: a pipeline cannot copy one into its IR", async () => {
-  const made = project({
-    ".hm/ci.ts": [
+/** A pipeline that puts what it sees of TOKEN, at evaluation, into its step's env as SEEN. */
+const PEEKING_PIPELINES = [
+  {
+    language: "TypeScript",
+    file: ".hm/ci.ts",
+    text: [
       'import { pipeline, sh } from "@harmont/hm";',
       "const seen = String(process.env.TOKEN);",
       'export default { slug: "ci", pipeline: pipeline([sh("echo seen=$SEEN; echo got=$TOKEN", { env: { SEEN: seen } })]) };',
-      "",
-    ].join("\n"),
-  });
-  const dirs = runDirs(scratch.path);
-  const r = await runHm(["run", "--runner", "shell", "--format", "json", "--secret", "TOKEN"], {
-    cwd: made.root,
-    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, TOKEN },
-  });
-  expect(r.exitCode).toBe(0);
-  const [key] = parseEventStream(r.stdout).flatMap((e) => (e.kind === "step_queued" ? [e.key] : []));
-  expect(stepLines(parseEventStream(r.stdout), key as string)).toEqual(["seen=undefined", "got=***"]);
-}, 120_000);
-
-test("Python pipeline files are evaluated without the secrets too", async () => {
-  const made = project({
-    ".hm/ci.py": [
+    ],
+    unset: "undefined",
+  },
+  {
+    language: "Python",
+    file: ".hm/ci.py",
+    text: [
       "import os",
       "import harmont as hm",
-      "",
       '@hm.pipeline("ci")',
       "def ci():",
       '    return hm.sh("echo seen=$SEEN; echo got=$TOKEN", env={"SEEN": str(os.environ.get("TOKEN"))})',
-      "",
-    ].join("\n"),
-  });
-  const dirs = runDirs(scratch.path);
-  const r = await runHm(["run", "--runner", "shell", "--format", "json", "--secret", "TOKEN"], {
-    cwd: made.root,
-    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, TOKEN },
-  });
-  expect(r.exitCode).toBe(0);
-  const [key] = parseEventStream(r.stdout).flatMap((e) => (e.kind === "step_queued" ? [e.key] : []));
-  expect(stepLines(parseEventStream(r.stdout), key as string)).toEqual(["seen=None", "got=***"]);
-}, 120_000);
+    ],
+    unset: "None",
+  },
+];
+
+test.each(PEEKING_PIPELINES)(
+  "$language pipeline files are evaluated without the secrets: a pipeline cannot copy one into its IR",
+  async ({ file, text, unset }) => {
+    const made = project({ [file]: `${text.join("\n")}\n` });
+    const dirs = runDirs(scratch.path);
+    const r = await runHm(["run", "--runner", "shell", "--format", "json", "--secret", "TOKEN"], {
+      cwd: made.root,
+      env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, TOKEN },
+    });
+    expect(r.exitCode).toBe(0);
+    const [key] = parseEventStream(r.stdout).flatMap((e) => (e.kind === "step_queued" ? [e.key] : []));
+    expect(stepLines(parseEventStream(r.stdout), key as string)).toEqual([`seen=${unset}`, "got=***"]);
+  },
+  120_000,
+);
 
 test("a missing secret, a bad secrets-file line, a too-short value or a name also given with -e stop hm before anything runs (exit 2)", async () => {
   const made = project({ ".hm/ci.ir.json": irJson([{ key: "a", cmd: "touch ran" }]) });
