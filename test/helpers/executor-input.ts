@@ -32,3 +32,8 @@ export function executorInput(
     parent_snapshot: null,
   };
 }
+
+/** The call context a run gives executeStep for `input`: its run and step, no archives, a KV database at `kvPath`. */
+export function executeStepContext(input: ExecutorInput, kvPath: string) {
+  return { runId: input.run_id, stepId: input.step_id, configDir: null, archives: {}, kvPath };
+}

@@ -11,7 +11,7 @@ import { callPlugin } from "../../src/plugins/plugin-call.ts";
 import { openPlugin } from "../../src/plugins/registry.ts";
 import { WorkerPool } from "../../src/plugins/worker-pool.ts";
 import { decodeStepResult, encodeExecutorInput } from "../../src/protocol/index.ts";
-import { executorInput } from "../helpers/executor-input.ts";
+import { executeStepContext, executorInput } from "../helpers/executor-input.ts";
 import { tempDir } from "../helpers/hm.ts";
 import { compilePlugin } from "../helpers/native.ts";
 
@@ -81,13 +81,7 @@ test("emit_step_logs delivers each line of each chunk once, in order, on its str
     opened.entry,
     "executeStep",
     encodeExecutorInput(input),
-    {
-      runId: input.run_id,
-      stepId: input.step_id,
-      configDir: null,
-      archives: {},
-      kvPath: join(scratch.path, "kv"),
-    },
+    executeStepContext(input, join(scratch.path, "kv")),
     decodeStepResult,
     silentLogger(),
     // As the run's executor does: a trailing newline (or CRLF) is not part of the line.

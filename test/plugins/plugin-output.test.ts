@@ -12,7 +12,7 @@ import { callPlugin } from "../../src/plugins/plugin-call.ts";
 import { openPlugin, type PluginEntry } from "../../src/plugins/registry.ts";
 import { WorkerPool } from "../../src/plugins/worker-pool.ts";
 import { decodeStepResult, encodeExecutorInput } from "../../src/protocol/index.ts";
-import { executorInput } from "../helpers/executor-input.ts";
+import { executeStepContext, executorInput } from "../helpers/executor-input.ts";
 import { baseEnv, REPO_ROOT, runDirs, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { makeProject } from "../helpers/project.ts";
@@ -43,13 +43,7 @@ describe("a plugin that hangs", () => {
       flood(),
       "executeStep",
       encodeExecutorInput(input),
-      {
-        runId: input.run_id,
-        stepId: input.step_id,
-        configDir: null,
-        archives: {},
-        kvPath: join(scratch.path, "kv"),
-      },
+      executeStepContext(input, join(scratch.path, "kv")),
       decodeStepResult,
       silentLogger(),
       { onStepLog: (_stream, line) => lines.push(new TextDecoder().decode(line)) },

@@ -103,7 +103,8 @@ export async function packWorkspace(options: PackOptions): Promise<PackResult> {
   let writer: TarWriter | undefined;
   const last = options.reuseDir === undefined ? null : openLastArchive(options.reuseDir);
   try {
-    const walk = new Walk(root, pipelineName, output, pacer, warn);
+    // Without a last archive no file can be reused: the writer's fstat is all a file needs.
+    const walk = new Walk(root, pipelineName, output, pacer, warn, last !== null);
     await walk.directory("", rules);
     const listed = walk.entries;
     if (options.reuseDir !== undefined && last?.sameAs(listed) && linkedWhole(last, output)) {
@@ -217,6 +218,19 @@ async function readFile(
   }
 }
 
+/** A file listed without its stat fields: the writer opens it and takes them from `fstat`. */
+const UNSTATED_FILE = (path: string): PackedEntry => ({
+  path,
+  kind: "f",
+  mode: 0,
+  mtimeMs: -1,
+  size: -1,
+  ctimeMs: -1,
+  ino: -1,
+  dev: -1,
+  target: "",
+});
+
 function packedEntry(path: string, kind: PackedEntry["kind"], stats: Stats, target: string): PackedEntry {
   return {
     path,
@@ -272,6 +286,8 @@ class Walk {
     private readonly output: string,
     private readonly pacer: Pacer,
     private readonly warn: (message: string) => void,
+    /** Whether files are stat-ed now, to be compared with the last archive. */
+    private readonly statFiles: boolean,
   ) {}
 
   /** Lists the entries of `dir` (relative to the root, "" for the root), given the rules above it. */
@@ -296,6 +312,11 @@ class Walk {
       if (inPipelineDir && (kind !== "directory" || HM_ONLY_DIRECTORIES.has(name))) continue;
       if (kind === "directory" && dir === "" && name === this.pipelineName && !this.#hasSharedDirectory(full))
         continue;
+      if (kind === "file" && !this.statFiles) {
+        this.entries.push(UNSTATED_FILE(path));
+        await this.pacer.pause();
+        continue;
+      }
       const stats = this.#attempt(path, () => lstatSync(full));
       if (stats === undefined || kindOfStats(stats) !== kind) continue;
       if (kind === "directory") {
