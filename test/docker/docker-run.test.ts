@@ -257,7 +257,9 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
     expect(labelled("containers", killed.runId).length).toBe(2);
     const gc = await runHm(["gc"], { env: { HM_STATE_DIR: stateDir } });
     expect(gc.exitCode).toBe(0);
-    expect(gc.stdout).toContain("containers removed: 2");
+    // At least this run's two: the engine is shared, and another hm's dead runs are reaped too.
+    const removed = Number(/containers removed: (\d+)/.exec(gc.stdout)?.[1] ?? "0");
+    expect(removed).toBeGreaterThanOrEqual(2);
     expect(labelled("containers", killed.runId)).toEqual([]);
     expect(labelled("images", killed.runId)).toEqual([]);
     await project.cleanup();
