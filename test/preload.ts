@@ -1,6 +1,6 @@
 /** Runs before any test file: builds the native fixtures and first-party plugins (only what changed). */
 
-import { setDefaultTimeout } from "bun:test";
+import { afterAll, setDefaultTimeout } from "bun:test";
 import { plugin } from "bun";
 import { buildNative } from "../scripts/build-native.ts";
 
@@ -23,3 +23,6 @@ plugin({
   },
 });
 await buildNative({ quiet: true });
+
+// A global hook (registered in the preload): runs once, after every test file.
+afterAll(async () => (await import("./helpers/hm.ts")).removeEmptyHome());

@@ -23,11 +23,27 @@ export interface HmOptions {
   binary?: boolean;
 }
 
-/** An empty home, so a developer's ~/.harmont/plugins never leaks into a test. */
-const emptyHome = mkdtempSync(join(tmpdir(), "hm-test-home-"));
-process.on("exit", () => rmSync(emptyHome, { recursive: true, force: true }));
+/** An empty home, so a developer's ~/.harmont/plugins never leaks into a test; made on first use. */
+let emptyHome: string | null = null;
+
+/**
+ * Removes the empty home. `bun test` does not emit the process's `exit` event (Bun 1.4.5: each
+ * test run left a directory), so test/preload.ts calls this from a global afterAll; the
+ * `exit` handler covers scripts that import these helpers.
+ */
+export function removeEmptyHome(): void {
+  if (emptyHome !== null) rmSync(emptyHome, { recursive: true, force: true });
+  emptyHome = null;
+}
+process.on("exit", removeEmptyHome);
+
+function home(): string {
+  emptyHome ??= mkdtempSync(join(tmpdir(), "hm-test-home-"));
+  return emptyHome;
+}
 
 export function baseEnv(): Record<string, string> {
+  const emptyHome = home();
   return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: emptyHome,
