@@ -243,26 +243,29 @@ describe.skipIf(!dockerReady)("the docker runner", () => {
       return { proc, runId };
     };
 
-    const stateDir = state();
-    const interrupted = await start(stateDir);
-    expect(labelled("images", interrupted.runId).length).toBe(1); // base's ephemeral snapshot
-    interrupted.proc.kill("SIGINT");
-    expect(await interrupted.proc.exited).toBe(130);
-    expect(labelled("containers", interrupted.runId)).toEqual([]);
-    expect(labelled("images", interrupted.runId)).toEqual([]);
+    try {
+      const stateDir = state();
+      const interrupted = await start(stateDir);
+      expect(labelled("images", interrupted.runId).length).toBe(1); // base's ephemeral snapshot
+      interrupted.proc.kill("SIGINT");
+      expect(await interrupted.proc.exited).toBe(130);
+      expect(labelled("containers", interrupted.runId)).toEqual([]);
+      expect(labelled("images", interrupted.runId)).toEqual([]);
 
-    const killed = await start(stateDir);
-    killed.proc.kill("SIGKILL");
-    await killed.proc.exited;
-    expect(labelled("containers", killed.runId).length).toBe(2);
-    const gc = await runHm(["gc"], { env: { HM_STATE_DIR: stateDir } });
-    expect(gc.exitCode).toBe(0);
-    // At least this run's two: the engine is shared, and another hm's dead runs are reaped too.
-    const removed = Number(/containers removed: (\d+)/.exec(gc.stdout)?.[1] ?? "0");
-    expect(removed).toBeGreaterThanOrEqual(2);
-    expect(labelled("containers", killed.runId)).toEqual([]);
-    expect(labelled("images", killed.runId)).toEqual([]);
-    await project.cleanup();
+      const killed = await start(stateDir);
+      killed.proc.kill("SIGKILL");
+      await killed.proc.exited;
+      expect(labelled("containers", killed.runId).length).toBe(2);
+      const gc = await runHm(["gc"], { env: { HM_STATE_DIR: stateDir } });
+      expect(gc.exitCode).toBe(0);
+      // At least this run's two: the engine is shared, and another hm's dead runs are reaped too.
+      const removed = Number(/containers removed: (\d+)/.exec(gc.stdout)?.[1] ?? "0");
+      expect(removed).toBeGreaterThanOrEqual(2);
+      expect(labelled("containers", killed.runId)).toEqual([]);
+      expect(labelled("images", killed.runId)).toEqual([]);
+    } finally {
+      await project.cleanup();
+    }
   }, 90_000);
 });
 
