@@ -23,8 +23,12 @@ interface Setup {
   env: Record<string, string>;
 }
 
-function setup(steps: TestStep[], extraEnv: Record<string, string> = {}): Setup {
-  const project = makeProject({ ".hm/ci.ir.json": irJson(steps) });
+function setup(
+  steps: TestStep[],
+  extraEnv: Record<string, string> = {},
+  edges: Parameters<typeof irJson>[1] = [],
+): Setup {
+  const project = makeProject({ ".hm/ci.ir.json": irJson(steps, edges) });
   const dirs = runDirs(scratch.path);
   return { root: project.root, env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, ...extraEnv } };
 }
@@ -198,25 +202,33 @@ test("hm logs --format json gives back the event stream hm run --format json pri
 
 test("kill -9 of hm mid-run: the lines saved so far stay, and the run is listed as interrupted, never passed", async () => {
   const marker = join(scratch.path, crypto.randomUUID());
-  const s = setup([
-    { key: "early", label: "early", cmd: "echo done early" },
-    {
-      key: "slow",
-      label: "slow",
-      cmd: `i=0; while [ "$i" -lt 300 ]; do i=$((i + 1)); echo "before kill $i"; done; touch ${marker}; sleep 300`,
-    },
-  ]);
+  // slow waits for early, so early has ended in the record by the time slow prints.
+  const s = setup(
+    [
+      { key: "early", label: "early", cmd: "echo done early" },
+      {
+        key: "slow",
+        label: "slow",
+        cmd: `i=0; while [ "$i" -lt 300 ]; do i=$((i + 1)); echo "before kill $i"; done; touch ${marker}; sleep 300`,
+      },
+    ],
+    {},
+    [["early", "slow", "depends_on"]],
+  );
   const proc = spawnRun(s, ["--logs"]);
   try {
     await until("the step to print its lines", () => (existsSync(marker) ? true : null));
     // Saved while the run goes: the step's file holds its lines before hm is killed.
     const live = await until("the run to be listed as running with its lines saved", async () => {
-      const [listed] = await listRuns(s);
-      if (listed?.result !== "running") return null;
+      // The step's file first, the listing after: each write puts the step files before the
+      // outline the listing reads, so a listing read after the file is at least as new.
+      const [before] = await listRuns(s);
+      if (before === undefined) return null;
       // The step's file appears with its first write (buffered up to 0.2 s).
-      const file = join(listed.dir, "steps", "slow.log");
-      if (!existsSync(file)) return null;
-      return readFileSync(file, "utf8").includes("before kill 300\n") ? listed : null;
+      const file = join(before.dir, "steps", "slow.log");
+      if (!existsSync(file) || !readFileSync(file, "utf8").includes("before kill 300\n")) return null;
+      const [listed] = await listRuns(s);
+      return listed?.result === "running" ? listed : null;
     });
     expect(live.unfinished_steps).toEqual([{ key: "slow", name: "slow" }]);
     proc.kill("SIGKILL");
