@@ -5,6 +5,7 @@ import { baseEnv, REPO_ROOT, runDirs, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { running, runScopedRows } from "../helpers/processes.ts";
 import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
+import { streamText } from "../helpers/stream-text.ts";
 
 const scratch = tempDir("hm-forced-exit-");
 afterAll(() => scratch.cleanup());
@@ -30,21 +31,29 @@ async function pressCtrlC(times: number) {
       stderr: "pipe",
     },
   );
-  while (readdirSync(pidsDir).length < 4) {
+  // hm's own lines ("cancelling…", "force-exit: …") are part of its output, on stdout.
+  const stdout = streamText(proc.stdout);
+  // A pid file exists as soon as the shell opens it, and holds its pid once the line is written.
+  const written = () => readdirSync(pidsDir).map((n) => readFileSync(join(pidsDir, n), "utf8"));
+  while (written().filter((pid) => pid.endsWith("\n")).length < 4) {
     if (proc.exitCode !== null) throw new Error(`hm exited early: ${await new Response(proc.stderr).text()}`);
     await Bun.sleep(20);
   }
-  await Bun.sleep(50); // the pid files are written
-  const pids = readdirSync(pidsDir).map((n) => Number(readFileSync(join(pidsDir, n), "utf8").trim()));
+  const pids = written().map(Number);
+  // Each press waits until hm has acted on the one before (a loaded hm handles a signal late, and
+  // two presses handled less than 300 ms apart count as one), then for 350 ms more.
+  const acted = ["cancelling… (Ctrl-C again to force)", "force-exit: removing this run's"];
   for (let i = 0; i < times; i++) {
-    if (i > 0) await Bun.sleep(350); // further apart than one press seen twice
+    if (i > 0) {
+      await stdout.contains(acted[i - 1] as string);
+      await Bun.sleep(350);
+    }
     proc.kill("SIGINT");
   }
   const exitCode = await proc.exited;
-  // hm's own lines ("cancelling…", "force-exit: …") are part of its output, on stdout.
-  const stdout = await new Response(proc.stdout).text();
-  await Bun.sleep(100); // SIGKILL is delivered; init may take a moment to reap the orphans
-  return { exitCode, stdout, pids, dirs };
+  // SIGKILL is sent, but a killed process ends only once the (loaded) kernel schedules it.
+  for (let waited = 0; waited < 10_000 && pids.some(running); waited += 20) await Bun.sleep(20);
+  return { exitCode, stdout: await stdout.ended, pids, dirs };
 }
 
 test("a third Ctrl-C exits at once, and the step processes, directories and KV rows go too", async () => {
