@@ -15,9 +15,21 @@ afterEach(() => {
 
 describe.skipIf(!hasTmux)("hm init on a terminal", () => {
   function start(root: string): Terminal {
-    const terminal = openTerminal([process.execPath, join(REPO_ROOT, "src", "main.ts"), "init", "-d", root], {
-      PATH: process.env.PATH ?? "",
-    });
+    // The shell says when hm has exited, so a test can wait for that instead of for a while.
+    const terminal = openTerminal(
+      [
+        "sh",
+        "-c",
+        'trap true INT; "$@"; echo "hm exited $?"',
+        "sh",
+        process.execPath,
+        join(REPO_ROOT, "src", "main.ts"),
+        "init",
+        "-d",
+        root,
+      ],
+      { PATH: process.env.PATH ?? "" },
+    );
     cleanups.push(() => terminal.close());
     return terminal;
   }
@@ -54,7 +66,8 @@ describe.skipIf(!hasTmux)("hm init on a terminal", () => {
     const terminal = start(project.root);
     await terminal.waitFor("Select a project template");
     terminal.keys("C-c");
-    await Bun.sleep(300);
+    // Checked once hm has exited: a file written late would be missed by a check made earlier.
+    expect(await terminal.waitFor("hm exited ")).toMatch(/hm exited 130/);
     expect(existsSync(join(project.root, ".hm", "pipeline.ts"))).toBe(false);
   });
 });

@@ -40,7 +40,8 @@ export function openTerminal(command: string[], env: Record<string, string> = {}
   return {
     keys: (...keys) => void tmux("send-keys", "-t", session, ...keys),
     screen,
-    async waitFor(text, timeoutMs = 10_000) {
+    // 25 s unless told: hm started on a loaded machine can take 10 s to draw its first screen.
+    async waitFor(text, timeoutMs = 25_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const current = screen();
