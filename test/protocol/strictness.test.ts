@@ -184,7 +184,8 @@ describe("strict decoding", () => {
       1,
       /^string length 4294967295 exceeds the 0 bytes left$/,
     );
-    const started = performance.now();
+    // Refused by the count check at the count's own offset, which runs before any item is read or
+    // allocated (a wall-time bound said the same, and failed when a loaded machine paused the test).
     expectDecodeError(
       () => decodeSubcommandInput(fromHex("ffffff7f 00000000")),
       "SubcommandInput",
@@ -204,7 +205,6 @@ describe("strict decoding", () => {
       1,
       /^Value\.Array claims 4294967295 items/,
     );
-    expect(performance.now() - started).toBeLessThan(50);
   });
 
   test("a version that is not semver is refused on decode", () => {
