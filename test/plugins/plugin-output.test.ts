@@ -4,7 +4,7 @@
  * before it hung are published when hm gives up on the call.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { silentLogger } from "../../src/log.ts";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
@@ -37,7 +37,10 @@ describe("a plugin that hangs", () => {
   test("the step lines it emitted before hanging are published when the call is abandoned", async () => {
     pool = new WorkerPool(1);
     const lines: string[] = [];
-    const input = executorInput("hangs", { env: { FLOOD_LINES: "5", FLOOD_HANG_MS: "5000" } });
+    const ready = join(scratch.path, crypto.randomUUID());
+    const input = executorInput("hangs", {
+      env: { FLOOD_LINES: "5", FLOOD_READY_FILE: ready, FLOOD_HANG_MS: "5000" },
+    });
     const call = callPlugin(
       pool,
       flood(),
@@ -49,10 +52,12 @@ describe("a plugin that hangs", () => {
       { onStepLog: (_stream, line) => lines.push(new TextDecoder().decode(line)) },
     );
     call.result.catch(() => {}); // abandoning rejects it
-    await Bun.sleep(1000); // the plugin emits its lines at once, then sleeps in native code
+    // The plugin has emitted its lines and sleeps in native code once the file exists (however long
+    // a loaded machine takes to start the worker); only then is the call abandoned.
+    while (!existsSync(ready)) await Bun.sleep(20);
     call.abandon();
     expect(lines).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
-  }, 15_000);
+  });
 });
 
 /** Peak resident memory (VmHWM) of a running process in MiB, sampled until it exits. */
