@@ -157,12 +157,13 @@ describe("a failed step whose log the summary cuts", () => {
 });
 
 test("hm logs --format json gives back the event stream hm run --format json printed, byte for byte", async () => {
+  // Step names that are not hex: `hm logs WORD` takes a word that starts the run's id for the run.
   const s = setup([
     {
-      key: "a",
+      key: "first",
       cmd: `echo one; echo two >&2; printf '%s\\n' 'é 😀 "quoted" \\ back' '{"kind":"step_log"}' '[0,0,1]'`,
     },
-    { key: "b", label: "bee", cmd: "printf 'no newline at the end'" },
+    { key: "b", label: "bumble", cmd: "printf 'no newline at the end'" },
   ]);
   const r = await run(s, ["--format", "json"]);
   expect(r.exitCode).toBe(0);
@@ -172,29 +173,29 @@ test("hm logs --format json gives back the event stream hm run --format json pri
   expect(saved.exitCode).toBe(0);
   expect(saved.stdout).toBe(r.stdout);
   // One step: only its events.
-  const b = await hm(s, ["logs", "bee", "--format", "json"]);
+  const b = await hm(s, ["logs", "bumble", "--format", "json"]);
   const bId = events.find((e) => e.kind === "step_queued" && e.key === "b");
   const stepId = bId !== undefined && "step_id" in bId ? bId.step_id : "";
   const own = parseEventStream(r.stdout).filter((e) => "step_id" in e && e.step_id === stepId);
   expect(b.stdout).toBe(`${own.map((e) => JSON.stringify(e)).join("\n")}\n`);
-  expect((await hm(s, ["logs", "bee"])).stdout).toBe("no newline at the end\n");
+  expect((await hm(s, ["logs", "bumble"])).stdout).toBe("no newline at the end\n");
   // Both streams, in the order the run reported them.
-  const aLines = stepLines(events, "a");
+  const aLines = stepLines(events, "first");
   expect(aLines).toContain('é 😀 "quoted" \\ back');
   expect(aLines).toContain('{"kind":"step_log"}');
   expect(aLines).toContain("two");
-  expect((await hm(s, ["logs", "a"])).stdout).toBe(`${aLines.join("\n")}\n`);
+  expect((await hm(s, ["logs", "first"])).stdout).toBe(`${aLines.join("\n")}\n`);
   const [listed] = await listRuns(s);
   expect(listed).toMatchObject({ result: "passed", exit_code: 0, failed_steps: [] });
   // A part of the pipeline (--only: build_start and build_end carry the selection) and -b/-m (source).
-  const part = await run(s, ["--format", "json", "--only", "bee", "-b", "topic", "-m", "a message"]);
+  const part = await run(s, ["--format", "json", "--only", "bumble", "-b", "topic", "-m", "a message"]);
   expect(part.stdout).toContain('"selection":');
   expect(part.stdout).toContain('"message":"a message"');
   const partSaved = await hm(s, ["logs", "--format", "json"]);
   expect(partSaved.stdout).toBe(part.stdout);
   // hm runs never lists a part as the whole pipeline.
   const [partListed, wholeListed] = await listRuns(s);
-  expect(partListed).toMatchObject({ result: "passed", only: { names: ["bee"], steps: 1, of: 2 } });
+  expect(partListed).toMatchObject({ result: "passed", only: { names: ["bumble"], steps: 1, of: 2 } });
   expect(wholeListed).toMatchObject({ result: "passed", only: null });
   const table = await hm(s, ["runs"]);
   expect(table.stdout).toContain("ci (only 1 of 2 steps)");
