@@ -13,6 +13,25 @@ export function running(pid: number): boolean {
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const USER_HZ =
+  Number(Bun.spawnSync(["getconf", "CLK_TCK"], { stdout: "pipe" }).stdout.toString().trim()) || 100;
+
+/**
+ * The CPU time (user + system, in seconds) a process has used, or null when it is gone: a
+ * kernel CPU limit is reached after this much CPU, whatever the machine's load makes of wall time.
+ */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15; fields[0] is field 3.
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return null;
+  }
+}
+
 /** Build- and step-scope KV rows left in a state directory (a finished or reaped run leaves none). */
 export function runScopedRows(state: string): number {
   if (!existsSync(join(state, "kv.sqlite"))) return 0;
