@@ -12,8 +12,11 @@ import { join } from "node:path";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
-import { runScopedRows } from "../helpers/processes.ts";
-import { makeProject } from "../helpers/project.ts";
+import { running, runScopedRows } from "../helpers/processes.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
+
+// Removed when the file ends, a failing test's included.
+const makeProject = projectsRemovedAfterAll();
 
 const scratch = tempDir("hm-shell-run-");
 afterAll(() => scratch.cleanup());
@@ -59,7 +62,6 @@ test("steps see the working tree; a builds_in child sees its parent's files, a s
   expectNothingLeft(dirs);
   // The working tree itself is untouched.
   expect(existsSync(join(project.root, "out.txt"))).toBe(false);
-  project.cleanup();
 });
 
 test("steps run scripts kept in .hm/scripts/; the pipeline files stay hm's", async () => {
@@ -77,7 +79,6 @@ test("steps run scripts kept in .hm/scripts/; the pipeline files stay hm's", asy
   expect(r.exitCode).toBe(0);
   expect(logLines(r.stdout, "check")).toEqual(["checking done", "ok"]);
   expectNothingLeft(dirs);
-  project.cleanup();
 });
 
 test("a file edited with its size and mtime put back is seen by the next run (the last archive is not reused for it)", async () => {
@@ -108,7 +109,6 @@ test("a file edited with its size and mtime put back is seen by the next run (th
   expect(third.exitCode).toBe(0);
   expect(third.stdout).toContain("[cat src/value.txt] two");
   expect(third.stdout).not.toContain("unchanged since the last run");
-  project.cleanup();
 });
 
 /** A C library and a test of it: `check` prints the library's answer and passes only when it is 42. */
@@ -173,7 +173,6 @@ test("a CMake chain: the child rebuilds the tree its parent configured, and ctes
   expect(stepLines(events, "configure")).toEqual([path]);
   expect(stepLines(events, "run")).toEqual([path, "answer=42"]);
   expectNothingLeft(dirs);
-  project.cleanup();
 });
 
 test("with -k, a failing builds_in child does not touch its sibling's files", async () => {
@@ -208,7 +207,6 @@ test("with -k, a failing builds_in child does not touch its sibling's files", as
   ]);
   expect(events.filter((e) => e.kind === "step_skipped").map((e) => e.key)).toEqual(["after"]);
   expectNothingLeft(dirs);
-  project.cleanup();
 });
 
 test("a step timeout ends it 124 with the reference's message; -k keeps the independent step going", async () => {
@@ -232,7 +230,6 @@ test("a step timeout ends it 124 with the reference's message; -k keeps the inde
   });
   expect(logLines(r.stdout, "quick")).toEqual(["done"]);
   expectNothingLeft(dirs);
-  project.cleanup();
 });
 
 test("the pipeline's timeout stops the build: exit 124", async () => {
@@ -247,7 +244,6 @@ test("the pipeline's timeout stops the build: exit 124", async () => {
   expect(r.exitCode).toBe(124);
   expect(parseEventStream(r.stdout).at(-1)).toMatchObject({ kind: "build_end", exit_code: 124 });
   expectNothingLeft(dirs);
-  project.cleanup();
 });
 
 test("SIGINT to a real hm run mid-step: exit 130, no stray process, no directory left", async () => {
@@ -268,7 +264,10 @@ test("SIGINT to a real hm run mid-step: exit 130, no stray process, no directory
       stderr: "pipe",
     },
   );
-  while (!existsSync(join(pids, "bg")) || readFileSync(join(pids, "bg"), "utf8") === "") await Bun.sleep(20);
+  // Both pid files written (a file exists as soon as the shell opens it, and sh comes after bg).
+  const written = (name: string) =>
+    existsSync(join(pids, name)) && readFileSync(join(pids, name), "utf8").endsWith("\n");
+  while (!written("bg") || !written("sh")) await Bun.sleep(20);
   proc.kill("SIGINT");
   expect(await proc.exited).toBe(130);
   const stdout = await new Response(proc.stdout).text();
@@ -276,6 +275,8 @@ test("SIGINT to a real hm run mid-step: exit 130, no stray process, no directory
   expect(stdout).toContain('[sleep 60 & echo $! > "$PIDS/bg"; echo $…] end exit=130');
   for (const name of ["bg", "sh"]) {
     const pid = Number(readFileSync(join(pids, name), "utf8"));
+    // A killed process ends once the (loaded) kernel schedules it.
+    for (let waited = 0; waited < 10_000 && running(pid); waited += 20) await Bun.sleep(20);
     let state = "gone";
     try {
       // A zombie (Z) is dead: it waits for init, its new parent, to reap it.
@@ -285,5 +286,4 @@ test("SIGINT to a real hm run mid-step: exit 130, no stray process, no directory
     expect(`${name}: ${state}`).toBe(`${name}: gone`);
   }
   expectNothingLeft(dirs);
-  project.cleanup();
 });
