@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runHm, tempDir } from "../helpers/hm.ts";
-import { makeProject } from "../helpers/project.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
+
+// Removed when the file ends, a failing test's included.
+const makeProject = projectsRemovedAfterAll();
 
 const PIPELINE = `import { pipeline } from "@harmont/hm";
 import { elixir, go, js, py, rust, zig } from "@harmont/hm/toolchains";
@@ -37,7 +40,6 @@ afterAll(() => scratch.cleanup());
 beforeAll(async () => {
   const project = makeProject({ ".hm/ci.ts": PIPELINE });
   const result = await runHm(["pipelines", "-d", project.root]);
-  project.cleanup();
   expect(result.exitCode).toBe(0);
   const envelope = JSON.parse(result.stdout) as {
     pipelines: { definition: { graph: { nodes: { step: { label?: string; cmd: string } }[] } } }[];

@@ -7,7 +7,10 @@
 import { afterAll, expect, test } from "bun:test";
 import { type JsonEvent, parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { runDirs, runHm, tempDir } from "../helpers/hm.ts";
-import { makeProject } from "../helpers/project.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
+
+// Removed when the file ends, a failing test's included.
+const makeProject = projectsRemovedAfterAll();
 
 const scratch = tempDir("hm-installed-");
 afterAll(() => scratch.cleanup());
@@ -18,7 +21,6 @@ async function runShell(files: Record<string, string>) {
   const result = await runHm(["run", "--runner", "shell", "--format", "json", "-d", project.root], {
     env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
   });
-  project.cleanup();
   return { ...result, events: parseEventStream(result.stdout) };
 }
 

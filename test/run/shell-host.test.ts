@@ -10,7 +10,10 @@ import { afterAll, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { type JsonEvent, parseEventStream } from "../helpers/event-schema.ts";
 import { runDirs, runHm, tempDir } from "../helpers/hm.ts";
-import { makeProject } from "../helpers/project.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
+
+// Removed when the file ends, a failing test's included.
+const makeProject = projectsRemovedAfterAll();
 
 const scratch = tempDir("hm-shell-host-");
 afterAll(() => scratch.cleanup());
@@ -24,7 +27,6 @@ async function runShell(files: Record<string, string>, extra: string[] = []) {
     ["run", "--runner", "shell", "--format", "json", "-d", project.root, ...NO_TOOLS, ...extra],
     { env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp } },
   );
-  project.cleanup();
   return { ...result, dirs, events: parseEventStream(result.stdout) };
 }
 
@@ -99,7 +101,6 @@ test("a run on docker is not asked about host installs", async () => {
   // Rendering is enough to show the IR is untouched: the mark lives beside it.
   const project = makeProject(BUN_PROJECT);
   const rendered = await runHm(["render", "ci", "-d", project.root]);
-  project.cleanup();
   expect(rendered.exitCode).toBe(0);
   expect(rendered.stdout).not.toContain("install software");
   expect(rendered.stdout).toContain('"key":"apt-base"');
