@@ -177,11 +177,23 @@ export function cacheScratch(prefix: string) {
   const images: string[] = [];
   return {
     path: scratch.path,
-    /** A project of the test's own (see makeProject). */
+    /**
+     * A project of the test's own (see makeProject); its `cleanup` (await it) removes it and its
+     * images at once, else the file's cleanup does.
+     */
     project(files: Record<string, string>) {
       const made = makeProject(files);
       projects.push(made);
-      return made;
+      return {
+        root: made.root,
+        cleanup: async () => {
+          const at = projects.indexOf(made);
+          if (at === -1) return;
+          projects.splice(at, 1);
+          await removeProjectCache(made.root);
+          made.cleanup();
+        },
+      };
     },
     /** Remembers an image name the test made, to remove at the end. */
     ownImage(name: string): string {
@@ -198,4 +210,36 @@ export function cacheScratch(prefix: string) {
       scratch.cleanup();
     },
   };
+}
+
+/**
+ * A hostname of this test process's own, and a command prefix that runs hm under it (a UTS
+ * namespace: `unshare --uts`, which needs root; null where the system refuses it). hm marks what
+ * it creates with `<pid>@<hostname>`, and every hm on the shared engine (`hm gc`, the start of
+ * each `hm run`) reaps a dead owner's leftovers on its own host only: another host's owner is
+ * taken as alive. So a run and a gc under this hostname reap each other's leftovers and no one
+ * else's, and no other hm reaps theirs first (docs/design.md, "A verdict only from a finished build").
+ */
+export const OWN_HOST = `hm-test-${crypto.randomUUID().slice(0, 8)}`;
+const canUnshare =
+  Bun.which("unshare") !== null &&
+  Bun.spawnSync(["unshare", "--uts", "sh", "-c", `hostname ${OWN_HOST}`], { stdout: "pipe", stderr: "pipe" })
+    .exitCode === 0;
+export const onOwnHost: ((command: string[]) => string[]) | null = canUnshare
+  ? (command) => ["unshare", "--uts", "sh", "-c", `hostname ${OWN_HOST} && exec "$@"`, "sh", ...command]
+  : null;
+
+/** The pid in the owner label (`<pid>@<host>`) of a container, or null. */
+export function containerOwnerPid(container: string): number | null {
+  const owner = Bun.spawnSync(
+    ["docker", "inspect", "--format", '{{index .Config.Labels "dev.hm.owner"}}', container],
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  )
+    .stdout.toString()
+    .trim();
+  const match = /^(\d+)@/.exec(owner);
+  return match === null ? null : Number(match[1]);
 }
