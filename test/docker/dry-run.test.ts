@@ -17,6 +17,7 @@ import {
 } from "../helpers/docker.ts";
 import { runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
+import { streamText } from "../helpers/stream-text.ts";
 
 const scratch = tempDir("hm-dry-run-");
 /** In every step key, so the engine's events and objects of this test are told from others'. */
@@ -63,11 +64,35 @@ const docker = (...args: string[]) =>
   Bun.spawnSync(["docker", ...args], { stdout: "pipe", stderr: "pipe" })
     .stdout.toString()
     .trim();
-/** The engine's events between two times (seconds) that mention this test's id. */
-const engineEvents = (since: number, until: number) =>
-  docker("events", "--since", since.toFixed(3), "--until", until.toFixed(3), "--format", "{{json .}}")
+/**
+ * The engine's events that mention this test's id while `action` runs, read live: the engine keeps
+ * only its last 256 events for `docker events --since`, which a busy shared engine rolls past in
+ * seconds (the window then looked empty). A tag of our own marks where the window starts and ends.
+ */
+async function engineEventsDuring(action: () => Promise<void>): Promise<string[]> {
+  const events = Bun.spawn(["docker", "events", "--format", "{{json .}}"], {
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const seen = streamText(events.stdout);
+  const mark = async () => {
+    const tag = `hm-test/events-mark-${crypto.randomUUID().slice(0, 8)}:1`;
+    docker("image", "tag", TEST_IMAGE, tag);
+    await seen.contains(tag);
+    docker("rmi", tag);
+  };
+  try {
+    await mark();
+    await action();
+    await mark();
+  } finally {
+    events.kill();
+  }
+  return seen
+    .text()
     .split("\n")
     .filter((line) => line.includes(id));
+}
 const lastTagged = (tag: string) => docker("image", "inspect", "--format", "{{.Metadata.LastTagTime}}", tag);
 
 interface Forecast {
@@ -97,10 +122,12 @@ describe.skipIf(!dockerReady)("hm run --dry-run (docker)", () => {
       workspaces: await projectWorkspaceTags(project.root),
       lastTagged: [lastTagged(baseTag as string), lastTagged(leafTag as string)],
     };
-    const since = Date.now() / 1000;
-    const plan = await forecasts();
-    const text = await hm(["--dry-run"]);
-    const until = Date.now() / 1000 + 1;
+    let plan = new Map<string, Forecast["forecast"]>();
+    let text = { exitCode: -1, stdout: "", stderr: "" };
+    const dryRunEvents = await engineEventsDuring(async () => {
+      plan = await forecasts();
+      text = await hm(["--dry-run"]);
+    });
 
     expect(plan.get(k("base"))).toEqual({ kind: "hit", tag: baseTag });
     expect(plan.get(k("mid"))).toEqual({ kind: "uncached", reason: "no cache policy" });
@@ -136,14 +163,16 @@ describe.skipIf(!dockerReady)("hm run --dry-run (docker)", () => {
     expect([lastTagged(baseTag as string), lastTagged(leafTag as string)]).toEqual(before.lastTagged);
     expect(docker("image", "ls", "-q", ABSENT_IMAGE)).toBe("");
     // …and the engine saw nothing of this test's steps: no container made, started or removed, no commit, no tag.
-    expect(engineEvents(since, until)).toEqual([]);
+    expect(dryRunEvents).toEqual([]);
 
     // The run itself gets exactly the hits the dry run named.
-    const runSince = Date.now() / 1000;
-    const again = await runJson(project.root, ["--only", k("leaf")], stateDir());
+    let again: Awaited<ReturnType<typeof runJson>> | undefined;
+    const runEvents = await engineEventsDuring(async () => {
+      again = await runJson(project.root, ["--only", k("leaf")], stateDir());
+    });
+    if (again === undefined) throw new Error("the run did not happen");
     expect(again.exitCode).toBe(0);
     // The event log check above can fail: a real run's window shows this test's container (mid runs).
-    const runEvents = engineEvents(runSince, Date.now() / 1000 + 1);
     expect(runEvents.some((line) => line.includes(`"container"`))).toBe(true);
     const hitKeys = again.events.flatMap((e) => (e.kind === "step_cache_hit" ? [e.tag] : []));
     expect(hitKeys).toEqual([baseTag as string, leafTag as string]);
