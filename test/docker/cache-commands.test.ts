@@ -283,19 +283,23 @@ describe.skipIf(!dockerReady)("hm cache", () => {
       const { id } = await projectIdentity(project.root);
       const tag = `hm-cache/${id}/big:0123456789abcdef`;
       const maker = `hm-test-big-${crypto.randomUUID().slice(0, 8)}`;
-      expect(
-        docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", "head -c 200000000 /dev/urandom > /big")
-          .exitCode,
-      ).toBe(0);
-      expect(docker("commit", maker, tag).exitCode).toBe(0);
-      docker("rm", maker);
+      try {
+        expect(
+          docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", "head -c 200000000 /dev/urandom > /big")
+            .exitCode,
+        ).toBe(0);
+        expect(docker("commit", maker, tag).exitCode).toBe(0);
+      } finally {
+        docker("rm", "-f", maker);
+      }
       const dir = join(scratch.path, `stopped-${signal}`);
       const proc = Bun.spawn(
         [process.execPath, join(REPO_ROOT, "src", "main.ts"), "cache", "save", dir, "-d", project.root],
         { env: { ...baseEnv(), HM_STATE_DIR: join(scratch.path, "state") }, stdout: "pipe", stderr: "pipe" },
       );
       const partial = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".partial")) : []);
-      for (let i = 0; i < 400 && partial().length === 0; i++) await Bun.sleep(10);
+      // However long a loaded machine takes to start hm and the export (4 s was not always enough).
+      while (partial().length === 0 && proc.exitCode === null) await Bun.sleep(10);
       expect(partial().length).toBe(1);
       proc.kill(signal);
       expect(await proc.exited).toBe(code);

@@ -35,10 +35,14 @@ const docker = (...args: string[]) => Bun.spawnSync(["docker", ...args], { stdou
 function imageWithMarker(text: string): string {
   const name = `hm-test/marker-${crypto.randomUUID().slice(0, 8)}:1`;
   const maker = `hm-test-maker-${crypto.randomUUID().slice(0, 8)}`;
-  expect(docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", `echo ${text} > /marker`).exitCode).toBe(0);
-  expect(docker("commit", maker, name).exitCode).toBe(0);
-  docker("rm", "-f", maker);
-  return scratch.ownImage(name);
+  scratch.ownImage(name);
+  try {
+    expect(docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", `echo ${text} > /marker`).exitCode).toBe(0);
+    expect(docker("commit", maker, name).exitCode).toBe(0);
+  } finally {
+    docker("rm", "-f", maker);
+  }
+  return name;
 }
 
 /** A cached `install` writing the project's own id.txt to /owner.txt, and a child printing it. */

@@ -101,11 +101,14 @@ describe.skipIf(!dockerReady)("hm gc and the engine's unfinished work", () => {
     // The state a kill between caching and eviction leaves: the old entry beside a newer one.
     const repository = older.slice(0, older.lastIndexOf(":"));
     const maker = `hm-test-maker-${crypto.randomUUID().slice(0, 8)}`;
-    expect(docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", "echo two > /two").exitCode).toBe(0);
-    await Bun.sleep(1100); // the engine's times are in seconds: the newer entry must be newer
     const newer = `${repository}:${"f".repeat(16)}`;
-    expect(docker("commit", maker, newer).exitCode).toBe(0);
-    docker("rm", "-f", maker);
+    try {
+      expect(docker("run", "--name", maker, TEST_IMAGE, "sh", "-c", "echo two > /two").exitCode).toBe(0);
+      await Bun.sleep(1100); // the engine's times are in seconds: the newer entry must be newer
+      expect(docker("commit", maker, newer).exitCode).toBe(0);
+    } finally {
+      docker("rm", "-f", maker);
+    }
     expect(await projectCacheTags(project.root)).toEqual([older, newer].sort());
     const gc = await runHm(["gc"], { cwd: project.root, env: { HM_STATE_DIR: state } });
     expect(gc.exitCode).toBe(0);
