@@ -13,6 +13,7 @@ import { parseEventStream } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { compileHookPlugin, compilePlugin, type FixtureName, fixturePath } from "../helpers/native.ts";
+import { running } from "../helpers/processes.ts";
 import { makeProject } from "../helpers/project.ts";
 
 const scratch = tempDir("hm-run-cmd-");
@@ -552,8 +553,16 @@ test("a run records each step as it starts, for the reaper, and a killed run's r
     expect(runs).toHaveLength(1);
     const stepId = start?.kind === "step_start" ? start.step_id : "";
     expect(readFileSync(join(state, "runs", runs[0] as string, "steps"), "utf8")).toBe(`${stepId}\n`);
+    const owner = (
+      JSON.parse(readFileSync(join(state, "runs", runs[0] as string, "owner.json"), "utf8")) as {
+        pid: number;
+      }
+    ).pid;
     proc.kill("SIGKILL");
     await proc.exited;
+    // The build child (the run's owner) dies with its supervisor, once the (loaded) kernel gets to it;
+    // until then gc rightly keeps the run.
+    for (let waited = 0; waited < 10_000 && running(owner); waited += 20) await Bun.sleep(20);
     const gc = await runHm(["gc"], { env: { HM_STATE_DIR: state, TMPDIR: tmp } });
     expect(gc.stdout).toContain("run directories removed: 1");
     expect(readdirSync(join(state, "runs"))).toEqual([]);
