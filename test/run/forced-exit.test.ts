@@ -64,7 +64,7 @@ test("a third Ctrl-C exits at once, and the step processes, directories and KV r
   expect(readdirSync(join(r.dirs.state, "runs"))).toEqual([]);
   expect(readdirSync(r.dirs.tmp)).toEqual([]);
   expect(runScopedRows(r.dirs.state)).toBe(0);
-}, 30_000);
+});
 
 test("a second Ctrl-C force-exits 130 and leaves no build-scope KV row", async () => {
   const r = await pressCtrlC(2);
@@ -74,4 +74,4 @@ test("a second Ctrl-C force-exits 130 and leaves no build-scope KV row", async (
   expect(readdirSync(join(r.dirs.state, "runs"))).toEqual([]);
   expect(readdirSync(r.dirs.tmp)).toEqual([]);
   expect(runScopedRows(r.dirs.state)).toBe(0);
-}, 30_000);
+});

@@ -74,7 +74,7 @@ describe.skipIf(!hasTmux)("the progress view on a terminal", () => {
     expect(done).toMatch(/ {2}✓ Unit tests {4}(\d+ms|\d+\.\ds)/);
     // The live view was replaced, not left above the summary.
     expect(done).not.toContain("steps (");
-  }, 30_000);
+  });
 
   test("with --only, the view counts the part, and the first line and the verdict say only a part ran", async () => {
     const project = makeProject({
@@ -94,7 +94,7 @@ describe.skipIf(!hasTmux)("the progress view on a terminal", () => {
     expect(done).toContain("▌ hm run · ci (only 2 of 3 steps: --only 'Unit tests')");
     expect(done).toMatch(/✓ Build succeeded in \S+ \(only 2 of 3 steps: --only 'Unit tests'\)/);
     expect(done).not.toContain("Deploy");
-  }, 30_000);
+  });
 
   test("a failed step's log is replayed under its header; the verdict says failed", async () => {
     const project = makeProject({
@@ -107,7 +107,7 @@ describe.skipIf(!hasTmux)("the progress view on a terminal", () => {
       /--- echo check failed \(exit 4\) ---\nline 1\nline 2\nline 3\nfull log: hm logs [0-9a-f]{8} 'echo check'\n/,
     );
     expect(screen).toContain("✗ Build failed in");
-  }, 30_000);
+  });
 
   test("Ctrl-C under bun run: one press cancels (exit 130), the cursor comes back, no force-exit", async () => {
     const project = makeProject({
@@ -123,5 +123,5 @@ describe.skipIf(!hasTmux)("the progress view on a terminal", () => {
     // However long the (loaded) machine took to pass the press on: in ms or in s.
     expect(screen).toMatch(/ {2}- echo long {2}(\d+ms|\d+\.\ds) {2}cancelled/);
     expect(screen).not.toContain("force-exit");
-  }, 30_000);
+  });
 });

@@ -52,7 +52,7 @@ compileHookPlugin(join(scratch.path, "slow-start"), "slow-start", {
 async function startRun(runner: string) {
   const project = makeProject({
     ".hm/ci.ir.json": irJson(
-      [{ key: "long", env: { NOOP_SLEEP_MS: "60000", STUBBORN_SLEEP_MS: "60000" } }, { key: "next" }],
+      [{ key: "long", env: { NOOP_SLEEP_MS: "60000", STUBBORN_SLEEP_MS: "120000" } }, { key: "next" }],
       [["long", "next", "depends_on"]],
     ),
   });
@@ -116,7 +116,7 @@ test("a second SIGINT force-exits 130 while a step ignores cancellation, and rem
   expect(r.stderr).toContain("cancelling… (Ctrl-C again to force)");
   expect(r.stderr).toContain("force-exit");
   expect(readdirSync(join(run.state, "runs"))).toEqual([]);
-}, 20_000);
+});
 
 test("two presses less than 300 ms apart count as one (bun run forwards Ctrl-C a second time)", async () => {
   const run = await startRun("noop");
