@@ -1,6 +1,6 @@
 /** What tests check of real processes and of a run's state, read straight from /proc and SQLite. */
 import { Database } from "bun:sqlite";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** A process that exists and is not a zombie (a zombie has already stopped). */
@@ -41,4 +41,29 @@ export function runScopedRows(state: string): number {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The pids of the runs recorded under a state directory (each run's owner.json): the build
+ * children, which `hm gc` must find gone before it reaps their runs.
+ */
+export function runOwners(state: string): number[] {
+  const runs = join(state, "runs");
+  if (!existsSync(runs)) return [];
+  return readdirSync(runs).flatMap((run) => {
+    try {
+      return [(JSON.parse(readFileSync(join(runs, run, "owner.json"), "utf8")) as { pid: number }).pid];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Waits until none of `pids` runs, for up to `limitMs`: a killed process ends only once the
+ * (loaded) kernel schedules it, and a build child once it is told its supervisor died. The
+ * caller then checks what it expects, so a process that never ends still fails the test.
+ */
+export async function whenGone(pids: readonly number[], limitMs = 10_000): Promise<void> {
+  for (let waited = 0; waited < limitMs && pids.some(running); waited += 20) await Bun.sleep(20);
 }

@@ -12,8 +12,11 @@ import { basename, join } from "node:path";
 import { parseEventStream, stepLines } from "../helpers/event-schema.ts";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
-import { running, runScopedRows } from "../helpers/processes.ts";
-import { makeProject } from "../helpers/project.ts";
+import { running, runOwners, runScopedRows, whenGone } from "../helpers/processes.ts";
+import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
+
+// Removed when the file ends, a failing test's included.
+const makeProject = projectsRemovedAfterAll();
 
 const scratch = tempDir("hm-shell-siblings-");
 afterAll(() => scratch.cleanup());
@@ -173,7 +176,6 @@ describe.each(ways)("siblings (%s)", (way) => {
     // The debug lines say which way each sibling's directory was made: a, b, after, a1, a2.
     expect(r.stderr.split(SAID[way]).length - 1).toBe(5);
     expectNothingLeft(dirs);
-    project.cleanup();
   }, 60_000);
 
   test("files deleted from the working tree are absent, and unchanged files keep their mtimes: make rebuilds nothing", async () => {
@@ -210,7 +212,6 @@ describe.each(ways)("siblings (%s)", (way) => {
     expect(stepLines(events, "check")).toEqual([...built.slice(-2), "make: 'out.txt' is up to date."]);
     expect(stepLines(events, "again")).toEqual(built.slice(-2));
     expectNothingLeft(dirs);
-    project.cleanup();
   }, 60_000);
 });
 
@@ -252,7 +253,6 @@ test.skipIf(!overlaysHere)(
       after: ["from the tree"],
     });
     expectNothingLeft(dirs);
-    project.cleanup();
   },
   60_000,
 );
@@ -290,7 +290,6 @@ test.skipIf(!overlaysHere || process.getuid?.() !== 0)(
       b: ["pkg"],
     });
     expectNothingLeft(dirs);
-    project.cleanup();
   },
   60_000,
 );
@@ -323,14 +322,18 @@ test.skipIf(!overlaysHere)(
     let sleepers: number[] = [];
     let overlays: string[][] = [];
     let seenOutside = true;
+    let owners: number[] = [];
     const tmp = realpathSync(dirs.tmp);
     try {
-      for (let i = 0; i < 500 && sleepers.length < 2; i++) {
+      // However long a loaded machine takes to start both siblings (a pid file is written once it ends in a newline).
+      while (sleepers.length < 2) {
+        if (hm.exitCode !== null) throw new Error("hm ended before the siblings started");
         await Bun.sleep(20);
         sleepers = readdirSync(pids)
           .sort()
-          .map((name) => Number(readFileSync(join(pids, name), "utf8").trim()))
-          .filter((pid) => pid > 0);
+          .map((name) => readFileSync(join(pids, name), "utf8"))
+          .filter((written) => written.endsWith("\n"))
+          .map(Number);
       }
       // Each sibling's overlay, in its own mount namespace only: on its directory, and bound over
       // its parent's. Field 5 of a mountinfo line is the mount point.
@@ -343,9 +346,12 @@ test.skipIf(!overlaysHere)(
       );
       seenOutside = readFileSync("/proc/self/mountinfo", "utf8").includes(tmp);
     } finally {
+      owners = runOwners(dirs.state);
       hm.kill("SIGKILL"); // also when an expectation above would fail: never leave it running
       await hm.exited;
     }
+    // Until the build child has died with its supervisor, its run is rightly kept.
+    await whenGone(owners);
     const gc = await runHm(["gc"], { cwd: project.root, env });
     expect(gc.exitCode).toBe(0);
     expect(overlays).toEqual([
@@ -353,12 +359,11 @@ test.skipIf(!overlaysHere)(
       ["b", "install"],
     ]);
     expect(seenOutside).toBe(false);
-    await Bun.sleep(100); // SIGKILL is delivered; init may take a moment to reap the orphans
+    await whenGone(sleepers); // SIGKILL is sent; the processes end once scheduled
     expect(sleepers.filter(running)).toEqual([]);
     expect(existsSync(join(dirs.state, "runs")) ? readdirSync(join(dirs.state, "runs")) : []).toEqual([]);
     expect(readdirSync(dirs.tmp)).toEqual([]);
     expect(mountsUnder(tmp)).toEqual([]);
-    project.cleanup();
   },
   60_000,
 );

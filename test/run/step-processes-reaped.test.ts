@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node
 import { join } from "node:path";
 import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
-import { running } from "../helpers/processes.ts";
+import { running, runOwners, whenGone } from "../helpers/processes.ts";
 import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
 
 const scratch = tempDir("hm-step-reap-");
@@ -25,14 +25,15 @@ function sleepers(pidsDir: string, count: number) {
   return makeProject({ ".hm/ci.ir.json": irJson(steps) });
 }
 
-async function waitForPids(pidsDir: string, files: number): Promise<number[]> {
-  for (let i = 0; i < 500; i++) {
+/** The pids the steps wrote, once all are written (however long a loaded machine takes to start them). */
+async function waitForPids(pidsDir: string, files: number, hm: Bun.Subprocess): Promise<number[]> {
+  for (;;) {
     const names = existsSync(pidsDir) ? readdirSync(pidsDir) : [];
-    const pids = names.map((n) => Number(readFileSync(join(pidsDir, n), "utf8").trim()));
-    if (names.length === files && pids.every((p) => p > 0)) return pids;
+    const written = names.map((n) => readFileSync(join(pidsDir, n), "utf8"));
+    if (names.length === files && written.every((w) => w.endsWith("\n"))) return written.map(Number);
+    if (hm.exitCode !== null) throw new Error("hm ended before the steps started");
     await Bun.sleep(20);
   }
-  throw new Error("the steps never started");
 }
 
 async function killedRun(followUp: "gc" | "run") {
@@ -50,7 +51,7 @@ async function killedRun(followUp: "gc" | "run") {
     },
   );
   mkdirSync(pidsDir, { recursive: true });
-  const pids = await waitForPids(pidsDir, 8);
+  const pids = await waitForPids(pidsDir, 8, proc);
   expect(pids.every(running)).toBe(true);
   // Records are private while the run is going.
   const runs = join(dirs.state, "runs");
@@ -60,8 +61,11 @@ async function killedRun(followUp: "gc" | "run") {
     for (const file of readdirSync(join(runs, runId)).filter((f) => f === "owner.json" || f === "steps"))
       expect(statSync(join(runs, runId, file)).mode & 0o777).toBe(0o600);
   }
+  const owners = runOwners(dirs.state);
   proc.kill("SIGKILL");
   await proc.exited;
+  // Until the build child has died with its supervisor, its run is rightly kept.
+  await whenGone(owners);
   const after =
     followUp === "gc"
       ? await runHm(["gc"], { cwd: project.root, env })
@@ -75,7 +79,7 @@ async function killedRun(followUp: "gc" | "run") {
 test("kill -9 of hm run --runner shell, then hm gc: no step process is left", async () => {
   const { pids, after, dirs } = await killedRun("gc");
   expect(after.exitCode).toBe(0);
-  await Bun.sleep(100); // SIGKILL is delivered; the reaper of the orphans (init) may take a moment
+  await whenGone(pids); // SIGKILL is sent; the processes end once scheduled
   expect(pids.filter(running)).toEqual([]);
   expect(readdirSync(join(dirs.state, "runs"))).toEqual([]);
   expect(readdirSync(dirs.tmp)).toEqual([]);
@@ -84,6 +88,6 @@ test("kill -9 of hm run --runner shell, then hm gc: no step process is left", as
 test("kill -9 of hm run --runner shell, then the next hm run: no step process is left", async () => {
   const { pids, after } = await killedRun("run");
   expect(after.exitCode).toBe(0);
-  await Bun.sleep(100);
+  await whenGone(pids);
   expect(pids.filter(running)).toEqual([]);
 }, 60_000);
