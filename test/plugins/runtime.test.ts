@@ -184,11 +184,11 @@ describe("plugin runtime", () => {
       executorInput("cancelled", { env: { NOOP_SLEEP_MS: "10000" } }),
     );
     await Bun.sleep(100);
-    const started = performance.now();
     call.cancel();
     const result = await call.result;
+    // 130 only if keep_going said stop: a plugin never told would sleep its 10 s and return 0
+    // (a 1 s wall-time bound said the same, and a loaded machine could break it).
     expect(result.exit_code).toBe(130);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   test("cancelling a call that already ended does not stop the next call on its slot", async () => {
