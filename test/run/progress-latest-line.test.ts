@@ -66,8 +66,8 @@ describe.skipIf(!hasTmux)("the latest log line of each running step", () => {
       },
       { key: "long", label: "Long", cmd: `echo '${long}'; sleep 30` },
     ]);
-    const screen = await terminal.waitFor(" begin x", 20_000);
-    await terminal.waitFor("progress 55%", 5_000);
+    const screen = await terminal.waitFor(" begin x");
+    await terminal.waitFor("progress 55%");
     const shown = terminal.screen();
     // The view is intact: its bar is on screen, so the clear-screen in the log did nothing.
     expect(shown).toMatch(/pipeline .*0\/2 steps/);
@@ -80,7 +80,7 @@ describe.skipIf(!hasTmux)("the latest log line of each running step", () => {
     expect(shown).not.toContain(" end");
     for (const line of screen.split("\n")) expect(Bun.stringWidth(line)).toBeLessThan(COLUMNS);
     terminal.keys("C-c");
-    const done = await terminal.waitFor("hm exited 130", 20_000);
+    const done = await terminal.waitFor("hm exited 130");
     // The summary replaces the view: the latest lines were the view's, not the output's.
     expect(done).not.toContain("progress 55%");
   }, 60_000);
@@ -94,14 +94,14 @@ describe.skipIf(!hasTmux)("the latest log line of each running step", () => {
         cmd: 'for i in 1 2 3; do echo "phase $i of 3"; while [ ! -e "$HOME/go$i" ]; do sleep 0.05; done; done',
       },
     ]);
-    await terminal.waitFor("phase 1 of 3", 20_000);
+    await terminal.waitFor("phase 1 of 3");
     for (const i of [1, 2]) {
       await Bun.write(join(scratch, `go${i}`), "");
-      const screen = await terminal.waitFor(`phase ${i + 1} of 3`, 10_000);
+      const screen = await terminal.waitFor(`phase ${i + 1} of 3`);
       expect(rowOf(screen, "Count")).toMatch(new RegExp(`\\) {2}phase ${i + 1} of 3$`));
     }
     await Bun.write(join(scratch, "go3"), "");
-    const done = await terminal.waitFor("hm exited 0", 20_000);
+    const done = await terminal.waitFor("hm exited 0");
     expect(done).toMatch(/ {2}✓ Count {2}\d/);
     expect(done).not.toContain("phase 3 of 3");
   }, 60_000);
@@ -113,11 +113,11 @@ describe.skipIf(!hasTmux)("which view a terminal gets", () => {
       [{ key: "hello", label: "Hello", cmd: "echo working; sleep 30" }],
       '-v 2>"$HOME/err.log"',
     );
-    const screen = await terminal.waitFor("working", 20_000);
+    const screen = await terminal.waitFor("working");
     expect(screen).toMatch(/pipeline .*0\/1 steps/);
     expect(rowOf(screen, "Hello")).toMatch(/\) {2}working$/);
     terminal.keys("C-c");
-    await terminal.waitFor("hm exited 130", 20_000);
+    await terminal.waitFor("hm exited 130");
     const err = readFileSync(join(scratch, "err.log"), "utf8");
     expect(err).toMatch(/^· \[shell\] step 'hello' runs in /m);
     expect(err).not.toContain("working");
@@ -126,7 +126,7 @@ describe.skipIf(!hasTmux)("which view a terminal gets", () => {
 
   test("stdout a pipe, stderr the terminal (hm run | cat): plain lines come through the pipe, no view", async () => {
     const { terminal } = hmOnTerminal([{ key: "hello", label: "Hello", cmd: "echo working" }], "| cat");
-    const screen = await terminal.waitFor("hm exited 0", 20_000);
+    const screen = await terminal.waitFor("hm exited 0");
     expect(screen).toContain("▌ hm run · ci");
     expect(screen).toContain("[Hello] working");
     expect(screen).toMatch(/✓ Build succeeded in \S+/);
