@@ -27,8 +27,10 @@ const docker = (...args: string[]) => Bun.spawnSync(["docker", ...args], { stdou
 
 /**
  * `build` (cached) → `mid` (two builds_in children, so hm commits it as a
- * snapshot) → `hold` and `other`. `hold` waits for /tmp/go, which the test
- * creates once it has looked at everything the run made so far.
+ * snapshot) → `hold` and `other`. Both wait for /tmp/go, which the test
+ * creates once it has looked at everything the run made so far (a step's
+ * container goes when it ends: a quick `other` was gone before the test looked
+ * on a loaded machine).
  */
 const PIPELINE = irJson(
   [
@@ -43,7 +45,7 @@ const PIPELINE = irJson(
     {
       key: "other",
       // The value's first 6 characters, then the rest in a later write: one line, read in two chunks.
-      cmd: 'echo "other sees $TOKEN"; printf "split=%s" "$(echo "$TOKEN" | cut -c1-6)"; sleep 0.2; echo "$(echo "$TOKEN" | cut -c7-)-end"',
+      cmd: 'echo waiting; until [ -f /tmp/go ]; do sleep 0.1; done; echo "other sees $TOKEN"; printf "split=%s" "$(echo "$TOKEN" | cut -c1-6)"; sleep 0.2; echo "$(echo "$TOKEN" | cut -c7-)-end"',
     },
   ],
   [
@@ -73,11 +75,11 @@ interface SecretRun {
   readonly stdout: string;
   readonly stderr: string;
   readonly events: JsonEvent[];
-  /** Inspect output of the run's snapshots and containers while `hold` waited, and their ids. */
+  /** Inspect output of the run's snapshots and containers while `hold` and `other` waited, and their ids. */
   readonly during: { readonly text: string; readonly snapshots: number; readonly containers: number };
 }
 
-/** `hm run --secret TOKEN` with TOKEN=`value`; while `hold` waits, inspects what the run made, then lets it go. */
+/** `hm run --secret TOKEN` with TOKEN=`value`; while `hold` and `other` wait, inspects what the run made, then lets them go. */
 async function runWithSecret(root: string, value: string): Promise<SecretRun> {
   const proc = Bun.spawn(
     [process.execPath, join(REPO_ROOT, "src", "main.ts"), "run", "--format", "json", "--secret", "TOKEN"],
@@ -92,15 +94,17 @@ async function runWithSecret(root: string, value: string): Promise<SecretRun> {
   const stderr = new Response(proc.stderr).text();
   let stdout = "";
   let runId = "";
-  let holdId = "";
+  const waiting = new Map<string, boolean>(); // step id of hold and other → has it printed yet
   let during = { text: "", snapshots: 0, containers: 0 };
   const decoder = new TextDecoder();
   for await (const chunk of proc.stdout) {
     stdout += decoder.decode(chunk, { stream: true });
     for (const event of parseEventStream(stdout.slice(0, stdout.lastIndexOf("\n") + 1))) {
       if (event.kind === "build_start") runId = event.run_id;
-      if (event.kind === "step_queued" && event.key === "hold") holdId = event.step_id;
-      if (during.containers > 0 || event.kind !== "step_log" || event.step_id !== holdId) continue;
+      if (event.kind === "step_queued" && (event.key === "hold" || event.key === "other"))
+        waiting.set(event.step_id, false);
+      if (event.kind === "step_log" && waiting.has(event.step_id)) waiting.set(event.step_id, true);
+      if (during.containers > 0 || waiting.size < 2 || [...waiting.values()].includes(false)) continue;
       const snapshots = labelled("images", runId);
       const containers = labelled("containers", runId);
       during = {
@@ -127,7 +131,7 @@ test.skipIf(!dockerReady)(
     });
     for (const key of ["build", "mid", "hold", "other"])
       expect(stepLines(one.events, key)).toContain(`${key} sees ***`);
-    // While `hold` waited: mid's snapshot, and the containers of hold and other (at least).
+    // While `hold` and `other` waited: mid's snapshot, and the containers of hold and other (at least).
     expect(stepLines(one.events, "other")).toContain("split=***-end");
     expect(one.during.snapshots).toBeGreaterThanOrEqual(1);
     expect(one.during.containers).toBeGreaterThanOrEqual(2);
