@@ -90,7 +90,7 @@ export default [
   } finally {
     tricky.cleanup();
   }
-}, 20_000);
+});
 
 test("pipeline slugs of the project in the working directory, or of -d", async () => {
   expect(await candidates("run", "")).toEqual(["alpha", "beta"]);
@@ -128,7 +128,7 @@ COMP_WORDS=(hm run ""); COMP_CWORD=2; _hm_complete; echo "slugs: \${COMPREPLY[*]
   });
   expect(r.stderr.toString()).toBe("");
   expect(r.stdout.toString()).toBe("runners: docker noop shell\ncommands: render\nslugs: alpha beta\n");
-}, 20_000);
+});
 
 test("zsh and fish scripts are printed; zsh's parses when zsh is here; an unknown shell is an error", async () => {
   for (const shell of ["zsh", "fish"]) {

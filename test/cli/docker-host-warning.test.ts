@@ -23,7 +23,7 @@ for (const binary of [true, false]) {
     const gc = await runHm(["gc"], { binary, env: unreachable });
     expect(gc.exitCode).toBe(0);
     expect(gc.stderr).not.toContain("DEP0169");
-  }, 30_000);
+  });
 }
 
 test("the filter drops DEP0169 only: other warnings, deprecations included, still go out", async () => {

@@ -427,5 +427,5 @@ describe.skipIf(!dockerReady)("hm gc and runs of other state directories", () =>
     } finally {
       Bun.spawnSync(["docker", "rm", "-f", alive, dead], { stdout: "ignore", stderr: "ignore" });
     }
-  }, 30_000);
+  });
 });

@@ -233,5 +233,5 @@ describe.skipIf(!hasTmux)("dist/hm run on a terminal", () => {
       project.cleanup();
       scratch.cleanup();
     }
-  }, 30_000);
+  });
 });

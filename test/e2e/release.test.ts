@@ -68,5 +68,4 @@ test.skipIf(process.platform !== "linux" || process.arch !== "x64")(
       project.cleanup();
     }
   },
-  30_000,
 );

@@ -50,7 +50,7 @@ describe("a pipeline file cannot end or stall hm", () => {
       expect(result.stderr).toContain("process.exit()");
       expect(result.stdout).toBe("");
     }
-  }, 30_000);
+  });
 
   test("an endless loop is stopped at HM_EVAL_TIMEOUT, exit 2 naming the file", async () => {
     const root = projectWith("while (true) {}");
@@ -58,7 +58,7 @@ describe("a pipeline file cannot end or stall hm", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(".hm/ci.ts: still evaluating after 1 s");
     expect(result.stderr).toContain("HM_EVAL_TIMEOUT");
-  }, 30_000);
+  });
 
   test("a top-level await that never settles stops hm run at HM_EVAL_TIMEOUT, exit 2, nothing runs", async () => {
     const root = projectWith("await new Promise(() => {});");
@@ -66,7 +66,7 @@ describe("a pipeline file cannot end or stall hm", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(".hm/ci.ts: still evaluating after 1.5 s");
     expect(result.stdout).not.toContain("[fails]");
-  }, 30_000);
+  });
 
   test("throw 42 and throw null are exit 2 naming the file and what was thrown", async () => {
     const cases = [
@@ -79,14 +79,14 @@ describe("a pipeline file cannot end or stall hm", () => {
       expect(result.stderr).toContain(message);
       expect(result.stderr).toContain("throw new Error");
     }
-  }, 30_000);
+  });
 
   test("a crash of the evaluating process names the file and the signal", async () => {
     const root = projectWith('process.kill(process.pid, "SIGSEGV");');
     const result = await runHm(["render", "ci", "-d", root]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(".hm/ci.ts: its evaluation was killed by SIGSEGV");
-  }, 30_000);
+  });
 
   test("the file that overran is named, not the ones before it", async () => {
     const project = makeProject({
@@ -100,7 +100,7 @@ describe("a pipeline file cannot end or stall hm", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(".hm/b.ts: still evaluating after 1 s");
     expect(result.stderr).not.toContain(".hm/a.ts");
-  }, 30_000);
+  });
 
   test("an invalid HM_EVAL_TIMEOUT is a usage error naming the variable", async () => {
     const root = projectWith("");

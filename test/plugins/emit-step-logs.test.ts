@@ -100,4 +100,4 @@ test("emit_step_logs delivers each line of each chunk once, in order, on its str
     "1 err line",
     "0 single",
   ]);
-}, 30_000);
+});

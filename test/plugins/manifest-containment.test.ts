@@ -118,7 +118,7 @@ describe("plugins that crash or exit while their manifest is read", () => {
     expect(install.exitCode).toBe(5);
     expect(install.stderr).toContain("cannot be installed: crashed (SIGABRT) in manifest");
     expect(existsSync(join(dirs.home, ".harmont", "plugins"))).toBe(false);
-  }, 30_000);
+  });
 });
 
 describe("a plugin whose manifest call never returns", () => {
@@ -235,5 +235,5 @@ describe("the compiled binary", () => {
     const stdout = list.stdout.toString();
     expect(stdout).toContain("harmont-fixture-noop");
     for (const reason of crashReasons) expect(stdout).toContain(reason);
-  }, 30_000);
+  });
 });

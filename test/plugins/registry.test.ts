@@ -158,5 +158,5 @@ HM_PLUGIN(def);`,
       "plugin conflict: both 'hm' (built-in) and 'claims-docker' claim 'runner:docker'",
     ]);
     expect(registry.defaultRunner?.name).toBe("first-default");
-  }, 30_000); // four cc runs and a manifest reader: seconds on a loaded machine
+  });
 });

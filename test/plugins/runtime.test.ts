@@ -290,7 +290,7 @@ describe("a plugin that calls hm from a thread it started", () => {
     const record = kv.get("plugin", "harmont-fixture-flood", new TextEncoder().encode("foreign:foreign"));
     kv.close();
     expect(new TextDecoder().decode(record as Uint8Array)).toBe("log=0 step_log=0");
-  }, 20_000);
+  });
 });
 
 describe("KV store", () => {

@@ -58,4 +58,4 @@ exit 7
   } finally {
     project.cleanup();
   }
-}, 30_000);
+});

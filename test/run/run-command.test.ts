@@ -570,4 +570,4 @@ test("a run records each step as it starts, for the reaper, and a killed run's r
     proc.kill("SIGKILL");
     project.cleanup();
   }
-}, 30_000);
+});

@@ -92,7 +92,7 @@ describe("containment", () => {
     const looped = await pipelines(loops, { HM_EVAL_TIMEOUT: "1" });
     expect(looped.exitCode).toBe(2);
     expect(looped.stderr).toContain(".hm/b.py: still evaluating after 1 s");
-  }, 30_000);
+  });
 
   test("a pipeline function that never returns is blamed on its file", async () => {
     const root = project({
@@ -102,7 +102,7 @@ describe("containment", () => {
     const result = await pipelines(root, { HM_EVAL_TIMEOUT: "1" });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(".hm/b.py: still evaluating after 1 s");
-  }, 30_000);
+  });
 
   test("no python3 on PATH: exit 2 naming what to install", async () => {
     const bin = mkdtempSync(join(tmpdir(), "hm-no-python-"));
