@@ -478,3 +478,37 @@ test("one word names a run of this project, else a step of its latest run, and o
   expect(elsewhere.exitCode).toBe(0);
   expect(elsewhere.stdout).toContain("[echo other project] other project");
 });
+
+test("a word that starts a run's id and names a step of the latest run is neither guessed; under 4 characters it is never a run", async () => {
+  const first = setup([{ key: "k", cmd: "echo first run" }]);
+  expect((await run(first)).exitCode).toBe(0);
+  const firstId = (await listRuns(first))[0]?.run_id ?? "";
+  // The same project, now with steps named by the start of its first run's id.
+  const s = { ...first };
+  writeFileSync(
+    join(s.root, ".hm", "ci.ir.json"),
+    irJson([
+      { key: "six", label: firstId.slice(0, 6), cmd: "echo six" },
+      { key: "three", label: firstId.slice(0, 3), cmd: "echo three" },
+    ]),
+  );
+  expect((await run(s)).exitCode).toBe(0);
+  const latestId = (await listRuns(s))[0]?.run_id ?? "";
+  const both = await hm(s, ["logs", firstId.slice(0, 6)]);
+  expect(both.exitCode).toBe(2);
+  expect(both.stdout).toBe("");
+  expect(both.stderr).toContain(
+    `'${firstId.slice(0, 6)}' is both the start of run ${firstId.slice(0, 8)}'s id and a step of the latest run ${latestId.slice(0, 8)}`,
+  );
+  // Each of the two commands the hint names prints what it says.
+  expect(both.stderr).toContain(`hm logs ${firstId.slice(0, 8)} prints that run`);
+  expect((await hm(s, ["logs", firstId.slice(0, 8)])).stdout).toContain("[echo first run] first run");
+  expect((await hm(s, ["logs", latestId.slice(0, 8), firstId.slice(0, 6)])).stdout).toBe("six\n");
+  // Three characters are a step's name, never a run's id.
+  expect((await hm(s, ["logs", firstId.slice(0, 3)])).stdout).toBe("three\n");
+  const short = await hm(s, ["logs", firstId.slice(0, 3), "k"]);
+  expect(short.exitCode).toBe(2);
+  expect(short.stderr).toContain(
+    `'${firstId.slice(0, 3)}' is too short to name a run: give at least 4 characters of its id`,
+  );
+});

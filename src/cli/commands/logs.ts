@@ -5,6 +5,7 @@ import {
   findRun,
   findStep,
   latestRun,
+  runOrStep,
   unknownRun,
   unknownRunOrStep,
   unknownStep,
@@ -73,11 +74,14 @@ function pick(
     if (step === null) throw unknownStep(run, stepText);
     return { run, step };
   }
-  // One word: a run of this project, else a step of its latest run (`hm logs test`), else a run of any project.
+  // One word: a run of this project or a step of its latest run (`hm logs test`), never a guess
+  // between the two, else a run of any project.
   const inProject = findRun(runText, projectDir, "project");
-  if (inProject !== null) return { run: inProject, step: null };
   const latest = savedRuns(projectDir)[0];
   const step = latest === undefined ? null : findStep(latest, runText);
+  if (inProject !== null && latest !== undefined && step !== null)
+    throw runOrStep(runText, inProject, latest);
+  if (inProject !== null) return { run: inProject, step: null };
   if (latest !== undefined && step !== null) return { run: latest, step };
   const anywhere = findRun(runText, projectDir, "project, then anywhere");
   if (anywhere !== null) return { run: anywhere, step: null };

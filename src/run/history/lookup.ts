@@ -14,6 +14,12 @@ import { historyRoot, shortRunId } from "./layout.ts";
 
 /** Runs and steps listed in an error, at most. */
 const LISTED = 12;
+/**
+ * The shortest start of a run id taken as naming a run (git's shortest
+ * abbreviation): with one character in sixteen, `hm logs a` would name a run
+ * whose id starts with "a" instead of the step "a" one time in sixteen.
+ */
+export const MIN_RUN_PREFIX = 4;
 
 export function latestRun(projectDir: string, projectRoot: string): SavedRun {
   const run = savedRuns(projectDir)[0];
@@ -24,7 +30,7 @@ export function latestRun(projectDir: string, projectRoot: string): SavedRun {
   return run;
 }
 
-/** The run whose id starts with `text` (case-insensitive), or null when no run's does. */
+/** The run whose id starts with `text` (case-insensitive, at least MIN_RUN_PREFIX characters), or null when no run's does. */
 export function findRun(
   text: string,
   projectDir: string,
@@ -32,6 +38,7 @@ export function findRun(
   env: NodeJS.ProcessEnv = process.env,
 ): SavedRun | null {
   const prefix = text.toLowerCase();
+  if (prefix.length < MIN_RUN_PREFIX) return null;
   const inProject = savedRuns(projectDir).filter((run) => run.id.startsWith(prefix));
   const matches =
     inProject.length > 0 || where === "project"
@@ -49,6 +56,12 @@ export function findRun(
 }
 
 export function unknownRun(text: string, projectDir: string, projectRoot: string): HmError {
+  if (text.length < MIN_RUN_PREFIX)
+    return new HmError(
+      "E_RUN_NOT_FOUND",
+      `'${text}' is too short to name a run: give at least ${MIN_RUN_PREFIX} characters of its id`,
+      { hint: "hm runs lists the saved runs with their ids" },
+    );
   const runs = savedRuns(projectDir);
   return new HmError(
     "E_RUN_NOT_FOUND",
@@ -107,6 +120,17 @@ function describeRuns(runs: readonly SavedRun[]): string {
 function listed(items: readonly string[]): string {
   const shown = items.slice(0, LISTED).join(", ");
   return items.length > LISTED ? `${shown}, … (${items.length - LISTED} more)` : shown;
+}
+
+/** One word that starts a run's id and also names a step of the latest run: neither is guessed. */
+export function runOrStep(text: string, run: SavedRun, latest: SavedRun): HmError {
+  return new HmError(
+    "E_RUN_NOT_FOUND",
+    `'${text}' is both the start of run ${shortRunId(run.id)}'s id and a step of the latest run ${shortRunId(latest.id)}`,
+    {
+      hint: `hm logs ${shortRunId(run.id)} prints that run; hm logs ${shortRunId(latest.id)} '${text}' prints the step`,
+    },
+  );
 }
 
 /** One word given that is neither a run nor a step of the latest run. */
