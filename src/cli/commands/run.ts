@@ -4,6 +4,7 @@ import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
 import { buildSource } from "../../run/build-source.ts";
+import { begin, span } from "../../trace/tracer.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { commandConfig } from "../config/command-config.ts";
 import { onlyNames, onlySteps } from "../only-steps.ts";
@@ -88,13 +89,14 @@ export default defineHmCommand({
     checkNoPlainSecret(extraEnv, secrets.values);
     const project = findProject(process.cwd(), args.dir);
     // Flags win over the configuration (README, "Configuration").
-    const settings = commandConfig(project, data);
+    const settings = span("load config", () => commandConfig(project, data));
     refuseCloud(args, rawArgs, settings);
     const format = args.format ?? settings.config.preferences.format;
     const parallelism =
       parseParallelism(args.parallelism) ?? configuredParallelism(settings.config.run.parallelism);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
+    const loading = begin("load pipelines");
     const whole = selectPipeline(
       await loadPipelines(project, {
         log: data.log,
@@ -103,9 +105,10 @@ export default defineHmCommand({
       }),
       args.pipeline,
     );
+    loading.end();
     report({ t: "loaded" });
     const { pipeline, selection } = onlySteps(whole, only);
-    const registry = pluginRegistry(data.log, args.dir);
+    const registry = span("plugin registry", () => pluginRegistry(data.log, args.dir));
     const runnerFlag = args.runner ?? settings.config.run.runner;
     const write = (text: string) => void process.stdout.write(text);
     if (args.list === true) {
