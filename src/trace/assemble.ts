@@ -2,7 +2,8 @@
  * A fragment (fragment.ts) made into the trace file: a Trace Event Format
  * JSON object that chrome://tracing and Perfetto open. A span that began and
  * never ended (its process was killed, or is still running when the owner
- * finishes) becomes a complete event up to `endUs`, marked `unfinished`. A
+ * finishes) becomes a complete event up to the moment its process was seen
+ * to end (an `exited` record), else `endUs`, marked `unfinished`. A
  * line that does not parse (torn by a kill mid-write) is left out and counted.
  */
 import * as v from "valibot";
@@ -35,6 +36,7 @@ export function assembleTrace(fragment: string, endUs: number, about: Record<str
     else skipped++;
   }
   const ended = new Set(records.flatMap((r) => (r.ph === "X" ? [`${r.pid}:${r.id}`] : [])));
+  const exits = new Map(records.flatMap((r) => (r.ph === "exited" ? [[r.pid, r.ts] as const] : [])));
   const meta: TraceEvent[] = [];
   const spans: TraceEvent[] = [];
   for (const record of records) {
@@ -42,9 +44,9 @@ export function assembleTrace(fragment: string, endUs: number, about: Record<str
     else if (record.ph === "X") {
       const { id: _, ...event } = record;
       spans.push(event);
-    } else if (!ended.has(`${record.pid}:${record.id}`)) {
+    } else if (record.ph === "B" && !ended.has(`${record.pid}:${record.id}`)) {
       const { id: _, ph: __, ...event } = record;
-      const dur = Math.max(0, endUs - record.ts);
+      const dur = Math.max(0, (exits.get(record.pid) ?? endUs) - record.ts);
       spans.push({ ...event, ph: "X", dur, args: { ...record.args, unfinished: true } });
     }
   }

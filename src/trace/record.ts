@@ -2,7 +2,8 @@
  * The lines of a trace fragment: Trace Event Format events, one JSON object a
  * line, as the processes of one trace append them. `B` says a span began
  * (with the id its `X` repeats when it ends), `X` is a finished span, `M`
- * names a process or a track. Read back through `TraceRecordSchema`, since a
+ * names a process or a track, and hm's own `exited` says when a process
+ * ended (its spans still open end there). Read back through `TraceRecordSchema`, since a
  * fragment is written by other processes and may end in a torn line.
  */
 import * as v from "valibot";
@@ -29,6 +30,7 @@ export const TraceRecordSchema = v.variant("ph", [
     ...Base,
   }),
   v.object({ ph: v.literal("M"), ...Base }),
+  v.object({ ph: v.literal("exited"), pid: v.pipe(v.number(), v.integer()), ts: v.number() }),
 ]);
 
 export type TraceRecord =
@@ -44,4 +46,5 @@ export type TraceRecord =
       tid: number;
       args: TraceArgs;
     }
-  | { ph: "M"; name: string; pid: number; tid: number; args: TraceArgs };
+  | { ph: "M"; name: string; pid: number; tid: number; args: TraceArgs }
+  | { ph: "exited"; pid: number; ts: number };

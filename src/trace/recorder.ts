@@ -65,6 +65,11 @@ export class Recorder {
     return this.current.run(tid, fn);
   }
 
+  /** Another process of the trace ended now (a build child): what it left open ends here. */
+  exited(pid: number): void {
+    this.write({ ph: "exited", pid, ts: nowUs() });
+  }
+
   /** From the process's start (its time origin) to now, once. */
   startup(): void {
     if (this.startupDone) return;

@@ -69,6 +69,11 @@ export function onTrack<T>(name: string, fn: () => T): T {
   return recorder === null ? fn() : recorder.onTrack(name, fn);
 }
 
+/** Records that process `pid` of this trace ended (a build child). */
+export function processExited(pid: number): void {
+  recorder?.exited(pid);
+}
+
 /** Records this process's start-up (time origin → now) once: called where it dispatches its command. */
 export function startupDone(): void {
   recorder?.startup();
