@@ -42,7 +42,11 @@ interface LoadOptions {
   readonly evalTimeout?: number | undefined;
 }
 
-export async function loadPipelines(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
+export function loadPipelines(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
+  return span("load pipelines", () => loadAll(project, options));
+}
+
+async function loadAll(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
   if (project.pipelineDir === null) return [];
   const listed = span("discover pipeline files", () => listPipelineFiles(project.pipelineDir as string));
   const shown = (path: string) => shownPath(path, project.root);

@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { LIBRARY_EXTENSION } from "../../src/plugins/paths.ts";
 import { buildBinaryOnce } from "../helpers/build-binary.ts";
-import { REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
+import { baseEnv, REPO_ROOT, runDirs, runHm, tempDir } from "../helpers/hm.ts";
 import { irJson } from "../helpers/ir.ts";
 import { projectsRemovedAfterAll } from "../helpers/scratch-projects.ts";
 import { only, readTrace, type Trace, within } from "../helpers/trace-file.ts";
@@ -132,6 +132,47 @@ test("a failing build still writes the trace; the failed step says so", async ()
   expectAloneInItsDirectory(r.trace);
 }, 60_000);
 
+test("Ctrl-C mid-step: hm exits 130 and the trace holds the cancelled step", async () => {
+  const project = makeProject({ ".hm/ci.ir.json": irJson([{ key: "long", cmd: "echo started; sleep 60" }]) });
+  const trace = join(scratch.path, `${crypto.randomUUID()}.json`);
+  const dirs = runDirs(scratch.path);
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      join(REPO_ROOT, "src", "main.ts"),
+      "run",
+      "--runner",
+      "shell",
+      "--format",
+      "json",
+    ].concat(["--debug-trace", trace]),
+    {
+      cwd: project.root,
+      env: { ...baseEnv(), HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  let stdout = "";
+  const decoder = new TextDecoder();
+  const reader = proc.stdout.getReader();
+  // The step has printed its line: it is running.
+  while (!stdout.includes('"line":"started"')) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`hm ended early: ${await new Response(proc.stderr).text()}`);
+    stdout += decoder.decode(value, { stream: true });
+  }
+  proc.kill("SIGINT");
+  expect(await proc.exited).toBe(130);
+  const t = readTrace(trace);
+  expectBothProcesses(t);
+  const step = only(t, "step long");
+  expect(step.args).toMatchObject({ outcome: "cancelled", exit_code: 130 });
+  expect(step.args.unfinished).toBeUndefined();
+  expect(within(step, only(t, "build"))).toBe(true);
+  expectAloneInItsDirectory(trace);
+}, 60_000);
+
 test("a build child that dies mid-step leaves a valid trace: its spans so far, the open ones marked unfinished", async () => {
   const plugins = join(scratch.path, crypto.randomUUID());
   mkdirSync(plugins);
@@ -196,6 +237,37 @@ test("other commands write their command's span; without the flag hm writes noth
   const plain = await runHm(["pipelines"], { cwd: project.root, env: { TMPDIR: quiet } });
   expect(plain.exitCode).toBe(0);
   expect(readdirSync(quiet)).toEqual([]);
+}, 60_000);
+
+test("pipeline evaluation is a span of its own: TypeScript and Python files", async () => {
+  const typescript = makeProject({
+    ".hm/ci.ts": `import { pipeline, sh } from "@harmont/hm";
+export default { slug: "ci", pipeline: pipeline([sh("echo hi", { label: "a" })]) };
+`,
+  });
+  const python = makeProject({
+    ".hm/ci.py": `import harmont as hm
+
+
+@hm.pipeline("ci")
+def ci():
+    return hm.sh("echo hi")
+`,
+  });
+  for (const [project, name] of [
+    [typescript, "evaluate TypeScript pipelines"],
+    [python, "evaluate Python pipelines"],
+  ] as const) {
+    const trace = join(scratch.path, `${crypto.randomUUID()}.json`);
+    const r = await runHm(["--debug-trace", trace, "pipelines"], { cwd: project.root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const t = readTrace(trace);
+    const evaluation = only(t, name);
+    expect(evaluation.args.files).toBe(1);
+    expect(within(evaluation, only(t, "load pipelines"))).toBe(true);
+    expect(within(only(t, "validate IR"), only(t, "hm pipelines"))).toBe(true);
+  }
 }, 60_000);
 
 test("the compiled binary writes the same trace, with its build child's spans", async () => {

@@ -4,7 +4,7 @@ import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
 import { buildSource } from "../../run/build-source.ts";
-import { begin, span } from "../../trace/tracer.ts";
+import { span } from "../../trace/tracer.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { commandConfig } from "../config/command-config.ts";
 import { onlyNames, onlySteps } from "../only-steps.ts";
@@ -96,7 +96,6 @@ export default defineHmCommand({
       parseParallelism(args.parallelism) ?? configuredParallelism(settings.config.run.parallelism);
     // A supervisor names the pipeline files if loading them ends the process.
     report({ t: "load", dir: project.pipelineDir });
-    const loading = begin("load pipelines");
     const whole = selectPipeline(
       await loadPipelines(project, {
         log: data.log,
@@ -105,7 +104,6 @@ export default defineHmCommand({
       }),
       args.pipeline,
     );
-    loading.end();
     report({ t: "loaded" });
     const { pipeline, selection } = onlySteps(whole, only);
     const registry = span("plugin registry", () => pluginRegistry(data.log, args.dir));
