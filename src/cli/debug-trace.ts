@@ -48,6 +48,5 @@ export async function tracedCommand(
 
 /** In a build child: append to the trace of the supervisor (pid `ownerPid`), if its arguments asked for one. */
 export function joinSupervisorTrace(argv: readonly string[], ownerPid: number): void {
-  const path = tracePathOf(argv);
-  if (path !== undefined) joinTrace(path, ownerPid, "hm (build child)");
+  if (tracePathOf(argv) !== undefined) joinTrace(ownerPid, "hm (build child)");
 }

@@ -1,17 +1,19 @@
 /**
- * Where the processes of one trace append their records: a file next to the
- * trace, named after it and the pid of the hm that owns the trace (so the
- * build child finds it from its argv and its supervisor's pid alone). Each
+ * Where the processes of one trace append their records: a file in the
+ * temporary directory named after the pid of the hm that owns the trace (so
+ * the build child finds it from its supervisor's pid alone), never beside the
+ * trace, which may be in the project hm is packing. Each
  * record is one `write` to a file opened for appending, so lines from two
  * processes never interleave within a line, and what was written survives a
  * process killed right after.
  */
 import { closeSync, constants as fs, openSync, writeSync } from "node:fs";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TraceRecord } from "./record.ts";
 
-export function fragmentPath(tracePath: string, ownerPid: number): string {
-  return `${resolve(tracePath)}.${ownerPid}.part`;
+export function fragmentPath(ownerPid: number): string {
+  return join(tmpdir(), `hm-trace-${ownerPid}.part`);
 }
 
 export interface FragmentWriter {

@@ -1,14 +1,14 @@
 /**
  * A trace's owner and its contributors. The hm the user started owns the
- * trace: before anything runs it makes the fragment next to the trace path
- * (which proves the directory writable: a path that is not fails up front),
- * records its own spans there, and when its command ends (or its build
- * child died) turns the fragment into the trace file, written to a
- * temporary sibling and renamed, then removes the fragment. A build child
- * (src/cli/build-child.ts) joins the fragment its supervisor made and
- * appends its own spans under its own pid.
+ * trace: before anything runs it writes (and removes) the temporary sibling
+ * the trace will be written to, so a path that cannot be written fails up
+ * front, and makes the fragment (fragment.ts). It records its own spans
+ * there, and when its command ends (or its build child died) turns the
+ * fragment into the trace file, written to that sibling and renamed, then
+ * removes the fragment. A build child (src/cli/build-child.ts) joins the
+ * fragment its supervisor made and appends its own spans under its own pid.
  */
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { writeFileAtomically } from "../atomic-file.ts";
 import { HmError, messageOf } from "../errors.ts";
 import { assembleTrace, traceText } from "./assemble.ts";
@@ -28,12 +28,22 @@ export function openTraceSession(tracePath: string, processName: string): TraceS
       hint: "give a file path in a directory that exists and that you can write to",
     });
   if (isDirectory(tracePath)) throw unwritable("it is a directory");
-  const fragment = fragmentPath(tracePath, process.pid);
+  // The name writeFileAtomically writes first: if it can be made now, the trace can be written later.
+  const probe = `${tracePath}.${process.pid}.tmp`;
+  try {
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (error) {
+    throw unwritable(reasonOf(error));
+  }
+  const fragment = fragmentPath(process.pid);
   let writer: FragmentWriter;
   try {
     writer = openFragment(fragment, true);
   } catch (error) {
-    throw unwritable(reasonOf(error));
+    throw new HmError("E_USAGE", `--debug-trace: cannot make ${fragment} (${reasonOf(error)})`, {
+      hint: "TMPDIR names the temporary directory; it must exist and be writable",
+    });
   }
   startTracing(new Recorder(writer.write, process.pid, processName, 0));
   return {
@@ -60,9 +70,9 @@ export function openTraceSession(tracePath: string, processName: string): TraceS
  * opened; without that fragment (the owner is gone, or hm was started by
  * hand) this process records nothing.
  */
-export function joinTrace(tracePath: string, ownerPid: number, processName: string): void {
+export function joinTrace(ownerPid: number, processName: string): void {
   try {
-    const writer = openFragment(fragmentPath(tracePath, ownerPid), false);
+    const writer = openFragment(fragmentPath(ownerPid), false);
     startTracing(new Recorder(writer.write, process.pid, processName, 1));
   } catch {
     // No fragment: nobody would read the spans.

@@ -48,16 +48,16 @@ function parallelProject(dir: string) {
 async function traceRun(
   args: string[],
   root: string,
-  options: { binary?: boolean; env?: Record<string, string> } = {},
+  options: { binary?: boolean; env?: Record<string, string>; trace?: string } = {},
 ) {
-  const trace = join(scratch.path, `${crypto.randomUUID()}.json`);
+  const trace = options.trace ?? join(scratch.path, `${crypto.randomUUID()}.json`);
   const dirs = runDirs(scratch.path);
   const r = await runHm(["run", "--runner", "shell", "--format", "json", "--debug-trace", trace, ...args], {
     cwd: root,
     env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, ...options.env },
     ...(options.binary === true ? { binary: true } : {}),
   });
-  return { ...r, trace };
+  return { ...r, trace, dirs };
 }
 
 /** Nothing but the trace itself next to it: no fragment, no temporary file. */
@@ -82,11 +82,15 @@ function expectBothProcesses(t: Trace): { child: number } {
 
 test("hm run --debug-trace: every phase, each step on its own track inside the build, parallel steps side by side", async () => {
   const project = parallelProject(join(scratch.path, crypto.randomUUID()));
-  const r = await traceRun(["--parallelism", "2"], project.root);
+  // Inside the project: what hm writes while it runs (the fragment) must not be packed.
+  const inProject = join(project.root, "trace.json");
+  const r = await traceRun(["--parallelism", "2"], project.root, { trace: inProject });
   expect(r.stderr).toBe("");
   expect(r.exitCode).toBe(0);
   const t = readTrace(r.trace);
   expectAloneInItsDirectory(r.trace);
+  // The fragment, in the temporary directory, is gone.
+  expect(readdirSync(r.dirs.tmp)).toEqual([]);
   const { child } = expectBothProcesses(t);
   const ofChild = (name: string) => {
     const span = only({ ...t, spans: t.spans.filter((s) => s.pid === child) }, name);
