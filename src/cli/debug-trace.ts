@@ -38,10 +38,18 @@ export async function tracedCommand(
     code = await command();
     return code;
   } finally {
+    // A Ctrl-C that reaches hm once its command has ended (the supervisor no longer forwards it)
+    // must not end the process halfway through writing what the command recorded.
+    const hold = () => {};
+    process.on("SIGINT", hold);
+    process.on("SIGTERM", hold);
     try {
       session.finish({ hm_version: HM_VERSION, exit_code: String(code) });
     } catch (error) {
       await printError(error, false);
+    } finally {
+      process.off("SIGINT", hold);
+      process.off("SIGTERM", hold);
     }
   }
 }
