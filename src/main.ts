@@ -8,6 +8,7 @@ import { INTERNAL_VERBS } from "./cli/internal-verbs.ts";
 import { silenceUrlParseDeprecation } from "./cli/quiet-warnings.ts";
 import { BUILTIN_COMMANDS } from "./cli/root.ts";
 import { exitRequested } from "./signals.ts";
+import { startupDone } from "./trace/tracer.ts";
 
 // Every process hm starts may reach dockerode (the supervisor's cleanup after a build died, too).
 silenceUrlParseDeprecation();
@@ -19,8 +20,11 @@ process.exit(code);
 function command(args: string[]): Promise<number> {
   const internal = INTERNAL_VERBS[args[0] ?? ""];
   if (internal !== undefined) return internal(args.slice(1));
-  if (supervised(args)) return supervise(args);
-  return import("./cli/run-hm.ts").then((m) => m.runHm(args));
+  const isSupervised = supervised(args);
+  const dispatch = () =>
+    isSupervised ? supervise(args) : import("./cli/run-hm.ts").then((m) => m.runHm(args));
+  if (!args.some((t) => t.startsWith("--debug-trace"))) return dispatch();
+  return import("./cli/debug-trace.ts").then((m) => m.tracedCommand(args, isSupervised, dispatch));
 }
 
 async function supervise(args: string[]): Promise<number> {
@@ -31,6 +35,7 @@ async function supervise(args: string[]): Promise<number> {
   ]);
   // The child has the command's flags; the supervisor only warns.
   const log = createLogger({ verbose: false });
+  startupDone();
   return superviseBuild(args, { printError: (error) => printError(error, false), log });
 }
 

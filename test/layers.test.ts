@@ -14,6 +14,7 @@ const SRC = join(REPO_ROOT, "src");
 const RANK: Record<string, number> = {
   "report-channel": 0,
   protocol: 0,
+  trace: 0,
   runner: 1,
   tar: 2,
   pipeline: 2,

@@ -10,6 +10,8 @@ import { report, startReporting } from "../report-channel/writer.ts";
 
 export async function runBuildChild(args: string[]): Promise<number> {
   const [pid, table, ...argv] = args;
+  if (argv.some((t) => t.startsWith("--debug-trace")))
+    (await import("./debug-trace.ts")).joinSupervisorTrace(argv, Number(pid));
   await (await import("../supervise/child-guard.ts")).guardBuildChild(REPORT_FD, Number(pid));
   startReporting(REPORT_FD, CallTableWriter.open(table ?? ""));
   report({ t: "ready" });

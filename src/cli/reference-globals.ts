@@ -1,7 +1,7 @@
 /**
  * The reference hm's hidden global options that take a value: `--api-url
- * URL` (sets `cloud.api_url`) and `--debug-trace PATH` (the reference writes
- * a Chrome trace there; hm writes none and says so). Taken out of the
+ * URL` (sets `cloud.api_url`) and `--debug-trace PATH` (a Chrome trace of hm's
+ * spans, written by cli/debug-trace.ts as main.ts asks). Taken out of the
  * arguments before anything else reads them, up to the first word that is
  * not a built-in command: after a plugin verb, every token is the plugin's.
  */

@@ -8,6 +8,7 @@ import { ExitCode, HmError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { didYouMean } from "../suggest.ts";
 import { disableColor } from "../term.ts";
+import { span, startupDone } from "../trace/tracer.ts";
 import { checkArgs } from "./argv.ts";
 import type { HmCommandData } from "./command.ts";
 import {
@@ -101,9 +102,6 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
 
   try {
     if (references.error !== undefined) throw references.error;
-    if (references.debugTrace !== undefined) {
-      log.warn(`--debug-trace ${references.debugTrace}: hm writes no trace file (-v shows debug lines)`);
-    }
     if (globalZone.includes("--version") || globalZone.includes("-V")) {
       await writeStdout(`hm ${options.version}\n`);
       return ExitCode.ok;
@@ -159,7 +157,10 @@ export async function runCli(root: AnyCommand, argv: string[], options: CliOptio
       log,
       ...(references.apiUrl === undefined ? {} : { apiUrl: references.apiUrl }),
     };
-    const { result } = await runCommand(leaf, { rawArgs: resolved.rest, data });
+    startupDone();
+    const { result } = await span(`hm ${resolved.names.slice(1).join(" ")}`, () =>
+      runCommand(leaf, { rawArgs: resolved.rest, data }),
+    );
     return typeof result === "number" ? result : ExitCode.ok;
   } catch (error) {
     await printError(asHmError(error), verbose);

@@ -35,6 +35,7 @@ import type {
   StepExecution,
   StepHints,
 } from "../runner/contract.ts";
+import { begin, span } from "../trace/tracer.ts";
 import { EntryFingerprints, wantsCache } from "./cache-entry.ts";
 import { type Engine, engineAddress } from "./engine.ts";
 import { ownerLabel, removeRunLeftovers } from "./gc.ts";
@@ -124,12 +125,14 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
     let made = workspaceImages.get(baseId);
     if (made === undefined) {
       made = identity().then((id) =>
-        ensureWorkspaceImage(engine, {
-          projectId: id.id,
-          baseId,
-          tree: tree(),
-          scratchDir: dirname(context.archivePath),
-        }),
+        span("workspace image", () =>
+          ensureWorkspaceImage(engine, {
+            projectId: id.id,
+            baseId,
+            tree: tree(),
+            scratchDir: dirname(context.archivePath),
+          }),
+        ),
       );
       workspaceImages.set(baseId, made);
     }
@@ -142,6 +145,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
     input: ExecutorInput,
     labels: Record<string, string>,
   ): Promise<Container> => {
+    const creating = begin("container create", { image });
     const container = await engine.createContainer({
       name: containerName(input.run_id, input.step.key, input.step_id),
       Image: image,
@@ -157,8 +161,9 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
       },
       Tty: false,
     });
+    creating.end();
     try {
-      await container.start();
+      await span("container start", () => container.start());
     } catch (error) {
       await container.remove({ force: true, v: true }).catch(() => {});
       throw error;
@@ -180,12 +185,14 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
         : []),
       ...(state?.tree === current.id ? [] : [{ name: ".hm/listing", content: listingOf(current) }]),
     ];
+    const putting = begin("restore workspace", { plan: plan.kind });
     if (plan.kind === "full") await box.container.putArchive(context.archivePath, { path: "/workspace" });
     else if (plan.entries.length > 0)
       await box.container.putArchive(Buffer.from(restoreArchive(current, plan.entries)), {
         path: "/workspace",
       });
     if (meta.length > 1) await box.container.putArchive(Buffer.from(miniTar(meta)), { path: "/" });
+    putting.end();
   };
 
   /**
@@ -256,7 +263,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           let image = parent ?? input.step.image ?? DEFAULT_IMAGE;
           if (parent === null) {
             if (!(await imageExists(engine, image))) {
-              const pulled = await pull(engine, image, onLog);
+              const pulled = await span("pull image", () => pull(engine, image, onLog), { image });
               if (pulled !== null) return fail(`cannot pull image '${image}': ${pulled}`);
               // The entry of a root step includes its image's id, known only now.
               const request = requests.get(input.step.key);
@@ -290,7 +297,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           if (cancelled) return stepResult(130, null);
           if (parent !== null && handed === undefined) await restore(box, []);
           else if (handed !== undefined && !(await handedOverIntact(box)))
-            await restore(box, await changesOf(box.container));
+            await restore(box, await span("container changes", () => changesOf(box.container)));
           if (cancelled) return stepResult(130, null);
           const exitCode = await execStep(box.container, input, onLog);
           if (cancelled) return stepResult(130, null);
@@ -299,8 +306,10 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           const target = cacheTarget ?? (children >= 2 ? ephemeralTag(input.step.key, input.step_id) : null);
           let snapshot: string | null = children === 1 ? `${HELD_PREFIX}${input.step_id}` : null;
           if (target !== null) {
-            const state = await recordState(box);
-            await commit(box.container, input.run_id, target, cacheTarget !== null);
+            const state = await span("record state", () => recordState(box));
+            await span("container commit", () =>
+              commit(box.container, input.run_id, target, cacheTarget !== null),
+            );
             if (cancelled) {
               // Stopped (cancel or timeout) while committing: what it left must not become a cache entry.
               if (cacheTarget !== null)
@@ -321,7 +330,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
           return stepResult(0, snapshot);
         } finally {
           stop = null;
-          if (!keep) await removeBox(box);
+          if (!keep) await span("container remove", () => removeBox(box));
         }
       };
       // An engine error names the runner, the step and the engine, since the user did not call Docker directly.
@@ -341,7 +350,9 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
 
     async finish() {
       held.clear();
-      await removeRunLeftovers(engine, (runId) => runId === context.runId, context.runId);
+      await span("docker: remove the run's leftovers", () =>
+        removeRunLeftovers(engine, (runId) => runId === context.runId, context.runId),
+      );
     },
   };
 }

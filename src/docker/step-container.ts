@@ -5,9 +5,10 @@
  * `/.hm/`, and its commit (`docs/design.md`, "The docker runner").
  */
 import type { Readable } from "node:stream";
-import type { Container } from "dockerode";
+import type { Container, Exec } from "dockerode";
 import * as v from "valibot";
 import type { ExecutorInput, StdStream } from "../protocol/index.ts";
+import { begin } from "../trace/tracer.ts";
 import { StreamDemuxer } from "./demux.ts";
 import { ownerLabel } from "./gc.ts";
 import { splitTag } from "./images.ts";
@@ -80,6 +81,7 @@ export async function execStep(
   input: ExecutorInput,
   onLog: (stream: StdStream, line: string) => void,
 ): Promise<number> {
+  const running = begin("container exec");
   const exec = await container.exec({
     Cmd: ["sh", "-c", stepScript(input.step.cmd)],
     Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
@@ -89,6 +91,17 @@ export async function execStep(
   });
   const output = await exec.start({ hijack: true, stdin: false });
   await streamLines(output, onLog);
+  running.end();
+  const waiting = begin("container wait");
+  try {
+    return await exitCodeOf(container, exec);
+  } finally {
+    waiting.end();
+  }
+}
+
+/** The exec's exit code once the engine has it; 137 when the container is gone or no longer runs. */
+async function exitCodeOf(container: Container, exec: Exec): Promise<number> {
   // The output ends when the command closes it, which may be before it exits (or a moment
   // before the engine records the exit): ask until it has. A cancel or timeout kills the container.
   for (let wait = 5; ; wait = Math.min(wait * 2, 500)) {

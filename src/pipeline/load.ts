@@ -12,6 +12,7 @@ import * as v from "valibot";
 import { HmError, messageOf } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { GraphIR } from "../protocol/ir.ts";
+import { span } from "../trace/tracer.ts";
 import { evaluateContained, type ModuleOutcome } from "./contained-eval.ts";
 import { RenderedEntrySchema } from "./eval-protocol.ts";
 import { parseIR } from "./graph.ts";
@@ -41,9 +42,13 @@ interface LoadOptions {
   readonly evalTimeout?: number | undefined;
 }
 
-export async function loadPipelines(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
+export function loadPipelines(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
+  return span("load pipelines", () => loadAll(project, options));
+}
+
+async function loadAll(project: Project, options: LoadOptions): Promise<LoadedPipeline[]> {
   if (project.pipelineDir === null) return [];
-  const listed = listPipelineFiles(project.pipelineDir);
+  const listed = span("discover pipeline files", () => listPipelineFiles(project.pipelineDir as string));
   const shown = (path: string) => shownPath(path, project.root);
   const now = options.now ?? renderTime();
   const python = listed.python.map((name) => join(project.pipelineDir as string, name));
@@ -65,9 +70,14 @@ export async function loadPipelines(project: Project, options: LoadOptions): Pro
   const modules = files.filter((f) => f.kind !== "ir").map((f) => f.path);
   const outcomes =
     modules.length > 0
-      ? await evaluateContained(
-          { root: project.root, now, paths: modules },
-          { hiddenEnv: options.hiddenEnv ?? [], configuredLimit: options.evalTimeout },
+      ? await span(
+          "evaluate TypeScript pipelines",
+          () =>
+            evaluateContained(
+              { root: project.root, now, paths: modules },
+              { hiddenEnv: options.hiddenEnv ?? [], configuredLimit: options.evalTimeout },
+            ),
+          { files: modules.length },
         )
       : new Map<string, ModuleOutcome>();
   const loaded: LoadedPipeline[] = [];
@@ -115,7 +125,11 @@ async function loadPython(
   shown: (path: string) => string,
   containment: Parameters<typeof evaluatePython>[1],
 ): Promise<LoadedPipeline[]> {
-  const rendered = await evaluatePython({ root, now, paths: python }, containment);
+  const rendered = await span(
+    "evaluate Python pipelines",
+    () => evaluatePython({ root, now, paths: python }, containment),
+    { files: python.length },
+  );
   const loaded: LoadedPipeline[] = [];
   const slugSource = new Map<string, string>();
   for (const file of irFiles) {
@@ -167,14 +181,14 @@ function checkedEntry(rendered: unknown, source: string): LoadedPipeline {
   // The entry as rendered, not valibot's copy: `hm pipelines` prints it byte for byte.
   const entry = rendered as EnvelopePipeline;
   try {
-    return { entry, graph: parseIR(entry.definition), source };
+    return { entry, graph: span("validate IR", () => parseIR(entry.definition), { source }), source };
   } catch (error) {
     throw new HmError("E_PIPELINE_INVALID", `${source}: pipeline '${entry.slug}': ${messageOf(error)}`);
   }
 }
 
 function irPipeline(path: string, source: string, slug: string): LoadedPipeline {
-  const graph = irFileGraph(path, source, slug);
+  const graph = span("validate IR", () => irFileGraph(path, source, slug), { source });
   const entry = { slug, name: slug, allow_manual: true, triggers: [], definition: graph };
   return { entry: entry as unknown as EnvelopePipeline, graph, source };
 }

@@ -9,6 +9,7 @@
 import { HmError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { DecodeError, levelFromWire } from "../protocol/index.ts";
+import { spanUntil } from "../trace/tracer.ts";
 import type { CallContext } from "./call-context.ts";
 import { CallOutput } from "./call-output.ts";
 import { HM_OK, Method, type MethodName } from "./host-table.ts";
@@ -68,6 +69,7 @@ export function callPlugin<T>(
   );
   const ended = () => output?.free();
   pending.result.then(ended, ended);
+  pending.result.then(...spanUntil(`plugin ${plugin.name} ${label}`, { plugin: plugin.name, method: label }));
   const fail = (what: string) =>
     new HmError("E_PLUGIN_RUNTIME", `plugin '${plugin.name}' failed during '${label}': ${what}`);
   const result = pending.result.then(

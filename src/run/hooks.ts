@@ -28,6 +28,7 @@ import {
   type HookOutcome,
   type HookPhase,
 } from "../protocol/index.ts";
+import { onTrack } from "../trace/tracer.ts";
 import type { EventConsumer } from "./event-bus.ts";
 import { type HmEvent, type HmEventKind, toProtocolEvent } from "./events.ts";
 
@@ -117,7 +118,10 @@ export class HookDispatcher {
       .filter((h) => h.phase === "after")
       .map((hook): EventConsumer => {
         const afterCall = async (kind: string, input: Uint8Array) => {
-          const outcome = await this.call(hook, kind, input);
+          // One track per after hook: its calls follow one another (`docs/design.md`, "Tracing").
+          const outcome = await onTrack(`hook ${hook.plugin.name} (after)`, () =>
+            this.call(hook, kind, input),
+          );
           if ("failure" in outcome) this.report(outcome.failure);
           else if (outcome.kind === "abort")
             this.report(`hook '${hook.plugin.name}' asked to abort on ${kind} (after hooks cannot abort)`);

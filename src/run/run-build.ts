@@ -19,6 +19,7 @@ import { forgetStep, nameStep, report } from "../report-channel/writer.ts";
 import type { ConnectedRunner, Executor, RunnerSession } from "../runner/contract.ts";
 import { runnerRunDirectory } from "../runner/run-directory.ts";
 import { handleStopSignals } from "../signals.ts";
+import { begin, span } from "../trace/tracer.ts";
 import type { BuildSource } from "./build-source.ts";
 import { BUILTIN_RUNNERS, DEFAULT_BUILTIN_RUNNER } from "./builtin-runners.ts";
 import { EventBus } from "./event-bus.ts";
@@ -77,6 +78,7 @@ const SCHEDULER_GATED: ReadonlySet<HmEventKind> = new Set(["build_start", "step_
 
 export async function runBuild(options: RunBuildOptions): Promise<number> {
   const { graph } = options.pipeline;
+  const planning = begin("plan", { steps: graph.graph.nodes.length });
   const choices = resolveRunners(graph, options.registry, {
     runnerFlag: options.runnerFlag,
     runnerOrigin: options.runnerOrigin,
@@ -84,22 +86,27 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     builtinDefault: DEFAULT_BUILTIN_RUNNER,
   });
   checkHostInstalls(graph, choices, options.allowHostInstall);
+  planning.end();
   // A built-in runner connects only when a step uses it; one that cannot stops the run now (docker: exit 4).
   const builtins = await Promise.all(
     builtinsUsed(choices).map(async (registered) => {
+      const connecting = begin(`connect runner ${registered.name}`);
       const connected: ConnectedRunner = await (await registered.load()).connect();
+      connecting.end();
       return { name: registered.name, connected };
     }),
   );
   // Dead runs' leftovers (their KV rows too); commits they left in flight are not waited for here:
   // the next reaper gets what lands later.
+  const reaping = begin("reap dead runs");
   await reapLeftovers({
     scope: "over",
     runners: builtins.map((b) => alreadyConnected(b.name, b.connected)),
     waitForInFlight: false,
     kvPath: kvDatabasePath(),
   });
-  await checkRunnerArgs(graph, choices);
+  reaping.end();
+  await span("check runner_args", () => checkRunnerArgs(graph, choices));
   const historyLimits = historyLimitsFromEnv(process.env, options.historyLimits);
 
   const runId = crypto.randomUUID();
@@ -176,6 +183,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     const archiveId = crypto.randomUUID();
     const archivePath = join(runDir.path, "workspace.tar");
     const packStarted = performance.now();
+    const packing = begin("pack workspace");
     const packed = await packWorkspace({
       root: options.project.root,
       pipelineDir: options.project.pipelineDir === null ? null : basename(options.project.pipelineDir),
@@ -185,6 +193,12 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       ...(process.env.HM_PACK_REUSE === "0" || (options.secrets?.files.length ?? 0) > 0
         ? {}
         : { reuseDir: packReuseDirectory(options.project) }),
+    });
+    packing.end({
+      files: packed.files,
+      bytes: packed.bytes,
+      reused_files: packed.reused.files,
+      unchanged: packed.reused.whole,
     });
     refusePackedSecretFiles(options.secrets?.files ?? [], options.project.root, packed.paths);
     if (human)
@@ -242,6 +256,7 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
       return session.executor;
     });
     const eventBus = bus;
+    const building = begin("build");
     const result = await schedule({
       graph,
       runId,
@@ -274,7 +289,8 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
           }
         : {}),
     });
-    await bus.drained();
+    building.end({ exit_code: result.exitCode });
+    await span("drain events", () => eventBus.drained());
     // After the hooks: a build_end hook may still read the build scope (the shell runner does).
     forgetRuns(context.kvPath, [{ runId, stepIds: [...result.stepIds] }]);
     renderer?.close();
@@ -294,9 +310,11 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     renderer?.close();
     routeLines(log, afterView);
     signals.dispose();
+    const sweep = begin("final sweep");
     await Promise.all([pool.close(), hooks?.close(), finishSessions(), history?.close()]);
     bus?.dispose();
     runDir.remove();
+    sweep.end();
   }
 }
 

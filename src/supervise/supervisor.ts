@@ -14,6 +14,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { createCallTable, type InFlightCall, readCallTable } from "../report-channel/call-table.ts";
 import { REPORT_FD, ReportLine } from "../report-channel/lines.ts";
+import { processExited, span } from "../trace/tracer.ts";
 import type { SupervisorOutput } from "./after-death.ts";
 
 /** What the child said so far. */
@@ -67,22 +68,25 @@ export async function superviseBuild(argv: readonly string[], output: Supervisor
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onTerminate);
   try {
-    const exitCode = await child.exited;
+    const lifetime = () => child.exited.finally(() => processExited(child.pid));
+    const exitCode = await span("build child", lifetime, { pid: child.pid });
     // What the child wrote before it died is in the pipe; a descendant still holding it must not hold us.
     await Promise.race([reading, Bun.sleep(500)]);
     unlinkTable(state);
     state.calls = readCallTable(tableFd);
     if (state.verdict !== null) return state.verdict;
     const { afterDeath } = await import("./after-death.ts");
-    return await afterDeath(
-      state,
-      {
-        exitCode,
-        signal: child.signalCode === null ? null : String(child.signalCode),
-        stopRequested: interrupted || terminated,
-        terminated,
-      },
-      output,
+    return await span("after the child's death", () =>
+      afterDeath(
+        state,
+        {
+          exitCode,
+          signal: child.signalCode === null ? null : String(child.signalCode),
+          stopRequested: interrupted || terminated,
+          terminated,
+        },
+        output,
+      ),
     );
   } finally {
     unlinkTable(state);

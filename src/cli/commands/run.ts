@@ -4,6 +4,7 @@ import { findProject } from "../../pipeline/project.ts";
 import { selectPipeline } from "../../pipeline/select.ts";
 import { report } from "../../report-channel/writer.ts";
 import { buildSource } from "../../run/build-source.ts";
+import { span } from "../../trace/tracer.ts";
 import { defineHmCommand, dirArg } from "../command.ts";
 import { commandConfig } from "../config/command-config.ts";
 import { onlyNames, onlySteps } from "../only-steps.ts";
@@ -88,7 +89,7 @@ export default defineHmCommand({
     checkNoPlainSecret(extraEnv, secrets.values);
     const project = findProject(process.cwd(), args.dir);
     // Flags win over the configuration (README, "Configuration").
-    const settings = commandConfig(project, data);
+    const settings = span("load config", () => commandConfig(project, data));
     refuseCloud(args, rawArgs, settings);
     const format = args.format ?? settings.config.preferences.format;
     const parallelism =
@@ -105,7 +106,7 @@ export default defineHmCommand({
     );
     report({ t: "loaded" });
     const { pipeline, selection } = onlySteps(whole, only);
-    const registry = pluginRegistry(data.log, args.dir);
+    const registry = span("plugin registry", () => pluginRegistry(data.log, args.dir));
     const runnerFlag = args.runner ?? settings.config.run.runner;
     const write = (text: string) => void process.stdout.write(text);
     if (args.list === true) {

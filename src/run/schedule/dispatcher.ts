@@ -9,6 +9,7 @@
 import { messageOf } from "../../errors.ts";
 import type { CacheDecision } from "../../protocol/index.ts";
 import type { Executor, StepExecution } from "../../runner/contract.ts";
+import { begin, type OpenSpan, onTrack, tracing } from "../../trace/tracer.ts";
 import type { HmEvent, SkipReason } from "../events.ts";
 import { BuildState } from "./build-state.ts";
 import { at } from "./checked.ts";
@@ -78,10 +79,13 @@ export class Dispatcher {
         continue;
       }
       this.steps.begin(next.step);
-      if (this.options.gate === undefined && this.executor(next.step).cacheLookup === undefined) {
-        this.start(next.step, { kind: "miss_no_commit" });
+      const { step } = next;
+      // Each step's spans on a track of its own (`docs/design.md`, "Tracing"): parallel steps side by side.
+      const track = tracing() ? `step ${this.graph.step(step).key}` : "";
+      if (this.options.gate === undefined && this.executor(step).cacheLookup === undefined) {
+        onTrack(track, () => this.start(step, { kind: "miss_no_commit" }));
       } else {
-        void this.prepareThenStart(next.step);
+        void onTrack(track, () => this.prepareThenStart(step));
       }
     }
     if (this.build.stopping !== null) this.steps.sweep((step) => this.skip(step, this.build.skipReason()));
@@ -118,11 +122,13 @@ export class Dispatcher {
     let message: string | null = null;
     try {
       if (executor.cacheLookup !== undefined) {
+        const lookup = begin("cache lookup");
         decision = await executor.cacheLookup({
           step: graph.step(step),
           env: graph.env(step, options.extraEnv),
           parentKey: graph.parentKey(step),
         });
+        lookup.end({ decision: decision.kind });
       }
       if (decision.kind !== "hit" && options.gate !== undefined && build.aborted === null) {
         message = await options.gate(this.stepStart(step, executor));
@@ -165,6 +171,7 @@ export class Dispatcher {
       parent === null ? null : this.steps.snapshotOf(parent),
     );
     const startedAt = Date.now();
+    const stepSpan = begin(`step ${graph.step(step).key}`, { runner: executor.name });
     let execution: StepExecution;
     try {
       execution = executor.execute(
@@ -182,11 +189,11 @@ export class Dispatcher {
       options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
     );
     this.build.occupy(step, run.stop);
-    void run.ended.then((ended) => this.settle(step, ended, startedAt));
+    void run.ended.then((ended) => this.settle(step, ended, startedAt, stepSpan));
   }
 
   /** running → its outcome: step_end, and chain_failed when it failed its chain. */
-  private settle(step: number, ended: Ended, startedAt: number): void {
+  private settle(step: number, ended: Ended, startedAt: number, stepSpan: OpenSpan): void {
     const { options, graph, build } = this;
     build.release(step);
     const stepId = this.stepId(step);
@@ -195,6 +202,7 @@ export class Dispatcher {
     if (settled.outcome === "passed") this.steps.pass(step, settled.snapshot);
     else this.steps.end(step, settled.outcome);
     if (settled.error !== null) build.errors.push(settled.error);
+    stepSpan.end({ outcome: settled.outcome, exit_code: settled.exitCode });
     options.emit({
       kind: "step_end",
       step_id: stepId,
