@@ -5,7 +5,8 @@
  * its index (`index`: one file, so that it is replaced at once), which names that archive's inode and records, per entry,
  * what its tar header holds and, per regular file, the stat fields that tell
  * an unchanged file (device, inode, size, mtime, ctime) and where its content
- * starts in the archive.
+ * starts in the archive. A runner may keep what it derives from the archive's
+ * bytes in `memo` (`archiveMemoPath`).
  *
  * A file is taken from the last archive only when every one of those fields
  * is the same and its ctime was at least `RACY_MS` older than the pack that
@@ -102,6 +103,15 @@ export function reuseDirectory(stateDir: string, root: string, pipelineName: str
     .digest("hex")
     .slice(0, 24);
   return join(stateDir, "packs", key);
+}
+
+/**
+ * Where a runner keeps what it derives from the kept archive's bytes (the docker runner's
+ * tree id, `src/docker/archive-memo.ts`); it names the archive file it is of, and goes
+ * when the archive is replaced.
+ */
+export function archiveMemoPath(dir: string): string {
+  return join(dir, "memo");
 }
 
 export function openLastArchive(dir: string): LastArchive | null {
@@ -301,6 +311,7 @@ export function keepLastArchive(
       for (const [c, value] of row.entries()) numbers[c * n + i] = value;
     }
     chmodSync(temp, 0o444);
+    rmSync(archiveMemoPath(dir), { force: true });
     renameSync(temp, join(dir, "archive.tar"));
     const json = Buffer.from(JSON.stringify(header));
     const numbersAt = align8(4 + json.length);
