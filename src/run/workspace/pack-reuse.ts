@@ -16,7 +16,6 @@
  * "racily clean" rule, with a margin that covers 2-second file systems).
  * When every entry is the same, the last archive itself is the new one.
  */
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -35,6 +34,7 @@ import {
 import { join } from "node:path";
 import * as v from "valibot";
 import { writeFileAtomically } from "../../atomic-file.ts";
+import { projectKey } from "../project-key.ts";
 
 /** Bump when the tar writer's headers change: an older archive's bytes would then differ. */
 const FORMAT = 1;
@@ -98,11 +98,7 @@ export interface LastArchive {
 
 /** The directory that keeps a project's last archive, keyed by its root and pipeline directory. */
 export function reuseDirectory(stateDir: string, root: string, pipelineName: string | null): string {
-  const key = createHash("sha256")
-    .update(`${root}\0${pipelineName ?? ""}`)
-    .digest("hex")
-    .slice(0, 24);
-  return join(stateDir, "packs", key);
+  return join(stateDir, "packs", projectKey(root, pipelineName ?? ""));
 }
 
 /**
