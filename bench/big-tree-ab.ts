@@ -1,15 +1,16 @@
 /**
- * Two hm builds on one big tree, interleaved: the warm root step (and, with `--change`, a
+ * Two hm builds on big trees of the same size, interleaved: the warm root step (and, with `--change`, a
  * run after a one-file change) of build A then build B, round after round, so that their
  * ratio is taken under the same load. For before/after figures of a change to the warm path
  * (bench/RESULTS.md, section 9).
  * `bun bench/big-tree-ab.ts --a "bun <old checkout>/src/main.ts" [--b "bun src/main.ts"]
  * [--files N] [--rounds N] [--change]`
  *
- * Each build has its own HOME, state and temp directories; both share the engine, so the
- * workspace images of the tree (keyed by its content) serve both. A round: A warm, B warm
- * (and with `--change`: one file edited, A; another edit, B). The image the benchmark imports,
- * and everything descending from it or naming its project, is removed at the end.
+ * Each build has its own HOME, state and temp directories and its own tree (the same
+ * generator, another seed: as many files and bytes, another project), so that neither
+ * finds, evicts or builds on the other's workspace images. A round: A warm, B warm (and with
+ * `--change`: one file of each tree edited, A, B). The image the benchmark imports, and
+ * everything descending from it or naming its projects, is removed at the end.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,21 +53,18 @@ const baseId = importBusyboxImage(image, { "dev.hm.bench": nonce });
 const projectIds: string[] = [];
 const loadBefore = await loadAverage();
 try {
-  const root = join(scratch, "tree");
   const pipeline = [
     `import { pipeline, sh } from "@harmont/hm";`,
     `export default { slug: "root", pipeline: pipeline([sh("ls src | wc -l", { label: "count", image: ${JSON.stringify(image)} })]) };`,
     "",
   ].join("\n");
-  const tree = generateTree(
-    root,
-    nonce,
-    options.files,
-    { ".hm/root.ts": pipeline },
-    gitEnv(join(scratch, "git")),
-  );
-  projectIds.push((await projectIdentity(root)).id);
-  console.error(`tree: ${tree.files} files, ${fmt(tree.bytes / 1e6)} MB`);
+  const roots = { A: join(scratch, "tree-A"), B: join(scratch, "tree-B") };
+  for (const who of ["A", "B"] as const) {
+    const git = gitEnv(join(scratch, "git"));
+    const tree = generateTree(roots[who], `${nonce}-${who}`, options.files, { ".hm/root.ts": pipeline }, git);
+    projectIds.push((await projectIdentity(roots[who])).id);
+    console.error(`tree ${who}: ${tree.files} files, ${fmt(tree.bytes / 1e6)} MB`);
+  }
   const builds = { A: options.a, B: options.b };
   const envs = { A: hmEnv(join(scratch, "A")), B: hmEnv(join(scratch, "B")) };
   const run = async (who: "A" | "B") => {
@@ -74,7 +72,7 @@ try {
     const { ms } = await runOnce({
       name: `hm ${who}`,
       argv: [...builds[who], "run", "root", "--format", "json"],
-      cwd: root,
+      cwd: roots[who],
       env: envs[who],
       stdout: out,
     });
@@ -97,11 +95,12 @@ try {
     for (const who of ["A", "B"] as const) warm[who].push((await run(who)).ms);
     if (options.change)
       for (const who of ["A", "B"] as const) {
-        editOneFile(root, nonce, (revision * 7_919) % options.files, revision++);
+        editOneFile(roots[who], `${nonce}-${who}`, (revision * 7_919) % options.files, revision);
         changed[who].push((await run(who)).ms);
         // Warm again for the next round's warm runs (and past the margin).
         await run(who);
       }
+    revision++;
     console.error(
       `round ${r + 1}: warm A ${fmt((warm.A.at(-1) ?? 0) / 1000)} s, B ${fmt((warm.B.at(-1) ?? 0) / 1000)} s` +
         (options.change
