@@ -4,7 +4,8 @@
  * ratio is taken under the same load. For before/after figures of a change to the warm path
  * (bench/RESULTS.md, section 9).
  * `bun bench/big-tree-ab.ts --a "bun <old checkout>/src/main.ts" [--b "bun src/main.ts"]
- * [--files N] [--rounds N] [--change]`
+ * [--files N] [--rounds N] [--steps N] [--change]`; `--steps`: a builds_in chain of N steps
+ * (`ls src | wc -l`, then `echo i`) instead of the one root step.
  *
  * Each build has its own HOME, state and temp directories and its own tree (the same
  * generator, another seed: as many files and bytes, another project), so that neither
@@ -39,6 +40,7 @@ function parseArgs(argv: readonly string[]) {
     b: command(value("--b"), [process.execPath, join(REPO_ROOT, "src", "main.ts")]),
     files: Number(value("--files") ?? 50_000),
     rounds: Number(value("--rounds") ?? 5),
+    steps: Number(value("--steps") ?? 1),
     change: argv.includes("--change"),
   };
 }
@@ -53,9 +55,16 @@ const baseId = importBusyboxImage(image, { "dev.hm.bench": nonce });
 const projectIds: string[] = [];
 const loadBefore = await loadAverage();
 try {
+  const commands = [
+    "ls src | wc -l",
+    ...Array.from({ length: options.steps - 1 }, (_, i) => `echo ${i + 1}`),
+  ];
   const pipeline = [
     `import { pipeline, sh } from "@harmont/hm";`,
-    `export default { slug: "root", pipeline: pipeline([sh("ls src | wc -l", { label: "count", image: ${JSON.stringify(image)} })]) };`,
+    `const commands = ${JSON.stringify(commands)};`,
+    `let step = sh(commands[0], { label: "step 0", image: ${JSON.stringify(image)} });`,
+    `for (let i = 1; i < commands.length; i++) step = step.sh(commands[i], { label: \`step \${i}\` });`,
+    `export default { slug: "root", pipeline: pipeline([step]) };`,
     "",
   ].join("\n");
   const roots = { A: join(scratch, "tree-A"), B: join(scratch, "tree-B") };
@@ -115,8 +124,9 @@ try {
     })()} |`;
   console.log(`| ${options.files} files, wall s, median (min–max) of ${options.rounds} | A | B | B ÷ A |`);
   console.log("|---|---:|---:|---:|");
-  console.log(line("one root step, warm", warm.A, warm.B));
-  if (options.change) console.log(line("one root step, after a one-file change", changed.A, changed.B));
+  const what = options.steps === 1 ? "one root step" : `${options.steps}-step chain`;
+  console.log(line(`${what}, warm`, warm.A, warm.B));
+  if (options.change) console.log(line(`${what}, after a one-file change`, changed.A, changed.B));
   console.log(
     `\nA: ${options.a.join(" ")}\nB: ${options.b.join(" ")}\nload average before / after: ${loadBefore} / ${await loadAverage()}`,
   );
