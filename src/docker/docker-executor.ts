@@ -107,7 +107,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
   };
   let treeRead: WorkspaceTree | null = null;
   const tree = () => {
-    treeRead ??= readWorkspaceTree(context.archivePath);
+    treeRead ??= readWorkspaceTree(context.archivePath, context.archiveMemo ?? null);
     return treeRead;
   };
   /** Workspace image tags by base image id, made once per run. */
@@ -201,7 +201,7 @@ export function dockerExecutor(context: DockerRunContext): DockerExecutor {
    * of big trees only: on a small one the engine's list of changes is cheaper than the walk.
    */
   const handedOverIntact = async (box: Box): Promise<boolean> =>
-    tree().entries.length >= UNTOUCHED_CHECK_FROM && (await untouchedSinceStep(box.container));
+    context.archivePaths.length >= UNTOUCHED_CHECK_FROM && (await untouchedSinceStep(box.container));
 
   /** Saves which tree the container holds and what may differ from it, for the children of its commit. */
   const recordState = async (box: Box): Promise<ImageState> => {

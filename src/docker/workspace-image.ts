@@ -127,6 +127,8 @@ export async function ensureWorkspaceImage(engine: Engine, request: WorkspaceIma
   } finally {
     rmSync(layerPath, { force: true });
   }
+  // A loaded image has no tag time yet: without one it would look unused since its base was made.
+  await engine.getImage(tag).tag({ repo, tag: name });
   writeTreeIndex(projectId, tree, previous === null ? 1 : previous.index.depth + 1);
   await evictUnused(engine, repo, basePart, tag, projectId);
   return tag;
@@ -163,7 +165,7 @@ async function listTags(engine: Engine, repo: string, basePart: string): Promise
       const name = tag.slice(repo.length + 1);
       if (!tag.startsWith(`${repo}:${basePart}-`)) continue;
       const info = await inspect(engine, tag);
-      const usedAt = Date.parse(info?.Metadata?.LastTagTime ?? "") || image.Created * 1000;
+      const usedAt = lastUsedMs(info, image.Created);
       out.push({ tag, treeId: name.slice(basePart.length + 1), usedAt });
     }
   return out;
@@ -207,7 +209,7 @@ export async function removeWorkspaceImages(
     for (const tag of image.RepoTags ?? []) {
       if (!tag.startsWith(prefix)) continue;
       const info = await inspect(engine, tag);
-      const usedAt = (Date.parse(info?.Metadata?.LastTagTime ?? "") || image.Created * 1000) / 1000;
+      const usedAt = lastUsedMs(info, image.Created) / 1000;
       if (usedAt >= cutoff) continue;
       const removed = await engine
         .getImage(tag)
@@ -223,6 +225,12 @@ export async function removeWorkspaceImages(
       });
     }
   return { count, bytes };
+}
+
+/** When a run last tagged the image (the engine gives year 1 for never), else its creation. */
+function lastUsedMs(info: ImageInfo | null, createdSeconds: number): number {
+  const tagged = Date.parse(info?.Metadata?.LastTagTime ?? "");
+  return tagged > 0 ? tagged : createdSeconds * 1000;
 }
 
 async function inspect(engine: Engine, image: string): Promise<ImageInfo | null> {

@@ -12,6 +12,7 @@
  * security boundary (a project can always put any file in its own tree).
  */
 import { type TarEntry, tarEntries } from "../tar/tar-entries.ts";
+import { type FileIdentity, identityOf, recallTreeId, rememberTreeId, sameFile } from "./archive-memo.ts";
 
 export interface WorkspaceTree {
   /** 32 hex digits. */
@@ -31,23 +32,54 @@ export function hash128(bytes: Uint8Array): string {
   return a.toString(16).padStart(16, "0") + b.toString(16).padStart(16, "0");
 }
 
-export function readWorkspaceTree(archivePath: string): WorkspaceTree {
+/**
+ * The tree of the archive at `archivePath`. With `memoPath` (beside the kept archive the
+ * run's archive is a link of), the id comes from the memo when it names this very file,
+ * and is kept there when computed (`archive-memo.ts`).
+ */
+export function readWorkspaceTree(archivePath: string, memoPath: string | null = null): WorkspaceTree {
+  const before = memoPath === null ? null : identityOf(archivePath);
   const archive = mapFile(archivePath);
-  const entries = tarEntries(archive);
-  const byPath = new Map<string, number>();
-  for (const [index, entry] of entries.entries()) byPath.set(entry.path, index);
-  // Per-entry hashes only when a layer or a restore compares trees: a warm root step needs the id alone.
+  // Mapped by path: the file identified before must be the one mapped.
+  const identity = before !== null && unchanged(before, archivePath) ? before : null;
+  let id = memoPath === null || identity === null ? null : recallTreeId(memoPath, identity);
+  if (id === null) {
+    id = hash128(archive);
+    // Not when the file changed while it was read: the id might be of neither content.
+    if (memoPath !== null && identity !== null && unchanged(identity, archivePath))
+      rememberTreeId(memoPath, identity, id);
+  }
+  // The entries and their hashes only when a layer or a restore needs them: a warm root step needs the id alone.
+  let entries: TarEntry[] | null = null;
+  let byPath: Map<string, number> | null = null;
   let hashes: string[] | null = null;
+  const parsed = () => {
+    entries ??= tarEntries(archive);
+    return entries;
+  };
   return {
-    id: hash128(archive),
+    id,
     archive,
-    entries,
+    get entries() {
+      return parsed();
+    },
     get hashes() {
-      hashes ??= entries.map((e) => hash128(archive.subarray(e.start, e.end)));
+      hashes ??= parsed().map((e) => hash128(archive.subarray(e.start, e.end)));
       return hashes;
     },
-    byPath,
+    get byPath() {
+      if (byPath === null) {
+        byPath = new Map();
+        for (const [index, entry] of parsed().entries()) byPath.set(entry.path, index);
+      }
+      return byPath;
+    },
   };
+}
+
+function unchanged(identity: FileIdentity, path: string): boolean {
+  const now = identityOf(path);
+  return now !== null && sameFile(identity, now);
 }
 
 /** An empty file cannot be mapped; its bytes are none. */

@@ -43,7 +43,7 @@ import { maskedError, secretMask } from "./secrets/mask.ts";
 import { refusePackedSecretFiles, type Secrets } from "./secrets/sources.ts";
 import { checkHostInstalls, ignoredOnHost } from "./shell-host.ts";
 import { packWorkspace } from "./workspace/pack.ts";
-import { reuseDirectory } from "./workspace/pack-reuse.ts";
+import { archiveMemoPath, reuseDirectory } from "./workspace/pack-reuse.ts";
 
 type OutputFormat = "human" | "json";
 
@@ -184,15 +184,17 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     const archivePath = join(runDir.path, "workspace.tar");
     const packStarted = performance.now();
     const packing = begin("pack workspace");
+    // Not with secret files: one inside the tree would be kept in the last archive (and is refused below).
+    const reuseDir =
+      process.env.HM_PACK_REUSE === "0" || (options.secrets?.files.length ?? 0) > 0
+        ? undefined
+        : packReuseDirectory(options.project);
     const packed = await packWorkspace({
       root: options.project.root,
       pipelineDir: options.project.pipelineDir === null ? null : basename(options.project.pipelineDir),
       output: archivePath,
       onWarning: (message) => log.warn(message),
-      // Not with secret files: one inside the tree would be kept in the last archive (and is refused below).
-      ...(process.env.HM_PACK_REUSE === "0" || (options.secrets?.files.length ?? 0) > 0
-        ? {}
-        : { reuseDir: packReuseDirectory(options.project) }),
+      ...(reuseDir === undefined ? {} : { reuseDir }),
     });
     packing.end({
       files: packed.files,
@@ -246,7 +248,13 @@ export async function runBuild(options: RunBuildOptions): Promise<number> {
     if (history !== null) bus.subscribe(history);
     for (const consumer of hooks.afterConsumers()) bus.subscribe(consumer);
 
-    const run = { runId, archivePath, archivePaths: packed.paths, projectRoot: options.project.root };
+    const run = {
+      runId,
+      archivePath,
+      archivePaths: packed.paths,
+      projectRoot: options.project.root,
+      ...(reuseDir === undefined ? {} : { archiveMemo: archiveMemoPath(reuseDir) }),
+    };
     for (const { name, connected } of builtins) sessions.set(name, connected.open(run));
     const executors = choices.map(({ runner, provider }): Executor => {
       if (provider.kind === "plugin")

@@ -69,6 +69,12 @@ export interface RunContext {
   readonly archivePaths: readonly string[];
   /** The project's root (a runner's cache may be scoped by it). */
   readonly projectRoot: string;
+  /**
+   * A file where a runner may keep what it derives from the archive's bytes, for the next
+   * run whose archive is the same file (`docs/design.md`, "Reusing the last archive");
+   * absent when the archive is not kept.
+   */
+  readonly archiveMemo?: string;
 }
 
 /** A runner opened for one run. */

@@ -85,7 +85,7 @@ function entryType(flag: string, offset: number): EntryType {
 }
 
 function isZeroBlock(block: Uint8Array): boolean {
-  for (const byte of block) if (byte !== 0) return false;
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
   return true;
 }
 
@@ -95,15 +95,30 @@ function cString(header: Uint8Array, at: number, width: number): string {
   return decoder.decode(nul === -1 ? field : field.subarray(0, nul));
 }
 
+/**
+ * A numeric field: octal digits after optional spaces, ended by a NUL, a space or the field's
+ * end; empty is 0, no digit at all NaN (as `parseInt(text.trim(), 8)`). Read byte by byte:
+ * decoding three strings per entry was most of the time a 50 000-entry archive took.
+ */
 function octalField(header: Uint8Array, at: number, width: number): number {
-  const text = cString(header, at, width).trim();
-  return text === "" ? 0 : Number.parseInt(text, 8);
+  const stop = at + width;
+  let i = at;
+  while (i < stop && header[i] === 0x20) i++;
+  if (i === stop || header[i] === 0) return 0;
+  let value = 0;
+  const first = i;
+  for (; i < stop; i++) {
+    const c = header[i] as number;
+    if (c < 0x30 || c > 0x37) break;
+    value = value * 8 + (c - 0x30);
+  }
+  return i === first ? Number.NaN : value;
 }
 
 /** A ustar name joined with its prefix field, which `TarWriter` leaves empty but others may not. */
 function ustarName(header: Uint8Array): string {
   const name = cString(header, 0, 100);
-  const prefix = cString(header, 345, 155);
+  const prefix = header[345] === 0 ? "" : cString(header, 345, 155);
   return prefix === "" ? name : `${prefix}/${name}`;
 }
 

@@ -1,5 +1,6 @@
 import { kvDatabasePath, stateDir } from "../../plugins/paths.ts";
 import { BUILTIN_RUNNERS } from "../../run/builtin-runners.ts";
+import { pruneGoneProjects } from "../../run/history/retention.ts";
 import { loadRunners, reapLeftovers } from "../../run/reap.ts";
 import { formatBytes } from "../../run/render/format.ts";
 import { KEPT_ARCHIVE_MAX_AGE_MS, pruneKeptArchives } from "../../run/workspace/pack-reuse.ts";
@@ -10,7 +11,7 @@ export default defineHmCommand({
   meta: {
     name: "gc",
     description:
-      "Remove what dead hm runs left (run directories, containers, ephemeral images) and unused kept archives",
+      "Remove what dead hm runs left (run directories, containers, ephemeral images), unused kept archives and the saved runs of projects that are gone",
   },
   args: {},
   async run() {
@@ -28,6 +29,8 @@ export default defineHmCommand({
     }
     const kept = pruneKeptArchives(stateDir(), KEPT_ARCHIVE_MAX_AGE_MS);
     lines.push(`kept workspace archives removed: ${kept.count} (${formatBytes(kept.bytes)})`);
+    const history = await pruneGoneProjects();
+    lines.push(`saved runs of removed projects removed: ${history.count} (${formatBytes(history.bytes)})`);
     await writeStdout(`${lines.join("\n")}\n`);
     return 0;
   },

@@ -12,10 +12,10 @@
  *     end.json      the verdict, written last: its absence means the run is
  *                   going, or ended without one (killed)
  */
-import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { stateDir } from "../../plugins/paths.ts";
+import { projectKey } from "../project-key.ts";
 
 export const RUN_FILE = "run.json";
 export const END_FILE = "end.json";
@@ -53,16 +53,9 @@ export function historyRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), "history");
 }
 
-/** A project's history directory: keyed by the project root's canonical path (a moved checkout starts afresh). */
+/** A project's history directory (its key: `project-key.ts`; a moved checkout starts afresh). */
 export function projectHistoryDir(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string {
-  let canonical = projectRoot;
-  try {
-    canonical = realpathSync(projectRoot);
-  } catch {
-    // A project directory that is gone has no runs to find but its path.
-  }
-  const key = new Bun.CryptoHasher("sha256").update(canonical).digest("hex").slice(0, 16);
-  return join(historyRoot(env), key);
+  return join(historyRoot(env), projectKey(projectRoot));
 }
 
 /**

@@ -5,12 +5,13 @@
  * the caller's own run are never removed, and count first. Directories that
  * never became a run (a creation cut short) go after an hour. Pruning is best
  * effort: two runs pruning at once may both remove a run, which is harmless.
+ * `hm gc` also removes the runs of projects that are gone (`pruneGoneProjects`).
  */
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, rmdirSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type SavedRun, savedRuns } from "./catalog.ts";
-import { RUN_FILE } from "./layout.ts";
+import { historyRoot, RUN_FILE } from "./layout.ts";
 import type { HistoryLimits } from "./limits.ts";
 
 const ABANDONED_AFTER_MS = 3_600_000;
@@ -41,6 +42,49 @@ export async function pruneHistory(
   await Promise.all(doomed.map((run) => removeQuietly(run.dir)));
   await Promise.all(abandoned(projectDir).map(removeQuietly));
   return doomed.map((run) => run.id);
+}
+
+/**
+ * `hm gc`: removes every saved run whose project root (as its `run.json` records it) no
+ * longer exists, but a run still going; a project's directory left empty goes too. A root
+ * that cannot be looked at (no permission) counts as there. Returns the runs and bytes removed.
+ */
+export async function pruneGoneProjects(
+  root: string = historyRoot(),
+): Promise<{ count: number; bytes: number }> {
+  let projects: string[];
+  try {
+    projects = readdirSync(root);
+  } catch {
+    return { count: 0, bytes: 0 };
+  }
+  let count = 0;
+  let bytes = 0;
+  for (const name of projects) {
+    const projectDir = join(root, name);
+    for (const run of savedRuns(projectDir)) {
+      if (run.live || !gone(run.start.project_root)) continue;
+      bytes += sizeOf(run.dir);
+      await removeQuietly(run.dir);
+      count++;
+    }
+    try {
+      rmdirSync(projectDir); // only when empty: a run being created keeps it
+    } catch {
+      // Not empty, or gone already.
+    }
+  }
+  return { count, bytes };
+}
+
+function gone(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR";
+  }
 }
 
 /** Run directories without a readable record, and temporary ones, older than an hour. */

@@ -5,7 +5,8 @@
  * its index (`index`: one file, so that it is replaced at once), which names that archive's inode and records, per entry,
  * what its tar header holds and, per regular file, the stat fields that tell
  * an unchanged file (device, inode, size, mtime, ctime) and where its content
- * starts in the archive.
+ * starts in the archive. A runner may keep what it derives from the archive's
+ * bytes in `memo` (`archiveMemoPath`).
  *
  * A file is taken from the last archive only when every one of those fields
  * is the same and its ctime was at least `RACY_MS` older than the pack that
@@ -15,7 +16,6 @@
  * "racily clean" rule, with a margin that covers 2-second file systems).
  * When every entry is the same, the last archive itself is the new one.
  */
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -34,6 +34,7 @@ import {
 import { join } from "node:path";
 import * as v from "valibot";
 import { writeFileAtomically } from "../../atomic-file.ts";
+import { projectKey } from "../project-key.ts";
 
 /** Bump when the tar writer's headers change: an older archive's bytes would then differ. */
 const FORMAT = 1;
@@ -97,11 +98,16 @@ export interface LastArchive {
 
 /** The directory that keeps a project's last archive, keyed by its root and pipeline directory. */
 export function reuseDirectory(stateDir: string, root: string, pipelineName: string | null): string {
-  const key = createHash("sha256")
-    .update(`${root}\0${pipelineName ?? ""}`)
-    .digest("hex")
-    .slice(0, 24);
-  return join(stateDir, "packs", key);
+  return join(stateDir, "packs", projectKey(root, pipelineName ?? ""));
+}
+
+/**
+ * Where a runner keeps what it derives from the kept archive's bytes (the docker runner's
+ * tree id, `src/docker/archive-memo.ts`); it names the archive file it is of, and goes
+ * when the archive is replaced.
+ */
+export function archiveMemoPath(dir: string): string {
+  return join(dir, "memo");
 }
 
 export function openLastArchive(dir: string): LastArchive | null {
@@ -301,6 +307,7 @@ export function keepLastArchive(
       for (const [c, value] of row.entries()) numbers[c * n + i] = value;
     }
     chmodSync(temp, 0o444);
+    rmSync(archiveMemoPath(dir), { force: true });
     renameSync(temp, join(dir, "archive.tar"));
     const json = Buffer.from(JSON.stringify(header));
     const numbersAt = align8(4 + json.length);
