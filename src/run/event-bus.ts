@@ -16,6 +16,11 @@ export interface EventConsumer {
   readonly name: string;
   deliver(event: HmEvent): void | Promise<void>;
   /**
+   * The kinds this consumer handles, when not all: other events are never queued for it. A hook
+   * on build_start must not have every log line of the run queued (and spilled) behind it.
+   */
+  wants?(kind: HmEventKind): boolean;
+  /**
    * Events this consumer takes many at a time: when the next queued event is one `accepts`
    * takes, the queued events after it that it also takes (up to `max`) go with it in one
    * `deliver`. A slow consumer thus gets bigger batches, never more calls.
@@ -125,7 +130,7 @@ export class EventBus {
 
   private fanOut(event: HmEvent): void {
     for (const s of this.subscriptions) {
-      if (s.failed) continue;
+      if (s.failed || (s.consumer.wants !== undefined && !s.consumer.wants(event.kind))) continue;
       s.queue.push(event);
       if (!s.draining) void this.drain(s);
     }
