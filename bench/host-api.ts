@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CallOutput } from "../src/plugins/call-output.ts";
 import { Method } from "../src/plugins/host-table.ts";
 import { WorkerPool } from "../src/plugins/worker-pool.ts";
 import { decodeStepResult, encodeExecutorInput } from "../src/protocol/index.ts";
@@ -45,6 +46,8 @@ export default {
           const input = encodeExecutorInput(
             inputFor("bench-host-loop", { HOST_FN: fn, ITERATIONS: String(iterations) }),
           );
+          // A flow-control slot, as callPlugin claims for every call of `hm run` (call-output.ts).
+          const output = CallOutput.claim();
           const pending = pool.call(
             library,
             Method.executeStep,
@@ -56,10 +59,16 @@ export default {
               configDir: null,
               archives: {},
               kvPath: join(scratch, "kv.sqlite"),
+              ...(output === null ? {} : { outputSlot: output.slot }),
             },
-            { onLog: () => void delivered++, onStepLog: () => void delivered++ },
+            {
+              onLog: () => void delivered++,
+              onStepLog: () => void delivered++,
+              onHandled: (bytes) => output?.handledBytes(bytes),
+            },
           );
           const outcome = await pending.result;
+          output?.free();
           if (outcome.output === null || outcome.status !== 1) throw new Error(`${fn}: the call failed`);
           const ns = Number(decodeStepResult(outcome.output).committed_snapshot);
           if (round > 0) samples.get(fn)?.push(ns / iterations); // round 0 warms up
