@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CallOutput } from "../src/plugins/call-output.ts";
 import { Method } from "../src/plugins/host-table.ts";
 import { WorkerPool } from "../src/plugins/worker-pool.ts";
 import { decodeStepResult, encodeExecutorInput } from "../src/protocol/index.ts";
@@ -45,6 +46,8 @@ export default {
           const input = encodeExecutorInput(
             inputFor("bench-host-loop", { HOST_FN: fn, ITERATIONS: String(iterations) }),
           );
+          // A flow-control slot, as callPlugin claims for every call of `hm run` (call-output.ts).
+          const output = CallOutput.claim();
           const pending = pool.call(
             library,
             Method.executeStep,
@@ -56,10 +59,16 @@ export default {
               configDir: null,
               archives: {},
               kvPath: join(scratch, "kv.sqlite"),
+              ...(output === null ? {} : { outputSlot: output.slot }),
             },
-            { onLog: () => void delivered++, onStepLog: () => void delivered++ },
+            {
+              onLog: () => void delivered++,
+              onStepLog: () => void delivered++,
+              onHandled: (bytes) => output?.handledBytes(bytes),
+            },
           );
           const outcome = await pending.result;
+          output?.free();
           if (outcome.output === null || outcome.status !== 1) throw new Error(`${fn}: the call failed`);
           const ns = Number(decodeStepResult(outcome.output).committed_snapshot);
           if (round > 0) samples.get(fn)?.push(ns / iterations); // round 0 warms up
@@ -81,9 +90,9 @@ export default {
             spread(s),
             {
               should_cancel: "JSCallback, one Atomics.load of the call's cancel flag",
-              log: "JSCallback, copy the message, UTF-8 decode, postMessage to the main thread",
+              log: "JSCallback, memcpy the record into the call's shared batch, next to the step lines (decoded on the main thread, a batch at a time)",
               emit_step_log:
-                "JSCallback, copy the line into the call's batch (one postMessage per 512 lines)",
+                "JSCallback, memcpy the line into the call's shared batch (one postMessage per 512 entries)",
               emit_step_logs:
                 "per line, 200 lines per call: one JSCallback, the chunk copied into the batch in one go",
               kv_get: "JSCallback, answered from the call's read cache (SQLite SELECT on the first read)",
@@ -106,10 +115,9 @@ export default {
         "`should_cancel` is the floor: one non-threadsafe JSCallback from C into the worker's JS and an Atomics.load. The others add their work on top:",
         "- `emit_step_logs` (host slot 12, hm 0.2): one callback per chunk of lines (what one read() of a child's pipe returns), copied into the call's batch with one copy; its cost per line is what a runner pays per line of output.\n" +
           "- `kv_get`: reads after the first in a call come from the call's read cache, checked against a process-wide count of KV writes (docs/design.md, KV reads), so what is left is the JSCallback, looking the key up, and writing the `hm_bytes` out-parameter. Plugin-scope reads (shared with other hm processes) still go to SQLite each time.\n" +
-          "- `emit_step_log`: one callback per line, the line copied into the call's batch (one message per 512 lines). A runner that has many lines at once uses `emit_step_logs`.\n" +
-          "- `log`: copies the message, decodes it as UTF-8 and posts one message to the main thread per record. Batching records with step log lines was tried: 521 ns, but a record then waits for the plugin's next keep_going poll, which a blocked plugin may not make for seconds; hm keeps records immediate. Closing it would take a record path that the main thread drains by itself (e.g. a shared-memory ring it polls on a timer while calls run), not one that waits for the plugin.\n" +
+          "- `emit_step_log` and `log`: one callback per line or record, whose bytes libc's memcpy (through bun:ffi) copies into the call's shared batch: no `toArrayBuffer` view of the plugin's memory, no decoding, no message on the plugin's thread. Records and lines share the batch, so their order is kept; the main thread decodes and dispatches a batch at a time, and takes by itself the entries that waited 20 ms (a plugin that logs, then blocks without polling, still has its record shown). A runner that has many lines at once uses `emit_step_logs`.\n" +
           "- `kv_set` is a durable write (one WAL commit per call) by design and is not held to the target.",
-        `Messages delivered to the main thread during the run: ${delivered.toLocaleString("en-US")} (log and emit_step_log are posted in order, as in \`hm run\`).`,
+        `Records and lines delivered to the main thread during the run: ${delivered.toLocaleString("en-US")} (log and emit_step_log share one ordered batch, as in \`hm run\`).`,
       ],
     };
   },

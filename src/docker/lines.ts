@@ -17,7 +17,20 @@ export class LineSplitter {
 
   push(chunk: Uint8Array): void {
     let start = 0;
-    if (this.pendingBytes === 0) start = this.emitWholeLines(chunk);
+    if (this.pendingBytes > 0) {
+      // The line the last chunk left unfinished ends here (chunks split lines anywhere: on the
+      // docker path almost every chunk starts inside one); the whole lines after it go in one go.
+      const first = chunk.indexOf(10);
+      if (first < 0) {
+        this.append(chunk);
+        return;
+      }
+      this.append(chunk.subarray(0, first));
+      this.emitPending(true);
+      start = first + 1;
+    }
+    const rest = start === 0 ? chunk : chunk.subarray(start);
+    start += this.emitWholeLines(rest);
     for (let i = chunk.indexOf(10, start); i >= 0; i = chunk.indexOf(10, start)) {
       this.append(chunk.subarray(start, i));
       this.emitPending(true);

@@ -25,9 +25,11 @@ export interface CallRequest {
   readonly context: CallContext;
 }
 
-/** Messages a worker posts while a call runs; `done` is always last for a call id. */
+/**
+ * Messages a worker posts while a call runs; `done` is always last for a call id. Log records
+ * travel with the step lines, in their batches (worker-host.ts).
+ */
 export type WorkerMessage =
-  | { type: "log"; id: number; level: number; message: string }
   | { type: "event"; id: number; bytes: Uint8Array }
   | { type: "write"; id: number; fd: 1 | 2; bytes: Uint8Array }
   | { type: "done"; id: number; status: number; output: Uint8Array | null; hostErrors: string[] }

@@ -6,10 +6,12 @@
  *
  * Ownership at the boundary:
  * - `input` passed to hm_plugin_call: owned by us, borrowed by the plugin until the call returns.
- * - bytes from set_result, log, kv_set, emit_event: owned by the plugin; copied here before the callback returns.
+ * - bytes from set_result, kv_set, emit_event: owned by the plugin; copied here before the callback returns.
  * - the key of kv_get: lent to HostFunctions.kvGet as a view (its read cache copies what it keeps).
- * - a line from emit_step_log, lines from emit_step_logs: lent to HostFunctions.emitStepLog(s) as
- *   a view of the plugin's memory, which the host function copies before it returns.
+ * - a record from log, a line from emit_step_log: lent to HostFunctions.log / emitStepLog as a
+ *   `PluginBytes` (address and length, no view made: a view costs more than the whole call
+ *   should), which the host function copies before it returns; lines from emit_step_logs: lent
+ *   as a view, copied the same way.
  * - bytes we hand out (kv_get, fs_read_config): owned by us, kept alive in `Invocation.retained`
  *   until hm_plugin_call returns.
  * - archive_read writes into the plugin's own buffer.
@@ -31,15 +33,27 @@ const HOST_TABLE_SIZE = 8 + SLOT_COUNT * 8;
 export const Method = { manifest: 0, executeStep: 1, onHookEvent: 2, runSubcommand: 3 } as const;
 export type MethodName = keyof typeof Method;
 
+/**
+ * Bytes in the plugin's memory, lent to a host function until it returns (the object itself is
+ * reused by the next call: keep neither it nor the view).
+ */
+export interface PluginBytes {
+  readonly address: number;
+  readonly length: number;
+  /** A view of the bytes (a `toArrayBuffer`: a few hundred ns); valid until the host function returns. */
+  view(): Uint8Array;
+}
+
 /** What the host does for one plugin call; each function runs on the calling thread. */
 export interface HostFunctions {
-  log(level: number, message: Uint8Array): void;
+  /** `message` is the plugin's memory, valid only until this returns: copy what you keep. */
+  log(level: number, message: PluginBytes): void;
   /** `key` is the plugin's memory, valid only until this returns: copy what you keep. */
   kvGet(scope: number, key: Uint8Array): Uint8Array | null;
   kvSet(scope: number, key: Uint8Array, value: Uint8Array): void;
   emitEvent(event: Uint8Array): void;
   /** `line` is the plugin's memory, valid only until this returns: copy what you keep. */
-  emitStepLog(stream: number, line: Uint8Array): void;
+  emitStepLog(stream: number, line: PluginBytes): void;
   /** Lines each ended by `\n` (the last may lack it), as `emitStepLog` takes them one by one; same lifetime. */
   emitStepLogs(stream: number, lines: Uint8Array): void;
   /** The address of the process's KV write counter (a u32 hm bumps after each KV write), or null. */
@@ -85,6 +99,22 @@ function viewIn(pointer: number | null, length: number | bigint): Uint8Array {
   return new Uint8Array(toArrayBuffer(pointer as Pointer, 0, n));
 }
 
+/** One slot's `PluginBytes`, pointed at the current call's bytes for the duration of the callback. */
+class BorrowedBytes implements PluginBytes {
+  address = 0;
+  length = 0;
+
+  lend(address: number | null, length: number | bigint): this {
+    this.address = address ?? 0;
+    this.length = this.address === 0 ? 0 : Number(length);
+    return this;
+  }
+
+  view(): Uint8Array {
+    return viewIn(this.address, this.length);
+  }
+}
+
 export class HostTable {
   /** Element 0 holds the two u32 header fields; slot i is element 1 + i. */
   private readonly table = new BigUint64Array(1 + SLOT_COUNT);
@@ -102,8 +132,9 @@ export class HostTable {
     const p = FFIType.ptr;
     const size = FFIType.u64_fast; // size_t / uint64_t: a number (a bigint only past 2^53)
     // Slot order is the ABI: never reorder, only append.
+    const record = new BorrowedBytes();
     this.slot("log", [p, "u32", p, size], (fns, level: number, m: number, n: number) => {
-      fns.log(level, copyIn(m, n));
+      fns.log(level, record.lend(m, n));
     });
     this.slot("kv_get", [p, "u32", p, size, p], (fns, scope: number, k: number, n: number, out: number) => {
       this.writeBytesOut(out, fns.kvGet(scope, viewIn(k, n)));
@@ -116,8 +147,9 @@ export class HostTable {
       },
     );
     this.slot("emit_event", [p, p, size], (fns, e: number, n: number) => fns.emitEvent(copyIn(e, n)));
+    const line = new BorrowedBytes();
     this.slot("emit_step_log", [p, "u32", p, size], (fns, stream: number, l: number, n: number) => {
-      fns.emitStepLog(stream, viewIn(l, n));
+      fns.emitStepLog(stream, line.lend(l, n));
     });
     this.slot("keep_going", [p], (fns) => (fns.keepGoing() ? HM_OK : 0));
     this.slot("write_stdout", [p, p, size], (fns, b: number, n: number) => fns.writeStdout(copyIn(b, n)));
@@ -181,12 +213,14 @@ export class HostTable {
   ): void {
     const index = this.callbacks.length;
     const callback = new JSCallback(
-      (call: number, ...rest: unknown[]) => {
+      // Fixed arity (no slot takes more than five arguments after `call`): a rest parameter
+      // would allocate an array on every host call.
+      (call: number, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => {
         const invocation = this.current;
         // A call that already returned, or a pointer that is not ours: the host is gone for it.
         if (invocation === null || call !== (this.callPointer as unknown as number)) return 0;
         try {
-          const result = body(invocation.fns, ...rest);
+          const result = body(invocation.fns, a, b, c, d, e);
           return typeof result === "number" ? result : HM_OK;
         } catch (error) {
           invocation.hostErrors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);

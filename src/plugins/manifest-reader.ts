@@ -23,7 +23,7 @@ function manifestHost(path: string, log: Logger): HostFunctions {
     throw new Error(`${what} is not available while reading the manifest`);
   };
   return {
-    log: (_level, message) => log.debug(`${path}: ${utf8.decode(message)}`),
+    log: (_level, message) => log.debug(`${path}: ${utf8.decode(message.view())}`),
     kvGet: () => null,
     kvSet: refuse("kv_set"),
     emitEvent: refuse("emit_event"),

@@ -11,7 +11,7 @@ import type { Logger } from "../log.ts";
 import { DecodeError, levelFromWire } from "../protocol/index.ts";
 import { spanUntil } from "../trace/tracer.ts";
 import type { CallContext } from "./call-context.ts";
-import { CallOutput } from "./call-output.ts";
+import { CallOutput, deliverEntries } from "./call-output.ts";
 import { HM_OK, Method, type MethodName } from "./host-table.ts";
 import { describePluginError } from "./manifest-reader.ts";
 import type { PluginEntry } from "./registry.ts";
@@ -65,7 +65,7 @@ export function callPlugin<T>(
     Method[method],
     input,
     { ...context, pluginName: plugin.name, ...(output === null ? {} : { outputSlot: output.slot }) },
-    output === null ? h : counted(h, output),
+    output === null ? h : { ...h, onHandled: (bytes) => output.handledBytes(bytes) },
   );
   const ended = () => output?.free();
   pending.result.then(ended, ended);
@@ -90,34 +90,11 @@ export function callPlugin<T>(
     },
   );
   const abandon = () => {
-    // The worker is stuck in native code with the lines it had not posted yet: publish them first.
+    // The worker is stuck in native code with the records and lines it had not posted yet: the
+    // pool publishes those it took from the tail earlier, then the rest follow.
     const tail = output?.abandon();
-    if (tail && h.onStepLog)
-      for (let i = 0, start = 0; i < tail.ends.length; start = tail.ends[i++] as number)
-        h.onStepLog(tail.streams[i] as number, tail.bytes.subarray(start, tail.ends[i]));
     pending.abandon();
+    if (tail) deliverEntries(tail, h.onLog, h.onStepLog);
   };
   return { result, cancel: pending.cancel, abandon };
-}
-
-/** The handlers, telling flow control how much of the call's output has been handled. */
-function counted(h: CallHandlers, output: CallOutput): CallHandlers {
-  return {
-    onLog: (level, message) => {
-      output.handledBytes(message.length);
-      h.onLog?.(level, message);
-    },
-    onEvent: (bytes) => {
-      output.handledBytes(bytes.length);
-      h.onEvent?.(bytes);
-    },
-    onStepLog: (stream, line) => {
-      output.handledBytes(line.length);
-      h.onStepLog?.(stream, line);
-    },
-    onWrite: (fd, bytes) => {
-      output.handledBytes(bytes.length);
-      h.onWrite?.(fd, bytes);
-    },
-  };
 }

@@ -3,28 +3,34 @@
  * answered here (synchronously, on the calling thread), everything that
  * reaches the user (logs, events, output) posted to the main thread in order.
  *
- * Step log lines cross in batches (one message for up to TAIL_LINES lines or
- * TAIL_BYTES bytes instead of one per line: a message costs ~2 µs on each
- * side). A batch goes out when it is full, before any other message (order is
- * kept), whenever the plugin polls keep_going (so a quiet step's lines wait at
- * most one poll), when a line comes STEP_LOG_MAX_DELAY_MS after the batch's
- * first, and at the end of the call. The batch is kept in shared memory
- * (call-output.ts), so lines a plugin emitted before it hung are still
- * published when hm abandons the call; and every post goes through the call's
- * flow control, which blocks a plugin that outruns the main thread.
+ * Log records and step log lines cross in batches (one message for up to
+ * TAIL_LINES entries or TAIL_BYTES bytes instead of one per entry: a message
+ * costs ~2 µs on each side, a host call should cost ~100 ns). On the calling
+ * thread a record or a line is only copied into the batch (memcpy from the
+ * plugin's memory, no JS view of it); decoding and dispatch happen on the main
+ * thread, a batch at a time. A batch goes out when it is full, before any other
+ * message (order is kept), whenever the plugin polls keep_going, and at the
+ * end of the call. The batch is kept in shared memory (call-output.ts), and
+ * the main thread takes entries that have waited there a drain interval (a
+ * record shows while its plugin blocks without polling, without a clock read
+ * per host call here) and those of a call it abandons; a call without a
+ * flow-control slot, whose tail the main thread cannot find, flushes when an
+ * entry comes STEP_LOG_MAX_DELAY_MS after the batch's first instead. Every
+ * post goes through the call's flow control, which blocks a plugin that
+ * outruns the main thread.
  */
 import { type KvScope, kvScopeFromWire } from "../protocol/host.ts";
 import { ArchiveReader } from "./archive-reader.ts";
 import type { CallContext, WorkerMessage } from "./call-context.ts";
-import { newOutputBuffers, TAIL_LINES, WorkerOutput } from "./call-output.ts";
+import { newOutputBuffers, RECORD, TAIL_LINES, WorkerOutput } from "./call-output.ts";
 import { readConfigFile } from "./config-files.ts";
-import type { HostFunctions } from "./host-table.ts";
+import type { HostFunctions, PluginBytes } from "./host-table.ts";
 import { KvReadCache } from "./kv-read-cache.ts";
 import { KvStore, kvWriteCounterAddress } from "./kv-store.ts";
 
 const STEP_LOG_MAX_DELAY_MS = 20;
 
-/** Step log lines in one message: line i is `bytes[ends[i - 1] ?? 0 .. ends[i]]` on stream `streams[i]`. */
+/** Records and step log lines in one message: entry i is `bytes[ends[i - 1] ?? 0 .. ends[i]]` of kind `streams[i]` (call-output.ts). */
 interface StepLogBatch {
   type: "step_logs";
   id: number;
@@ -64,17 +70,42 @@ export function workerHost(
   const reads = new KvReadCache();
   output.begin(context.outputSlot);
   let firstLineAt = 0;
-  const postLines = (lines: { streams: Uint8Array; ends: Uint32Array; bytes: Uint8Array }) => {
-    output.posting(lines.bytes.length);
-    post({ type: "step_logs", id, ...lines });
-  };
   const flushLines = () => {
     const lines = output.take();
-    if (lines !== null) postLines(lines);
+    if (lines === null) return;
+    output.posting(0); // counted as they entered the tail
+    post({ type: "step_logs", id, ...lines });
   };
-  /** A line longer than a whole batch travels alone (copied: `line` is the plugin's memory). */
-  const postAlone = (stream: number, line: Uint8Array) =>
-    postLines({ streams: Uint8Array.of(stream), ends: Uint32Array.of(line.length), bytes: line.slice() });
+  /** An entry longer than a whole batch travels alone (copied: `entry` is the plugin's memory). */
+  const postAlone = (kind: number, entry: Uint8Array) => {
+    output.posting(entry.length);
+    post({
+      type: "step_logs",
+      id,
+      streams: Uint8Array.of(kind),
+      ends: Uint32Array.of(entry.length),
+      bytes: entry.slice(),
+    });
+  };
+  /** A record or a step line into the batch, behind what is already there. */
+  const appendEntry = (kind: number, entry: PluginBytes) => {
+    if (!output.fits(entry.length)) {
+      flushLines();
+      if (!output.fits(entry.length)) {
+        postAlone(kind, entry.view());
+        return;
+      }
+    }
+    // Entries that then wait are the main thread's to take (call-output.ts), without a clock read here.
+    let due = false;
+    if (!output.drainedByMain) {
+      const now = performance.now();
+      if (output.lineCount === 0) firstLineAt = now;
+      due = now - firstLineAt >= STEP_LOG_MAX_DELAY_MS;
+    }
+    output.append(kind, entry);
+    if (due || output.lineCount >= TAIL_LINES) flushLines();
+  };
   /** Posts a message that is not step lines, after the lines before it; `size` is what flow control counts. */
   const send = (message: WorkerMessage, size: number) => {
     flushLines();
@@ -90,10 +121,7 @@ export function workerHost(
     return null;
   };
   const fns: HostFunctions = {
-    log: (level, bytes) => {
-      const message = utf8.decode(bytes);
-      send({ type: "log", id, level, message }, message.length);
-    },
+    log: (level, message) => appendEntry(RECORD | Math.min(level, 127), message),
     kvGet: (scope, key) => {
       const o = owner(scope);
       return o === null ? null : reads.get(o[0], key, () => kvStore(context.kvPath).get(o[0], o[1], key));
@@ -105,20 +133,9 @@ export function workerHost(
       kvStore(context.kvPath).set(o[0], o[1], key, value);
     },
     emitEvent: (bytes) => send({ type: "event", id, bytes }, bytes.length),
-    emitStepLog: (stream, line) => {
-      if (!output.fits(line)) {
-        flushLines();
-        if (!output.fits(line)) {
-          postAlone(stream, line);
-          return;
-        }
-      }
-      const now = performance.now();
-      if (output.lineCount === 0) firstLineAt = now;
-      output.append(stream, line);
-      if (output.lineCount >= TAIL_LINES || now - firstLineAt >= STEP_LOG_MAX_DELAY_MS) flushLines();
-    },
-    emitStepLogs: (stream, chunk) => {
+    emitStepLog: (stream, line) => appendEntry(stream === 0 ? 0 : 1, line),
+    emitStepLogs: (wireStream, chunk) => {
+      const stream = wireStream === 0 ? 0 : 1; // any other kind byte would read as a log record
       const now = performance.now();
       for (let pos = 0; pos < chunk.length; ) {
         if (output.lineCount === 0) firstLineAt = now;

@@ -16,6 +16,7 @@
 import { reportCallEnd, reportCallStart } from "../report-channel/writer.ts";
 import { CallChannel, type ChannelWorkerInit } from "./call-channel.ts";
 import type { CallContext, CallRequest } from "./call-context.ts";
+import { deliverEntries, type TakenTail, takeCallTail } from "./call-output.ts";
 import type { CallOutcome } from "./host-table.ts";
 import { kvWriteCounter } from "./kv-store.ts";
 import type { HostMessage } from "./worker-host.ts";
@@ -25,6 +26,8 @@ export interface CallHandlers {
   onEvent?(bytes: Uint8Array): void;
   onStepLog?(stream: number, line: Uint8Array): void;
   onWrite?(fd: 1 | 2, bytes: Uint8Array): void;
+  /** After each batch or message: `bytes` of the call's output were handled (flow control, call-output.ts). */
+  onHandled?(bytes: number): void;
 }
 
 export interface PendingCall {
@@ -53,7 +56,16 @@ interface Job {
   reject(error: Error): void;
   /** Its record in the supervisor's call table while its native code runs (-1: none). */
   record: number;
+  /** Entries taken from its tail by the drain, each waiting until `after` messages were received. */
+  drained: TakenTail[];
 }
+
+/**
+ * How often the main thread looks at running calls' tails: entries whose first came at least an
+ * interval ago (the plugin neither filled the batch nor polled since) are taken and handed over,
+ * so a record or a line shows within about two intervals, even while its plugin blocks.
+ */
+const DRAIN_INTERVAL_MS = 20;
 
 const CANCEL_SLOTS = 4096;
 
@@ -82,6 +94,7 @@ export class WorkerPool {
   private workerCount = 0;
   private nextId = 1;
   private closed = false;
+  private drainTimer: ReturnType<typeof setInterval> | undefined;
 
   /** Cancel slots not held by a call (a call abandoned while running holds its slot until it returns). */
   get freeCancelSlots(): number {
@@ -116,6 +129,7 @@ export class WorkerPool {
         resolve,
         reject,
         record: -1,
+        drained: [],
       };
     });
     this.queue.push(job);
@@ -154,6 +168,35 @@ export class WorkerPool {
       const channel = this.channels.get(worker);
       if (channel?.send(request)) void this.awaitReply(worker, channel, job);
       else worker.postMessage(request);
+    }
+    if (this.busy.size > 0 && this.drainTimer === undefined) {
+      this.drainTimer = setInterval(() => this.drainTails(), DRAIN_INTERVAL_MS);
+      this.drainTimer.unref();
+    }
+  }
+
+  /** Takes the entries that waited an interval in a running call's tail (see DRAIN_INTERVAL_MS). */
+  private drainTails(): void {
+    if (this.busy.size === 0) {
+      clearInterval(this.drainTimer);
+      this.drainTimer = undefined;
+      return;
+    }
+    for (const job of this.busy.values()) {
+      const slot = job.request.context.outputSlot;
+      const taken = slot === undefined ? null : takeCallTail(slot, DRAIN_INTERVAL_MS);
+      if (taken === null) continue;
+      job.drained.push(taken);
+      this.deliverDrained(job);
+    }
+  }
+
+  /** Hands over drained entries whose preceding messages have all been received. */
+  private deliverDrained(job: Job): void {
+    while (job.drained.length > 0 && (job.drained[0] as TakenTail).after <= job.received) {
+      const { lines } = job.drained.shift() as TakenTail;
+      deliverEntries(lines, job.handlers.onLog, job.handlers.onStepLog);
+      job.handlers.onHandled?.(lines.bytes.length);
     }
   }
 
@@ -205,19 +248,17 @@ export class WorkerPool {
     if (job === undefined || job.request.id !== message.id) return;
     const h = job.handlers;
     switch (message.type) {
-      case "log":
-        h.onLog?.(message.level, message.message);
-        break;
       case "event":
         h.onEvent?.(message.bytes);
+        h.onHandled?.(message.bytes.length);
         break;
       case "step_logs":
-        if (h.onStepLog)
-          for (let i = 0, start = 0; i < message.ends.length; start = message.ends[i++] as number)
-            h.onStepLog(message.streams[i] as number, message.bytes.subarray(start, message.ends[i]));
+        deliverEntries(message, h.onLog, h.onStepLog);
+        h.onHandled?.(message.bytes.length);
         break;
       case "write":
         h.onWrite?.(message.fd, message.bytes);
+        h.onHandled?.(message.bytes.length);
         break;
       case "done":
         this.finish(worker, {
@@ -231,6 +272,7 @@ export class WorkerPool {
         return;
     }
     job.received++;
+    if (job.drained.length > 0) this.deliverDrained(job);
     this.finishWhenComplete(worker, job);
   }
 
@@ -246,6 +288,10 @@ export class WorkerPool {
 
   private abandon(job: Job): void {
     if (job.done) return;
+    // What the drain took is older than anything still in the tail: it goes first, whatever the
+    // messages before it (which will never be received now).
+    for (const { lines } of job.drained.splice(0))
+      deliverEntries(lines, job.handlers.onLog, job.handlers.onStepLog);
     const worker = [...this.busy].find(([, j]) => j === job)?.[0];
     job.done = true;
     Atomics.store(this.cancelFlags, job.slot, 1); // its slot stays taken: the plugin may still poll it
@@ -265,6 +311,9 @@ export class WorkerPool {
   private finish(worker: Worker, outcome: CallOutcome | Error, reusable = true): void {
     const job = this.busy.get(worker);
     if (job === undefined) return;
+    // Drained entries whose messages never came (the worker failed): still published, in order.
+    for (const { lines } of job.drained.splice(0))
+      deliverEntries(lines, job.handlers.onLog, job.handlers.onStepLog);
     job.done = true;
     this.busy.delete(worker);
     this.freeSlots.push(job.slot);

@@ -16,6 +16,11 @@ export interface EventConsumer {
   readonly name: string;
   deliver(event: HmEvent): void | Promise<void>;
   /**
+   * The kinds this consumer handles, when not all: other events are never queued for it. A hook
+   * on build_start must not have every log line of the run queued (and spilled) behind it.
+   */
+  wants?(kind: HmEventKind): boolean;
+  /**
    * Events this consumer takes many at a time: when the next queued event is one `accepts`
    * takes, the queued events after it that it also takes (up to `max`) go with it in one
    * `deliver`. A slow consumer thus gets bigger batches, never more calls.
@@ -125,14 +130,53 @@ export class EventBus {
 
   private fanOut(event: HmEvent): void {
     for (const s of this.subscriptions) {
-      if (s.failed) continue;
-      s.queue.push(event);
-      if (!s.draining) void this.drain(s);
+      if (s.failed || (s.consumer.wants !== undefined && !s.consumer.wants(event.kind))) continue;
+      if (s.draining || s.queue.size > 0) {
+        s.queue.push(event);
+        continue;
+      }
+      // Nothing waits for this consumer: the event goes to it now, without a queue round trip
+      // or an async drain per event (most events of a busy run meet an idle, synchronous
+      // consumer). Only when it returns a promise do later events queue behind it.
+      // Marked as draining meanwhile: an event published from inside `deliver` queues behind this one.
+      s.draining = true;
+      let pending: void | Promise<void>;
+      try {
+        pending = s.consumer.batch?.accepts(event)
+          ? s.consumer.batch.deliver([event])
+          : s.consumer.deliver(event);
+      } catch (error) {
+        s.draining = false;
+        this.fail(s, error);
+        continue;
+      }
+      if (pending !== undefined || s.queue.size > 0) void this.drain(s, pending);
+      else {
+        s.draining = false;
+        if (s.idle.length > 0) for (const resolve of s.idle.splice(0)) resolve();
+      }
     }
   }
 
-  private async drain(s: Subscription): Promise<void> {
+  private fail(s: Subscription, error: unknown): void {
+    s.failed = true;
+    this.options.onConsumerError?.(s.consumer.name, messageOf(error));
+    s.queue.dispose();
+    for (const resolve of s.idle.splice(0)) resolve();
+  }
+
+  /** Delivers `s`'s queue in order, after `first` (a delivery still running) settles. */
+  private async drain(s: Subscription, first?: void | Promise<void>): Promise<void> {
     s.draining = true;
+    if (first !== undefined) {
+      try {
+        await first;
+      } catch (error) {
+        s.draining = false;
+        this.fail(s, error);
+        return;
+      }
+    }
     const batch = s.consumer.batch;
     /** An event shifted while filling a batch that the batch does not take: it goes next. */
     let carried: HmEvent | undefined;
@@ -155,13 +199,12 @@ export class EventBus {
         } else pending = s.consumer.deliver(event);
         if (pending !== undefined) await pending;
       } catch (error) {
-        s.failed = true;
-        this.options.onConsumerError?.(s.consumer.name, messageOf(error));
-        s.queue.dispose();
-        break;
+        s.draining = false;
+        this.fail(s, error);
+        return;
       }
     }
     s.draining = false;
-    for (const resolve of s.idle.splice(0)) resolve();
+    if (s.idle.length > 0) for (const resolve of s.idle.splice(0)) resolve();
   }
 }

@@ -126,8 +126,10 @@ export class HookDispatcher {
           else if (outcome.kind === "abort")
             this.report(`hook '${hook.plugin.name}' asked to abort on ${kind} (after hooks cannot abort)`);
         };
+        const takesLines = hook.kinds.has("step_logs");
         const consumer: EventConsumer = {
           name: `hook '${hook.plugin.name}'`,
+          wants: (kind) => hook.kinds.has(kind as HookEventKind) || (takesLines && kind === "step_log"),
           deliver: async (event: HmEvent) => {
             if (!hook.kinds.has(event.kind as HookEventKind)) return;
             const protocol = toProtocolEvent(event);
@@ -135,7 +137,7 @@ export class HookDispatcher {
             await afterCall(event.kind, encodeHookEvent({ event: protocol, phase: "after" }));
           },
         };
-        if (!hook.kinds.has("step_logs")) return consumer;
+        if (!takesLines) return consumer;
         return {
           ...consumer,
           batch: {

@@ -33,6 +33,92 @@ function flood(): PluginEntry {
   return opened.entry;
 }
 
+/** What FLOOD_MIXED=n emits, as `floodCall` records it: records, single lines and chunks in turn. */
+function mixedExpected(count: number): string[] {
+  const out: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    if (i % 3 === 1) out.push(`log 2 record ${i} ü`);
+    else if (i % 3 === 2) out.push(`0 line ${i}`);
+    else out.push(`1 chunk ${i} a`, `1 chunk ${i} b`);
+  }
+  return out;
+}
+
+/** Runs the flood fixture with `env`, recording each record and step line as it reaches the handlers. */
+function floodCall(key: string, env: Record<string, string>) {
+  const seen: string[] = [];
+  let settled = false;
+  const input = executorInput(key, { env });
+  const call = callPlugin(
+    pool as WorkerPool,
+    flood(),
+    "executeStep",
+    encodeExecutorInput(input),
+    executeStepContext(input, join(scratch.path, "kv")),
+    decodeStepResult,
+    silentLogger(),
+    {
+      onLog: (level, message) => seen.push(`log ${level} ${message}`),
+      onStepLog: (stream, line) =>
+        seen.push(`${stream} ${new TextDecoder().decode(line).replace(/\n$/, "")}`),
+    },
+  );
+  const result = call.result.finally(() => {
+    settled = true;
+  });
+  result.catch(() => {});
+  return { call, result, seen, settledWhenSeen: () => settled };
+}
+
+describe("log records and step lines of one call", () => {
+  test("100 000 records, lines and chunks, records not ASCII, all arrive once and in the order made", async () => {
+    pool = new WorkerPool(1);
+    const { result, seen } = floodCall("mixed", { FLOOD_MIXED: "100000" });
+    await result;
+    const expected = mixedExpected(100_000);
+    expect(seen.length).toBe(expected.length);
+    expect(seen).toEqual(expected);
+  }, 60_000);
+
+  test("a record logged just before the plugin blocks without polling shows while it blocks", async () => {
+    pool = new WorkerPool(1);
+    const shownWhile: boolean[] = [];
+    const { result, seen, settledWhenSeen } = floodCall("blocks", {
+      FLOOD_MIXED: "2",
+      FLOOD_HANG_MS: "3000",
+    });
+    const watch = setInterval(() => {
+      if (seen.length > shownWhile.length) shownWhile.push(!settledWhenSeen());
+    }, 5);
+    await result;
+    clearInterval(watch);
+    expect(seen).toEqual(["log 2 record 1 ü", "0 line 2"]);
+    // Both arrived while the call was still blocked in native code, not with its end.
+    expect(shownWhile[0]).toBe(true);
+  }, 15_000);
+
+  test("a call that fails right after its output still delivers all of it, before the failure", async () => {
+    pool = new WorkerPool(1);
+    const { result, seen } = floodCall("fails", { FLOOD_MIXED: "30", FLOOD_FAIL: "1" });
+    let failure = "";
+    await result.catch((error: Error) => {
+      failure = `${error.message} after ${seen.length}`;
+    });
+    expect(failure).toContain("flood_failed");
+    expect(failure).toEndWith(`after ${mixedExpected(30).length}`);
+    expect(seen).toEqual(mixedExpected(30));
+  }, 15_000);
+
+  test("a call abandoned while hung has published its records and lines, in order", async () => {
+    pool = new WorkerPool(1);
+    const { call, result, seen } = floodCall("abandoned", { FLOOD_MIXED: "30", FLOOD_HANG_MS: "5000" });
+    await Bun.sleep(1000);
+    call.abandon();
+    await result.catch(() => {});
+    expect(seen).toEqual(mixedExpected(30));
+  }, 15_000);
+});
+
 describe("a plugin that hangs", () => {
   test("the step lines it emitted before hanging are published when the call is abandoned", async () => {
     pool = new WorkerPool(1);

@@ -145,3 +145,36 @@ test("a batching consumer gets the accepted events waiting in its queue together
   expect(calls).toEqual([["build_end"], range(0, 40), range(40, 80), range(80, 100), ["build_end"], ["100"]]);
   bus.dispose();
 });
+
+test("a consumer that wants some kinds gets those in order, and nothing else is queued for it", async () => {
+  const bus = new EventBus({ spillDir: dir.path, memoryLimit: 100 });
+  const seen: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  bus.subscribe({
+    name: "ends only",
+    wants: (kind) => kind === "step_end",
+    deliver: async (e) => {
+      await gate; // a hook busy with its first event while the run's lines go by
+      if (e.kind === "step_end") seen.push(`${e.step_id} ${e.exit_code}`);
+    },
+  });
+  const end = (id: string, exit_code: number): HmEvent => ({
+    kind: "step_end",
+    step_id: id,
+    exit_code,
+    duration_ms: 1,
+    snapshot: null,
+  });
+  bus.publish(end("a", 0));
+  for (let i = 0; i < 20_000; i++) bus.publish(log(i));
+  bus.publish(end("b", 1));
+  // 20 000 lines went by a consumer stuck on its first event: none was queued (or spilled) for it.
+  expect(bus.stats()["ends only"]).toEqual({ peakQueued: 1, spilled: 0 });
+  release();
+  await bus.drained();
+  expect(seen).toEqual(["a 0", "b 1"]);
+  bus.dispose();
+});

@@ -97,3 +97,32 @@ test("a crash mid-build stops the other steps' processes and cleans the run as o
   expect(pids.filter(running)).toEqual([]);
   expectNothingLeft(dirs);
 }, 60_000);
+
+test("a record and a line a plugin emitted 1.5 s before it segfaults, without polling, were shown", async () => {
+  const project = makeProject({
+    ".hm/ci.ir.json": irJson([
+      {
+        key: "build",
+        label: "build",
+        runner: "exiting",
+        env: {
+          EXITING_MODE: "segv",
+          EXITING_AFTER_MS: "500",
+          EXITING_LOG: "last words",
+          EXITING_NAP_MS: "1500",
+        },
+      },
+    ]),
+  });
+  const dirs = runDirs(scratch.path);
+  const r = await runHm(["run", "--format", "json"], {
+    cwd: project.root,
+    env: { HM_STATE_DIR: dirs.state, TMPDIR: dirs.tmp, HM_PLUGIN_PATH: plugins },
+  });
+  expect(r.stderr).toContain(`✘ plugin '${PLUGIN}' crashed (SIGSEGV) during execute_step of step 'build'`);
+  // The plugin's record (on stderr, tagged with its name) and its step line (a step_log event).
+  expect(r.stderr).toContain(`[${PLUGIN}] last words`);
+  const lines = parseEventStream(r.stdout).flatMap((e) => (e.kind === "step_log" ? [e.line] : []));
+  expect(lines).toEqual(["last words"]);
+  expectNothingLeft(dirs);
+}, 60_000);
