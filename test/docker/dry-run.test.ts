@@ -75,11 +75,23 @@ async function engineEventsDuring(action: () => Promise<void>): Promise<string[]
     stderr: "ignore",
   });
   const seen = streamText(events.stdout);
+  // `docker events` subscribes some time after it starts: a mark made before that is never shown,
+  // so a mark not seen within 2 s is made again, under a new tag.
   const mark = async () => {
-    const tag = `hm-test/events-mark-${crypto.randomUUID().slice(0, 8)}:1`;
-    docker("image", "tag", TEST_IMAGE, tag);
-    await seen.contains(tag);
-    docker("rmi", tag);
+    for (let attempt = 1; ; attempt++) {
+      const tag = `hm-test/events-mark-${crypto.randomUUID().slice(0, 8)}:1`;
+      docker("image", "tag", TEST_IMAGE, tag);
+      const shown = await Promise.race([
+        seen.contains(tag).then(
+          () => true,
+          () => false,
+        ),
+        Bun.sleep(2000).then(() => false),
+      ]);
+      docker("rmi", tag);
+      if (shown) return;
+      if (attempt === 30) throw new Error(`docker events showed none of 30 marks:\n${seen.text()}`);
+    }
   };
   try {
     await mark();
